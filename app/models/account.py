@@ -1,0 +1,51 @@
+"""Mini-program accounts and the API sessions issued to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, TimestampMixin, UTCDateTime, utcnow
+from app.models.org import Staff
+
+
+class MiniProgramAccount(TimestampMixin, Base):
+    """A WeChat user of the mini-program. ``session_key`` never leaves the server."""
+
+    __tablename__ = "mp_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    unionid: Mapped[str | None] = mapped_column(String(64), index=True)
+    session_key: Mapped[str | None] = mapped_column(String(128))
+    # Unique: one roster entry is bound to at most one account.
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), unique=True)
+    bound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    staff: Mapped[Staff | None] = relationship(lazy="joined")
+
+    @property
+    def is_bound(self) -> bool:
+        return self.staff_id is not None
+
+
+class ApiSession(Base):
+    """An opaque bearer token, stored only as its SHA-256 digest."""
+
+    __tablename__ = "api_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("mp_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_ip: Mapped[str | None] = mapped_column(String(64))
+
+    account: Mapped[MiniProgramAccount] = relationship(lazy="joined")
+
+    def is_valid(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now

@@ -1,0 +1,32 @@
+"""Local time for a campaign that runs on China Standard Time. Storage is always UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def local_zone() -> ZoneInfo:
+    name = current_app.config.get("TIMEZONE", DEFAULT_TIMEZONE) if has_app_context() else DEFAULT_TIMEZONE
+    return ZoneInfo(name)
+
+
+def to_local(moment: datetime) -> datetime:
+    return moment.astimezone(local_zone())
+
+
+def local_datetime(day: date, at: time) -> datetime:
+    """A wall-clock time on a local day, as an aware datetime (convert with ``.astimezone(UTC)``)."""
+    return datetime.combine(day, at, tzinfo=local_zone())
+
+
+def local_today(now: datetime | None = None) -> date:
+    return to_local(now or datetime.now(UTC)).date()
+
+
+def format_local(moment: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    return to_local(moment).strftime(pattern)

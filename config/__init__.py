@@ -1,0 +1,174 @@
+"""Settings, one class per environment, every value read from the environment with a type.
+
+Values are read when a settings object is created, not at import time, so tests build their own
+object (``TestingConfig(DATABASE_URL=...)``) and pass it to ``create_app`` instead of mutating globals.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+# Placeholder used in development only; production refuses to start with it.
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
+
+OFFICIAL_WECHAT_API_BASE = "https://api.weixin.qq.com"
+OFFICIAL_WECOM_API_BASE = "https://qyapi.weixin.qq.com"
+
+
+class ConfigError(RuntimeError):
+    """Raised when settings are missing or unsafe for the chosen environment."""
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be a boolean (true/false), got {raw!r}")
+
+
+def env_list(name: str, default: list[str] | None = None) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default or [])
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common ``postgres://`` spellings and route them to psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    APP_ENV = "development"
+    DEBUG = False
+    TESTING = False
+
+    def __init__(self, **overrides: object) -> None:
+        self.SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
+        default_db = f"sqlite:///{INSTANCE_DIR / 'wenming.db'}"
+        self.DATABASE_URL = normalise_database_url(env_str("DATABASE_URL", default_db))
+
+        # WeChat mini-program and WeCom credentials.
+        self.WECHAT_APPID = env_str("WECHAT_APPID")
+        self.WECHAT_SECRET = env_str("WECHAT_SECRET")
+        self.WECOM_CORP_ID = env_str("WECOM_CORP_ID")
+        self.WECOM_AGENT_ID = env_int("WECOM_AGENT_ID", 0)
+        self.WECOM_SECRET = env_str("WECOM_SECRET")
+        self.WECOM_TOKEN = env_str("WECOM_TOKEN")
+        self.WECOM_ENCODING_AES_KEY = env_str("WECOM_ENCODING_AES_KEY")
+        # When set, every WeChat and WeCom call (token fetches included) goes to this base URL.
+        self.WECHAT_API_BASE = env_str("WECHAT_API_BASE").rstrip("/")
+        self.WECHAT_TIMEOUT = env_float("WECHAT_TIMEOUT", 5.0)
+
+        # Shared state between processes (rate limits, WeChat access tokens). Empty: database/memory.
+        self.REDIS_URL = env_str("REDIS_URL")
+        self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
+
+        # Mini-program sessions and login limits.
+        self.MP_TOKEN_TTL_HOURS = env_int("MP_TOKEN_TTL_HOURS", 24 * 7)
+        self.LOGIN_RATE_LIMIT_PER_ADDRESS = env_str("LOGIN_RATE_LIMIT_PER_ADDRESS", "1200/minute")
+        self.LOGIN_RATE_LIMIT_PER_ACCOUNT = env_str("LOGIN_RATE_LIMIT_PER_ACCOUNT", "10/minute")
+        self.BIND_RATE_LIMIT_PER_ACCOUNT = env_str("BIND_RATE_LIMIT_PER_ACCOUNT", "10/minute")
+        # Number of reverse proxies in front of the app whose X-Forwarded-For we trust.
+        self.TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+        self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 100 * 1024 * 1024)
+        self.UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+        self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+        # Wall-clock times (reminders, festivals, sign-in windows) are in this zone; storage is UTC.
+        self.TIMEZONE = env_str("TIMEZONE", "Asia/Shanghai")
+
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+    # Flask-SQLAlchemy reads this name; DATABASE_URL is the name operators set.
+    @property
+    def SQLALCHEMY_DATABASE_URI(self) -> str:  # noqa: N802 (Flask setting name)
+        return self.DATABASE_URL
+
+    def validate(self) -> None:
+        """Hook for environments that must refuse unsafe settings."""
+
+    def as_flask_config(self) -> dict[str, object]:
+        names = {name for name in dir(self) if name.isupper()}
+        return {name: getattr(self, name) for name in names}
+
+
+class DevelopmentConfig(Config):
+    APP_ENV = "development"
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    __test__ = False  # not a pytest test class
+
+    APP_ENV = "testing"
+    TESTING = True
+
+    def __init__(self, **overrides: object) -> None:
+        super().__init__(**overrides)
+        if "RATELIMIT_STORAGE_URI" not in overrides:
+            self.RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    APP_ENV = "production"
+
+    def validate(self) -> None:
+        if not self.SECRET_KEY or self.SECRET_KEY == DEFAULT_SECRET_KEY or len(self.SECRET_KEY) < 32:
+            raise ConfigError(
+                "Production refuses to start: set SECRET_KEY to a random value of at least 32 characters."
+            )
+
+
+ENVIRONMENTS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> Config:
+    name = env_str("APP_ENV", "development").lower()
+    try:
+        return ENVIRONMENTS[name]()
+    except KeyError as exc:
+        raise ConfigError(f"APP_ENV must be one of {sorted(ENVIRONMENTS)}, got {name!r}") from exc

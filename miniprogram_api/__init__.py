@@ -1,0 +1,30 @@
+"""The mini-program's JSON API, mounted at ``/api/mp``."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import request
+
+from app.errors import AppError
+
+bp = APIBlueprint("mp", __name__, url_prefix="/api/mp", tag="小程序")
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+_ACCEPTED_MEDIA = {"application/json", "multipart/form-data"}
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    code = "unsupported_media_type"
+    message = "不支持的内容类型，请使用 application/json"
+
+
+@bp.before_request
+def require_known_media_type():
+    """A body in any other format would be silently read as empty; refuse it plainly instead."""
+    has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding") == "chunked"
+    if request.method in _BODY_METHODS and has_body and request.mimetype not in _ACCEPTED_MEDIA:
+        raise UnsupportedMediaType()
+
+
+from miniprogram_api import auth_views  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,69 @@
+"""Bearer-token authentication for mini-program views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import g, request
+
+from app.errors import Forbidden, Unauthorized
+from app.extensions import db
+from app.models import MiniProgramAccount, Staff
+from app.services import auth
+
+
+class NotBound(Forbidden):
+    code = "not_bound"
+    message = "请先绑定花名册（姓名和工号）后再使用此功能"
+
+
+def _bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    return token.strip()
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Sets ``g.api_session`` and ``g.account`` for the caller's valid token."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        api_session = auth.authenticate(db.session, _bearer_token())
+        g.api_session = api_session
+        g.account = api_session.account
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def bound_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Like ``login_required``, and the account must be bound to the roster; sets ``g.staff``."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        account: MiniProgramAccount = g.account
+        staff: Staff | None = account.staff
+        if staff is None or not staff.active:
+            raise NotBound()
+        g.staff = staff
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Like ``bound_required``, and the bound staff member must hold the admin role."""
+
+    @wraps(view)
+    @bound_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not g.staff.is_admin:
+            raise Forbidden(code="admin_required", message="此操作仅限管理员")
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,1 @@
+"""The single scheduler process and its jobs (see docs/architecture.md)."""
