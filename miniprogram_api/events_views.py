@@ -39,7 +39,7 @@ ADMIN = {"security": "BearerAuth", "tags": ["活动管理"]}
 
 def _detail(event, staff) -> dict:
     state = events.my_state(db.session, event, staff)
-    return {**EventOut().dump(event), "me": state.__dict__}
+    return {**{name: getattr(event, name) for name in EventOut().fields}, "me": state}
 
 
 # ---- staff -------------------------------------------------------------------------------------------
