@@ -41,6 +41,10 @@ class EventOut(EventSummaryOut):
     registered_count = Integer()
 
 
+class EventAdminOut(EventOut):
+    """An event on its own (admin answers); a separate class so the spec names it apart from nested ones."""
+
+
 class EventListOut(Schema):
     items = List(Nested(EventOut))
     meta = Nested(PageMeta)

@@ -16,6 +16,7 @@ from miniprogram_api.events_schemas import (
     CheckinIn,
     CheckinOut,
     DirectionQuery,
+    EventAdminOut,
     EventCreateIn,
     EventDetailOut,
     EventListOut,
@@ -134,7 +135,7 @@ def my_volunteer_hours(query: dict):
 @bp.post("/admin/events")
 @admin_required
 @bp.input(EventCreateIn, arg_name="body")
-@bp.output(EventOut, status_code=201)
+@bp.output(EventAdminOut, status_code=201)
 @bp.doc(summary="创建活动", description="默认直接发布；publish=false 保存为草稿。", **ADMIN)
 def create_event(body: dict):
     draft = events.EventDraft(**body)
@@ -143,7 +144,7 @@ def create_event(body: dict):
 
 @bp.post("/admin/events/<int:event_id>/publish")
 @admin_required
-@bp.output(EventOut)
+@bp.output(EventAdminOut)
 @bp.doc(summary="发布草稿活动", **ADMIN)
 def publish_event(event_id: int):
     return events.publish_event(db.session, event_id, Actor.staff(g.staff.id))
@@ -152,7 +153,7 @@ def publish_event(event_id: int):
 @bp.post("/admin/events/<int:event_id>/cancel")
 @admin_required
 @bp.input(ReasonIn, arg_name="body")
-@bp.output(EventOut)
+@bp.output(EventAdminOut)
 @bp.doc(summary="取消活动", description="已报名的人会收到企业微信通知。", **ADMIN)
 def cancel_event(event_id: int, body: dict):
     return events.cancel_event(db.session, event_id, Actor.staff(g.staff.id), body["reason"])

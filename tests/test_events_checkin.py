@@ -80,10 +80,11 @@ def test_forged_or_altered_code_gets_400_invalid_code(client, person, tamper):
     assert records() == 0
 
 
-def test_code_signed_with_another_secret_is_refused(client, person, build_app):
+def test_code_signed_with_another_secret_is_refused(app, client, person, monkeypatch):
     _staff, headers = person
     event = factories.make_event()
-    with build_app(SECRET_KEY="another-deployment-secret").app_context():
+    with monkeypatch.context() as patch:
+        patch.setitem(app.config, "SECRET_KEY", "another-deployment-secret")
         foreign = checkin_codes.printed_token(event.id, "in")
     response = scan(client, headers, foreign)
     assert response.status_code == 400 and error_code(response) == "invalid_code"

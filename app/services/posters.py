@@ -54,11 +54,12 @@ class CjkFont:
 @lru_cache(maxsize=16)
 def _character_map(path: str) -> tuple[tuple[int, str, frozenset[int]], ...]:
     """(face index, family name, code points) for every face in a font file."""
-    faces = TTCollection(path, lazy=True).fonts if path.lower().endswith((".ttc", ".otc")) else [TTFont(path, lazy=True)]
-    result = []
-    for index, face in enumerate(faces):
-        name = face["name"].getDebugName(1) or ""
-        result.append((index, name, frozenset(face.getBestCmap() or {})))
+    with open(path, "rb") as file:
+        faces = TTCollection(file).fonts if path.lower().endswith((".ttc", ".otc")) else [TTFont(file)]
+        result = []
+        for index, face in enumerate(faces):
+            name = face["name"].getDebugName(1) or ""
+            result.append((index, name, frozenset(face.getBestCmap() or {})))
     return tuple(result)
 
 
