@@ -238,3 +238,15 @@ def test_sign_out_code_for_an_event_without_sign_out_gets_400(client, person):
     event = factories.make_event()
     response = scan(client, headers, printed_qr(event.id, "out"))
     assert response.status_code == 400 and error_code(response) == "checkout_not_required"
+
+
+def test_someone_already_signed_in_gets_200_even_with_an_expired_code_or_after_the_window(app, client, person):
+    staff, headers = person
+    start = utcnow() - timedelta(minutes=20)
+    event = factories.make_event(starts_at=start)
+    checkins.check_in(db.session, staff, printed_qr(event.id), nonce(), now=start)
+    stale = checkin_codes.code_url(checkin_codes.live_token(event.id, "in", checkin_codes.current_step() - 5))
+    response = scan(client, headers, stale)
+    assert response.status_code == 200 and response.get_json()["status"] == "already_checked_in"
+    late = checkins.check_in(db.session, staff, printed_qr(event.id), nonce(), now=start + timedelta(hours=5))
+    assert not late.created and late.record.at == start

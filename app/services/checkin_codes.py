@@ -68,6 +68,7 @@ class ScannedCode:
     direction: str
     method: str  # METHOD_PRINTED or METHOD_LIVE
     step: int | None = None
+    expired: bool = False  # a genuine live code past its time: refused, unless the person is already recorded
 
 
 def _key(purpose: str) -> bytes:
@@ -117,7 +118,8 @@ def _token_from(qr: str) -> str:
 
 
 def parse_code(qr: str, now: float | None = None) -> ScannedCode:
-    """Verify a scanned code. Raises ``InvalidCode`` or ``CodeExpired``; never trusts unsigned parts."""
+    """Verify a scanned code; raises ``InvalidCode`` for anything we did not sign. An expired live code
+    comes back marked ``expired`` (the caller refuses it with ``CodeExpired``)."""
     token = _token_from(qr)
     match = _TOKEN.match(token)
     if match is None:
@@ -132,9 +134,8 @@ def parse_code(qr: str, now: float | None = None) -> ScannedCode:
     current = current_step(now)
     if step_number > current:
         raise InvalidCode()  # signed by us, yet from the future: a clock we do not trust
-    if step_number < current - 1:
-        raise CodeExpired()
-    return ScannedCode(int(live_event), _LETTER_DIRECTIONS[live_letter], METHOD_LIVE, step_number)
+    expired = step_number < current - 1
+    return ScannedCode(int(live_event), _LETTER_DIRECTIONS[live_letter], METHOD_LIVE, step_number, expired)
 
 
 def seconds_until_next_step(now: float | None = None) -> float:

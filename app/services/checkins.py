@@ -11,9 +11,9 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, scoped_session, selectinload
 
 from app.errors import AppError, Conflict, Forbidden, NotFound
 from app.models import Checkin, Department, Event, EventRegistration, Staff
@@ -140,14 +140,28 @@ def _check_geofence(event: Event, lat: float | None, lng: float | None) -> float
     return distance
 
 
-def _insert(session: Session, record: Checkin) -> Checkin | None:
-    """Insert, or return None when a concurrent scan (or a retry) got there first."""
-    session.add(record)
+def _commit_keeping_state(session: Session) -> None:
+    """Commit without expiring loaded objects: what was just written is current, and the answer is
+    serialised from it. Saves reloading the record and the event on the busiest endpoint."""
+    target = session.registry() if isinstance(session, scoped_session) else session
+    target.expire_on_commit = False
     try:
-        session.commit()
+        target.commit()
+    finally:
+        target.expire_on_commit = True
+
+
+def _insert(session: Session, record: Checkin) -> Checkin | None:
+    """Insert, or return None when a concurrent scan (or a retry) got there first.
+
+    One INSERT … RETURNING rather than a unit-of-work flush: this is the hot path of a crowded venue."""
+    values = {column.key: getattr(record, column.key) for column in Checkin.__table__.columns if column.key != "id"}
+    try:
+        record.id = session.execute(insert(Checkin).values(**values).returning(Checkin.id)).scalar_one()
     except IntegrityError:
         session.rollback()
         return None
+    _commit_keeping_state(session)
     return record
 
 
@@ -175,11 +189,33 @@ def check_in(
     event = session.get(Event, code.event_id)
     if event is None or event.status == EVENT_DRAFT:
         raise EventNotFound()
+    try:
+        record = _admissible_record(session, staff, event, code, nonce, lat, lng, now)
+    except AppError:
+        # A later scan by someone already recorded is not an error, whatever else has changed since.
+        existing = _existing(session, event.id, staff.id, code.direction)
+        if existing is not None:
+            return CheckinResult(existing, event, created=False)
+        raise
+    inserted = _insert(session, record)
+    if inserted is None:
+        return CheckinResult(_winner(session, event.id, staff.id, code.direction, nonce), event, created=False)
+    return CheckinResult(inserted, event, created=True)
 
-    existing = _existing(session, event.id, staff.id, code.direction)
-    if existing is not None:
-        return CheckinResult(existing, event, created=False)
 
+def _admissible_record(
+    session: Session,
+    staff: Staff,
+    event: Event,
+    code: checkin_codes.ScannedCode,
+    nonce: str,
+    lat: float | None,
+    lng: float | None,
+    now: datetime,
+) -> Checkin:
+    """The record a scan would create, or the refusal that applies."""
+    if code.expired:
+        raise checkin_codes.CodeExpired()
     if event.status == EVENT_CANCELLED:
         raise EventCancelled("活动已取消，无需签到")
     checkin_codes.ensure_direction(event, code.direction)
@@ -187,7 +223,6 @@ def check_in(
     if event.registration_required and not is_registered(session, event.id, staff.id):
         raise RegistrationRequired()
     distance = _check_geofence(event, lat, lng)
-
     record = Checkin(
         event_id=event.id,
         staff_id=staff.id,
@@ -204,11 +239,7 @@ def check_in(
         if checkin is None:
             raise NotCheckedIn()
         record.credited_minutes = credited_minutes(event, checkin.at, now)
-
-    inserted = _insert(session, record)
-    if inserted is None:
-        return CheckinResult(_winner(session, event.id, staff.id, code.direction, nonce), event, created=False)
-    return CheckinResult(inserted, event, created=True)
+    return record
 
 
 def describe(session: Session, result: CheckinResult) -> dict:

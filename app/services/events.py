@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -332,9 +332,3 @@ def my_state(session: Session, event: Event, staff: Staff) -> MyEventState:
         checked_out_at=checkout.at if checkout else None,
         credited_hours=checkout.credited_hours if checkout else None,
     )
-
-
-def count_registrations(session: Session, event_id: int) -> int:
-    return session.scalar(
-        select(func.count()).select_from(EventRegistration).where(EventRegistration.event_id == event_id)
-    ) or 0
