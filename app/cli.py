@@ -55,14 +55,23 @@ def roster_import(file: Path) -> None:
     )
 
 
+def _set_admin(employee_no: str, granted: bool) -> Staff:
+    staff = _staff_or_fail(employee_no)
+    if granted:
+        staff.grant(ROLE_ADMIN)
+    else:
+        staff.revoke(ROLE_ADMIN)
+    action = "staff.grant_role" if granted else "staff.revoke_role"
+    audit.record(db.session, audit.Actor.cli(), action, "staff", staff.id, role=ROLE_ADMIN)
+    db.session.commit()
+    return staff
+
+
 @roster_cli.command("grant-admin")
 @click.argument("employee_no")
 def roster_grant_admin(employee_no: str) -> None:
     """授予管理员角色。"""
-    staff = _staff_or_fail(employee_no)
-    staff.grant(ROLE_ADMIN)
-    audit.record(db.session, audit.Actor.cli(), "staff.grant_role", "staff", staff.id, role=ROLE_ADMIN)
-    db.session.commit()
+    staff = _set_admin(employee_no, granted=True)
     click.echo(f"已授予 {staff.name}（{staff.employee_no}）管理员角色。")
 
 
@@ -70,10 +79,7 @@ def roster_grant_admin(employee_no: str) -> None:
 @click.argument("employee_no")
 def roster_revoke_admin(employee_no: str) -> None:
     """撤销管理员角色。"""
-    staff = _staff_or_fail(employee_no)
-    staff.revoke(ROLE_ADMIN)
-    audit.record(db.session, audit.Actor.cli(), "staff.revoke_role", "staff", staff.id, role=ROLE_ADMIN)
-    db.session.commit()
+    staff = _set_admin(employee_no, granted=False)
     click.echo(f"已撤销 {staff.name}（{staff.employee_no}）的管理员角色。")
 
 
