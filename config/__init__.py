@@ -110,6 +110,13 @@ class Config:
 
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 100 * 1024 * 1024)
         self.UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+        # 微心愿: active claims per person, days a claimer has to fulfil (never past the wish's own
+        # deadline), the reminder before that, and the limits on uploaded photos.
+        self.WISH_CLAIM_LIMIT = env_int("WISH_CLAIM_LIMIT", 2)
+        self.WISH_FULFIL_DAYS = env_int("WISH_FULFIL_DAYS", 14)
+        self.WISH_REMIND_DAYS_BEFORE = env_int("WISH_REMIND_DAYS_BEFORE", 2)
+        self.PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+        self.PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 50_000_000)
         self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
         # Wall-clock times (reminders, festivals, sign-in windows) are in this zone; storage is UTC.
         self.TIMEZONE = env_str("TIMEZONE", "Asia/Shanghai")

@@ -6,6 +6,7 @@ from app.models.base import Base
 from app.models.kv import KeyValue
 from app.models.messaging import OutboxMessage, PushTarget
 from app.models.org import ROLE_ADMIN, Department, Staff, StaffRole
+from app.models.wish import Wish, WishClaim, WishPhoto, WishProof, WishTransition
 
 __all__ = [
     "ROLE_ADMIN",
@@ -19,4 +20,9 @@ __all__ = [
     "PushTarget",
     "Staff",
     "StaffRole",
+    "Wish",
+    "WishClaim",
+    "WishPhoto",
+    "WishProof",
+    "WishTransition",
 ]
