@@ -445,15 +445,13 @@ def submit_proof(
     Everything is checked before anything is stored; if anything fails afterwards the written files
     are removed, so a refused upload leaves neither rows nor files behind.
     """
-    if not 1 <= len(photos) <= MAX_PHOTOS:
-        raise PhotoCountInvalid()
     wish = session.get(Wish, wish_id)
     if wish is None or not wish.is_public():
         raise WishNotFound()
-    if wish.status == CLAIMED and wish.claimer_id != staff.id:
-        raise NotClaimer()
-    if wish.status != CLAIMED:
-        raise _refusal(session, wish_id, "submit_proof", staff.id)
+    if wish.status != CLAIMED or wish.claimer_id != staff.id:
+        raise _refusal(session, wish_id, "submit_proof", staff.id, must_be_claimer=True)
+    if not 1 <= len(photos) <= MAX_PHOTOS:
+        raise PhotoCountInvalid()
     cleaned = [images.clean_image(p, index=i, **_photo_limits()) for i, p in enumerate(photos, start=1)]
     note_status = _check_note(openid, note)
     return store_proof(session, wish_id, staff, note, note_status, cleaned)
