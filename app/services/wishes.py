@@ -352,12 +352,12 @@ def claim_wish(session: Session, wish_id: int, staff: Staff, now: datetime | Non
     """Claim an open wish for ``staff``. Exactly one of any number of concurrent claimers wins."""
     now = now or utcnow()
     limit = current_app.config["WISH_CLAIM_LIMIT"]
-    wish = session.get(Wish, wish_id)
-    if wish is None or not wish.is_public():
+    row = session.execute(select(Wish.status, Wish.claim_deadline).where(Wish.id == wish_id)).one_or_none()
+    if row is None or row.status not in PUBLIC_STATUSES:
         raise WishNotFound()
-    if wish.status == OPEN and wish.claim_deadline < local_today(now):
+    if row.status == OPEN and row.claim_deadline < local_today(now):
         raise WishClaimClosed()
-    due_at = min(now + timedelta(days=current_app.config["WISH_FULFIL_DAYS"]), _deadline_end(wish.claim_deadline))
+    due_at = min(now + timedelta(days=current_app.config["WISH_FULFIL_DAYS"]), _deadline_end(row.claim_deadline))
     # A unique-constraint collision means a concurrent claim by the same person took the slot we
     # picked; the transaction is rolled back and tried again, which then sees that slot taken.
     for _ in range(limit + 2):
