@@ -4,7 +4,7 @@ claimer and admins only."""
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, DateTime, Dict, Function, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, DateTime, Dict, File, Function, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 from flask import url_for
 
@@ -33,6 +33,12 @@ class ConfirmIn(StrictSchema):
 
 class ProofIn(StrictSchema):
     note = String(required=True, validate=Length(min=1, max=500), metadata={"description": "完成情况说明"})
+    # The count (1-9) and the content are checked by the service, which names the bad photo.
+    photos = List(
+        File(error_messages={"invalid": "应为图片文件"}),
+        load_default=list,
+        metadata={"description": "1–9 张 JPEG、PNG 或 WebP 照片，每张不超过 10 MB"},
+    )
 
 
 class PhotoOut(Schema):

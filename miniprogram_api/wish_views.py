@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, request, send_file
+from flask import g, send_file
 
 from app.errors import Forbidden
 from app.extensions import db
@@ -112,7 +112,7 @@ def release_wish(wish_id: int, body: dict):
 
 @bp.post("/wishes/<int:wish_id>/proof")
 @bound_required
-@bp.input(ProofIn, location="form", arg_name="form")
+@bp.input(ProofIn, location="files", arg_name="form")
 @bp.output(WishDetailOut, status_code=201)
 @bp.doc(
     summary="提交完成凭证",
@@ -121,7 +121,7 @@ def release_wish(wish_id: int, body: dict):
     security=AUTH,
 )
 def submit_proof(wish_id: int, form: dict):
-    photos = [upload.stream for upload in request.files.getlist("photos")]
+    photos = [upload.stream for upload in form["photos"]]
     wishes.submit_proof(db.session, wish_id, g.staff, g.account.openid, form["note"], photos)
     return _detail(wishes.get_wish(db.session, wish_id, g.staff), g.staff)
 

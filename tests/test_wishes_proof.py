@@ -226,3 +226,25 @@ def test_a_database_failure_after_writing_files_removes_them(app, claimed):
         wishes.store_proof(db.session, wish.id, claimer, "完成", "passed", cleaned)
     assert stored_files(app) == []
     assert db.session.scalar(select(func.count()).select_from(WishPhoto)) == 0
+
+
+def test_text_in_place_of_a_photo_gets_422_in_chinese(app, client, claimed):
+    wish, headers = claimed
+    response = client.post(
+        f"/api/mp/wishes/{wish.id}/proof", data={"note": "完成", "photos": "not-a-file"}, headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["photos.0"] == "应为图片文件"
+    assert_nothing_stored(app, wish.id)
+
+
+def test_photos_under_a_misspelt_field_are_not_counted(app, client, claimed):
+    wish, headers = claimed
+    response = client.post(
+        f"/api/mp/wishes/{wish.id}/proof", data={"note": "完成", "photo": [photo(image_bytes())]}, headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert error_code(response) == "photo_count_invalid"
+    assert_nothing_stored(app, wish.id)
