@@ -33,8 +33,6 @@ STATUS_LABELS = {
 }
 # Statuses everyone may see; drafts and withdrawn wishes are for admins only.
 PUBLIC_STATUSES = (OPEN, CLAIMED, FULFILLED, CONFIRMED)
-# A claim occupies one of its holder's claim slots while the wish is in one of these statuses.
-ACTIVE_CLAIM_STATUSES = (CLAIMED, FULFILLED)
 
 GOODS = "goods"
 SERVICE = "service"
@@ -158,10 +156,6 @@ class WishClaim(Base):
 
     wish: Mapped[Wish] = relationship(lazy="joined")
     staff: Mapped[Staff] = relationship(lazy="joined")
-
-    @property
-    def is_active(self) -> bool:
-        return self.ended_at is None
 
     @property
     def state_label(self) -> str:
