@@ -4,17 +4,21 @@ from app.models.account import ApiSession, MiniProgramAccount
 from app.models.audit import AuditLog
 from app.models.base import Base
 from app.models.kv import KeyValue
-from app.models.messaging import OutboxMessage, PushTarget
+from app.models.messaging import OutboxLease, OutboxMessage, PushTarget
+from app.models.bot import Announcement, InboundMessage
 from app.models.org import ROLE_ADMIN, Department, Staff, StaffRole
 
 __all__ = [
     "ROLE_ADMIN",
+    "Announcement",
     "ApiSession",
     "AuditLog",
     "Base",
     "Department",
+    "InboundMessage",
     "KeyValue",
     "MiniProgramAccount",
+    "OutboxLease",
     "OutboxMessage",
     "PushTarget",
     "Staff",
