@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 import time
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import func, select
 from wechatpy.work.crypto import WeChatCrypto
 
+from app.extensions import db
+from app.models import OutboxMessage
+from app.models.messaging import STATUS_PENDING
 from app.services.dispatcher import Dispatcher
 from tests.conftest import WECOM_CORP_ID
 
@@ -66,9 +72,33 @@ def send_text(client, from_user: str, content: str, msg_id: str = "1001", **opti
     return post_message(client, text_message_xml(from_user, content, msg_id), **options)
 
 
-def drain(app) -> dict[str, int]:
+def drain(app) -> Counter[str]:
     """Run one dispatcher until nothing is due (``flask outbox dispatch --once``)."""
-    return dict(Dispatcher(app).run(once=True))
+    return Dispatcher(app).run(once=True)
+
+
+def settle(app, timeout: float = 10.0) -> Counter[str]:
+    """Run a looping dispatcher until no message is pending (retries included), or fail after ``timeout``."""
+    stop = threading.Event()
+    dispatcher = Dispatcher(app)
+    worker = threading.Thread(target=dispatcher.run, kwargs={"stop": stop})
+    worker.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while pending_count(app):
+            assert time.monotonic() < deadline, "messages still pending after the timeout"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+    return dispatcher.totals
+
+
+def pending_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == STATUS_PENDING)
+        )
 
 
 @contextmanager
