@@ -26,9 +26,9 @@ import socket
 import threading
 import uuid
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -110,6 +110,23 @@ class DispatchSettings:
         """Growing back-off: base, 2×base, 4×base … capped, with ±20 % jitter so retries spread out."""
         seconds = min(self.retry_base * 2 ** max(attempts - 1, 0), self.retry_max)
         return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What the dispatcher needs of one due row, read once (no ORM object to expire between commits)."""
+
+    id: int
+    dedup_key: str
+    channel: str
+    address: str
+    payload: dict[str, Any]
+    attempts: int
+
+    @staticmethod
+    def columns() -> tuple[Any, ...]:
+        m = OutboxMessage
+        return m.id, m.dedup_key, m.channel, m.address, m.payload, m.attempts
 
 
 class Undeliverable(Exception):
@@ -200,17 +217,13 @@ class Dispatcher:
             .limit(_TARGETS_PER_PASS)
         )
         targets = [(channel, address) for channel, address in session.execute(statement)]
-        # Sorted, so concurrent dispatchers insert lease rows in one order and never deadlock.
-        if targets:
-            rows = [{"channel": c, "address": a} for c, a in sorted(targets)]
-            insert_ignoring_conflicts(session, OutboxLease, rows)
         session.commit()
         return targets
 
     def _hold(self, session: Session, channel: str, address: str) -> bool:
         """Take or renew the lease on a target. Commits; True when this dispatcher holds it."""
-        if (channel, address) == _DISPATCHER_LOCK:
-            insert_ignoring_conflicts(session, OutboxLease, [{"channel": channel, "address": address}])
+        insert_ignoring_conflicts(session, OutboxLease, {"channel": channel, "address": address})
+        session.commit()
         now = utcnow()
         key = (OutboxLease.channel == channel, OutboxLease.address == address)
         # PostgreSQL: skip a lease row another dispatcher is taking right now instead of queueing.
@@ -268,14 +281,21 @@ class Dispatcher:
         window = self.settings.window_for(channel)
         sends = self._recent_sends(session, channel, address, window)
         lease_until = utcnow() + self.settings.lease
-        rows = session.scalars(
-            select(OutboxMessage)
+        rows = [Pending(*values) for values in session.execute(
+            select(*Pending.columns())
             .where(OutboxMessage.channel == channel, OutboxMessage.address == address,
                    OutboxMessage.status == STATUS_PENDING, OutboxMessage.due_at <= utcnow())
             .order_by(OutboxMessage.due_at, OutboxMessage.id)
             .limit(_ROWS_PER_TARGET)
-        ).all()
-        session.commit()
+        )]
+        try:
+            send = self._destination(session, channel, address)
+        except Undeliverable as exc:
+            for row in rows:
+                self._mark_dead(session, row, str(exc), notify=False)
+            return None
+        finally:
+            session.commit()
         for row in rows:
             now = utcnow()
             if len(sends) >= window.limit:
@@ -286,74 +306,70 @@ class Dispatcher:
                 if not self._hold(session, channel, address):
                     return None
                 lease_until = utcnow() + self.settings.lease
-            outcome = self._deliver(session, row)
+            outcome, moment = self._deliver(session, row, send)
             if outcome == STATUS_SENT:
-                sends.append(row.sent_at)
+                sends.append(moment)
             elif outcome == STATUS_PENDING:  # backed off: the whole target waits
-                return row.due_at
+                return moment
         return utcnow() if len(rows) == _ROWS_PER_TARGET else None
+
+    def _destination(self, session: Session, channel: str, address: str) -> Callable[[dict[str, Any]], Any]:
+        """How to send to this target, resolved once per visit. Raises ``Undeliverable``."""
+        if channel == CHANNEL_APP:
+            recipient = parse_app_address(address)
+            return lambda payload: get_work().send_app_message({**recipient, **payload})
+        kind = {CHANNEL_ROBOT: TARGET_ROBOT, CHANNEL_APPCHAT: TARGET_APPCHAT}.get(channel)
+        target = session.get(PushTarget, int(address)) if kind and address.isdigit() else None
+        if target is None or target.kind != kind:
+            raise Undeliverable(f"推送目标 {address} 不存在")
+        if not target.enabled:
+            raise Undeliverable(f"推送目标「{target.name}」已停用")
+        key = target.address
+        if kind == TARGET_ROBOT:
+            return lambda payload: get_robot().send(key, payload)
+        return lambda payload: get_work().send_appchat_message({"chatid": key, **payload})
 
     # ---- one row ----------------------------------------------------------------------------------
 
-    def _claim_attempt(self, session: Session, row_id: int) -> bool:
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.status == STATUS_PENDING)
-            .values(attempts=OutboxMessage.attempts + 1)
-            .execution_options(synchronize_session=False)
+    def _deliver(
+        self, session: Session, row: Pending, send: Callable[[dict[str, Any]], Any]
+    ) -> tuple[str | None, datetime | None]:
+        """Send and mark one row. Returns its new status (None: withdrawn meanwhile) and the send
+        time (sent) or the retry time (pending).
+
+        Only the target's lease holder sends its rows, so no claim write is needed: one read before
+        the call (a row withdrawn since the target was read is skipped) and one write after it.
+        """
+        still_pending = session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.id == row.id, OutboxMessage.status == STATUS_PENDING)
         )
         session.commit()
-        return result.rowcount == 1
-
-    def _deliver(self, session: Session, row: OutboxMessage) -> str | None:
-        """Send one row and record the outcome. Returns the row's new status (None: withdrawn meanwhile)."""
-        row_id = row.id
-        if not self._claim_attempt(session, row_id):
-            session.expunge(row)
-            return None
-        session.refresh(row)
+        if still_pending is None:
+            return None, None
+        row = replace(row, attempts=row.attempts + 1)
         try:
-            self._send(session, row)
-        except Undeliverable as exc:
-            self._mark_dead(session, row, str(exc), notify=False)
-            return STATUS_DEAD
+            send(row.payload)
         except WeChatError as exc:
             error = str(exc)
             if exc.transient and row.attempts < self.settings.max_attempts:
-                self._back_off(session, row, error)
-                return STATUS_PENDING
+                return STATUS_PENDING, self._back_off(session, row, error)
             self._mark_dead(session, row, error, notify=True)
-            return STATUS_DEAD
+            session.commit()
+            return STATUS_DEAD, None
         now = utcnow()
         marked = session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.status == STATUS_PENDING)
-            .values(status=STATUS_SENT, sent_at=now, last_error=None)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status == STATUS_PENDING)
+            .values(status=STATUS_SENT, sent_at=now, attempts=row.attempts, last_error=None)
             .execution_options(synchronize_session=False)
         )
         session.commit()
         if marked.rowcount != 1:
-            logger.warning("outbox row %s was sent but changed meanwhile (withdrawn?)", row_id)
-        row.sent_at = now
+            logger.warning("outbox row %s was sent but changed meanwhile (withdrawn?)", row.id)
         self._count("sent")
-        return STATUS_SENT
+        return STATUS_SENT, now
 
-    def _send(self, session: Session, row: OutboxMessage) -> None:
-        if row.channel == CHANNEL_APP:
-            get_work().send_app_message({**parse_app_address(row.address), **row.payload})
-            return
-        kind = {CHANNEL_ROBOT: TARGET_ROBOT, CHANNEL_APPCHAT: TARGET_APPCHAT}.get(row.channel)
-        target = session.get(PushTarget, int(row.address)) if kind and row.address.isdigit() else None
-        if target is None or target.kind != kind:
-            raise Undeliverable(f"推送目标 {row.address} 不存在")
-        if not target.enabled:
-            raise Undeliverable(f"推送目标「{target.name}」已停用")
-        if kind == TARGET_ROBOT:
-            get_robot().send(target.address, row.payload)
-        else:
-            get_work().send_appchat_message({"chatid": target.address, **row.payload})
-
-    def _back_off(self, session: Session, row: OutboxMessage, error: str) -> None:
+    def _back_off(self, session: Session, row: Pending, error: str) -> datetime:
         """Retry later; every pending row of the same target waits too, so order is kept."""
         due_at = utcnow() + self.settings.backoff(row.attempts)
         session.execute(
@@ -364,25 +380,26 @@ class Dispatcher:
             .execution_options(synchronize_session=False)
         )
         session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == row.id).values(last_error=error[:2000])
+            update(OutboxMessage).where(OutboxMessage.id == row.id)
+            .values(attempts=row.attempts, last_error=error[:2000])
             .execution_options(synchronize_session=False)
         )
         session.commit()
-        row.due_at = due_at
         logger.warning("outbox row %s failed (attempt %s), retry at %s: %s", row.id, row.attempts, due_at, error)
         self._count("retried")
+        return due_at
 
-    def _mark_dead(self, session: Session, row: OutboxMessage, error: str, *, notify: bool) -> None:
+    def _mark_dead(self, session: Session, row: Pending, error: str, *, notify: bool) -> None:
+        """Give up on a row (the caller commits); admins are told unless ``notify`` is False."""
         now = utcnow()
         session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == row.id, OutboxMessage.status == STATUS_PENDING)
-            .values(status=STATUS_DEAD, dead_at=now, last_error=error[:2000])
+            .values(status=STATUS_DEAD, dead_at=now, attempts=row.attempts, last_error=error[:2000])
             .execution_options(synchronize_session=False)
         )
         if notify and not row.dedup_key.startswith(SILENT_PREFIXES):
             notify_admins_of_failure(session, row, error, now)
-        session.commit()
         logger.error("outbox row %s is dead after %s attempts: %s", row.id, row.attempts, error)
         self._count("dead")
 
@@ -396,7 +413,7 @@ def target_label(session: Session, channel: str, address: str) -> str:
     return f"应用消息 {address}"
 
 
-def notify_admins_of_failure(session: Session, row: OutboxMessage, error: str, now: datetime) -> int:
+def notify_admins_of_failure(session: Session, row: Pending, error: str, now: datetime) -> int:
     """Tell every admin, once per target per hour, that a message was given up on."""
     admins = session.scalars(
         select(Staff).join(StaffRole).where(StaffRole.role == ROLE_ADMIN, Staff.active.is_(True))
