@@ -33,9 +33,10 @@ def receive():
     """Verify, decrypt and record a message, run its command, and answer at once (replies go via the outbox)."""
     crypto = CallbackCrypto.from_config(current_app.config)
     remote = client_address()
-    if (request.content_length or 0) > MAX_BODY_BYTES:
+    body = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
         raise reject(CallbackMalformed, "body too large", remote)
-    envelope = parse_xml(request.get_data(cache=False))
+    envelope = parse_xml(body)
     encrypted = envelope.get("Encrypt", "")
     crypto.verify(*_signed_params(), encrypted, remote)
     fields = parse_xml(crypto.decrypt(encrypted, remote))

@@ -189,3 +189,9 @@ def test_callback_without_configuration_answers_503(client):
     response = client.get("/wecom/callback", query_string={"echostr": "x"})
     assert response.status_code == 503
     assert response.get_json()["error"]["message"] == "企业微信回调尚未配置"
+
+
+def test_oversized_body_gets_400(app, client):
+    query = {"msg_signature": "x", "timestamp": str(int(time.time())), "nonce": "n"}
+    body = b"<xml><Encrypt>" + b"A" * 70000 + b"</Encrypt></xml>"
+    assert client.post("/wecom/callback", query_string=query, data=body).status_code == 400

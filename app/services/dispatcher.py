@@ -10,10 +10,11 @@ How it stays correct with several dispatchers (see docs/architecture.md, "The di
 - Rate windows are measured, not assumed: before each send the holder looks at the send times of the
   target's last N sent rows; the next send waits until the oldest of them is a full window (plus a
   small margin) old. One holder per target means the window holds across dispatchers.
-- Each row is claimed with ``UPDATE ... SET attempts = attempts + 1 WHERE id = :id AND status =
-  'pending'`` just before the HTTP call and marked ``sent`` right after it, one row at a time. A crash
-  between the two leaves the row pending; once the lease expires it is sent again: at most one
-  duplicate per target being worked on at the moment of the crash (at most ``OUTBOX_THREADS``).
+- Rows are sent one at a time and marked ``sent`` (with their send time) in their own commit right
+  after the HTTP call returns. A crash between the call and that commit leaves the row pending; when
+  the crashed holder's lease runs out (``OUTBOX_LEASE_SECONDS``) it is sent again. Delivery is
+  therefore at-least-once: a crash can duplicate at most the one row per target that was in flight,
+  i.e. at most ``OUTBOX_THREADS`` messages per crashed dispatcher, and never more than one copy each.
 """
 
 from __future__ import annotations
@@ -168,9 +169,13 @@ class Dispatcher:
                         stop.wait(self.settings.poll)
                         continue
                     waiting_logged = False
-                    wake_at = self.run_pass(pool)
-                    if once and not self._anything_due():
-                        break
+                    try:
+                        wake_at = self.run_pass(pool)
+                        if once and not self._anything_due():
+                            break
+                    except Exception:  # the database restarting, say: log, wait, try again
+                        logger.exception("dispatcher %s: pass failed; retrying", self.name)
+                        wake_at = None
                     stop.wait(self._seconds_until(wake_at))
             finally:
                 if self._single:
