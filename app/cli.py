@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.commands import messaging
 from app.commands.wishes import wishes_cli
 from app.extensions import db
 from app.models import ROLE_ADMIN, Staff
@@ -144,3 +145,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(wechat_sandbox_command)
     app.cli.add_command(wishes_cli)
+    messaging.init_app(app)

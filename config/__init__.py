@@ -95,6 +95,23 @@ class Config:
         # When set, every WeChat and WeCom call (token fetches included) goes to this base URL.
         self.WECHAT_API_BASE = env_str("WECHAT_API_BASE").rstrip("/")
         self.WECHAT_TIMEOUT = env_float("WECHAT_TIMEOUT", 5.0)
+        # WeCom callback: refuse messages whose timestamp is further than this from now.
+        self.WECOM_CALLBACK_MAX_SKEW_SECONDS = env_int("WECOM_CALLBACK_MAX_SKEW_SECONDS", 300)
+
+        # Outbox dispatcher. WeCom allows a group robot 20 messages a minute and an application 30
+        # messages a minute per person; windows are rolling and measured from actual send times.
+        self.OUTBOX_ROBOT_LIMIT = env_int("OUTBOX_ROBOT_LIMIT", 20)
+        self.OUTBOX_ROBOT_WINDOW_SECONDS = env_float("OUTBOX_ROBOT_WINDOW_SECONDS", 60.0)
+        self.OUTBOX_APP_LIMIT = env_int("OUTBOX_APP_LIMIT", 29)
+        self.OUTBOX_APP_WINDOW_SECONDS = env_float("OUTBOX_APP_WINDOW_SECONDS", 60.0)
+        # Extra wait added to every window, for clock and network jitter.
+        self.OUTBOX_WINDOW_MARGIN_SECONDS = env_float("OUTBOX_WINDOW_MARGIN_SECONDS", 0.5)
+        self.OUTBOX_RETRY_BASE_SECONDS = env_float("OUTBOX_RETRY_BASE_SECONDS", 10.0)
+        self.OUTBOX_RETRY_MAX_SECONDS = env_float("OUTBOX_RETRY_MAX_SECONDS", 1800.0)
+        self.OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 12)
+        self.OUTBOX_LEASE_SECONDS = env_float("OUTBOX_LEASE_SECONDS", 60.0)
+        self.OUTBOX_POLL_SECONDS = env_float("OUTBOX_POLL_SECONDS", 1.0)
+        self.OUTBOX_THREADS = env_int("OUTBOX_THREADS", 4)
 
         # Shared state between processes (rate limits, WeChat access tokens). Empty: database/memory.
         self.REDIS_URL = env_str("REDIS_URL")
