@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.demo_events import seed_demo_events
+from app.demo_wishes import seed_demo_wishes
 from app.services import audit, roster
+from bot.demo import seed_demo_push_targets
 
 DEPARTMENTS = ["办公室", "政策法规科", "综合业务科", "机关党委"]
 
@@ -47,6 +49,8 @@ def seed_demo(session: Session) -> dict[str, int]:
     summary = roster.import_roster(session, rows, audit.Actor.system())
     for staff in session.scalars(select(Staff).where(Staff.employee_no.in_(ADMINS))):
         staff.grant("admin")
+    seed_demo_push_targets(session)
     session.commit()
+    seed_demo_wishes(session)
     seed_demo_events(session)
     return {"staff_created": summary.created, "departments_created": summary.departments_created}

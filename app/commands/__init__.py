@@ -1,1 +1,1 @@
-"""Operator command groups, one module per domain, registered in ``app/cli.py``."""
+"""Operator command groups, one module per domain; registered in app/cli.py."""

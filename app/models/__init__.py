@@ -5,11 +5,14 @@ from app.models.audit import AuditLog
 from app.models.base import Base
 from app.models.events import Checkin, Event, EventRegistration
 from app.models.kv import KeyValue
-from app.models.messaging import OutboxMessage, PushTarget
+from app.models.messaging import OutboxLease, OutboxMessage, PushTarget
+from app.models.bot import Announcement, InboundMessage
 from app.models.org import ROLE_ADMIN, Department, Staff, StaffRole
+from app.models.wish import Wish, WishClaim, WishPhoto, WishProof, WishTransition
 
 __all__ = [
     "ROLE_ADMIN",
+    "Announcement",
     "ApiSession",
     "AuditLog",
     "Base",
@@ -17,10 +20,17 @@ __all__ = [
     "Department",
     "Event",
     "EventRegistration",
+    "InboundMessage",
     "KeyValue",
     "MiniProgramAccount",
+    "OutboxLease",
     "OutboxMessage",
     "PushTarget",
     "Staff",
     "StaffRole",
+    "Wish",
+    "WishClaim",
+    "WishPhoto",
+    "WishProof",
+    "WishTransition",
 ]

@@ -1,7 +1,7 @@
 """events, registrations and sign-in records
 
 Revision ID: 872a134b139d
-Revises: 22f7e9960b5c
+Revises: 3b2a8ba2dd62
 Create Date: 2026-11-27 00:34:32.059794
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '872a134b139d'
-down_revision = '22f7e9960b5c'
+down_revision = '3b2a8ba2dd62'
 branch_labels = None
 depends_on = None
 
