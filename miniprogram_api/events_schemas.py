@@ -158,14 +158,14 @@ class ScreenLinkOut(Schema):
     expires_at = DateTime()
 
 
-class PersonOut(Schema):
+class AttendeeOut(Schema):
     id = Integer()
     name = String()
     employee_no = String()
 
 
 class AttendanceRowOut(Schema):
-    staff = Nested(PersonOut)
+    staff = Nested(AttendeeOut)
     department = String()
     registered = Boolean()
     checkin_id = Integer(attribute="checkin.id", allow_none=True)
