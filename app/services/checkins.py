@@ -123,9 +123,9 @@ def _check_window(event: Event, direction: str, now: datetime) -> None:
     opens, closes = event.window(direction)
     action = "签退" if direction == DIRECTION_OUT else "签到"
     if now < opens:
-        raise CheckinNotOpen(f"{action}尚未开始，{format_local(opens, '%m月%d日 %H:%M')} 起可{action}", code="checkin_not_open")
+        raise CheckinNotOpen(f"{action}尚未开始，{format_local(opens, '%m月%d日 %H:%M')} 起可{action}")
     if now > closes:
-        raise CheckinClosed(f"{action}已于 {format_local(closes, '%m月%d日 %H:%M')} 截止", code="checkin_closed")
+        raise CheckinClosed(f"{action}已于 {format_local(closes, '%m月%d日 %H:%M')} 截止")
 
 
 def _check_geofence(event: Event, lat: float | None, lng: float | None) -> float | None:
@@ -144,11 +144,11 @@ def _commit_keeping_state(session: Session) -> None:
     """Commit without expiring loaded objects: what was just written is current, and the answer is
     serialised from it. Saves reloading the record and the event on the busiest endpoint."""
     target = session.registry() if isinstance(session, scoped_session) else session
-    target.expire_on_commit = False
+    previous, target.expire_on_commit = target.expire_on_commit, False
     try:
         target.commit()
     finally:
-        target.expire_on_commit = True
+        target.expire_on_commit = previous
 
 
 def _insert(session: Session, record: Checkin) -> Checkin | None:
