@@ -157,6 +157,34 @@ def bind_everyone(port: int, people: list[tuple[str, str]]) -> list[str]:
         return list(pool.map(bind, people))
 
 
+def probe_commit_latency(url: str, samples: int = 300) -> str:
+    """The database's own durable-commit latency during the run: the floor under every sign-in."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    commits, selects = [], []
+    with engine.connect() as connection:
+        connection.execute(text("CREATE TABLE bench_probe (id serial PRIMARY KEY, v integer)"))
+        connection.commit()
+        for value in range(samples):
+            began = time.perf_counter()
+            connection.execute(text("INSERT INTO bench_probe (v) VALUES (:v)"), {"v": value})
+            connection.commit()
+            commits.append((time.perf_counter() - began) * 1000)
+            began = time.perf_counter()
+            connection.execute(text("SELECT 1"))
+            connection.commit()
+            selects.append((time.perf_counter() - began) * 1000)
+        connection.execute(text("DROP TABLE bench_probe"))
+        connection.commit()
+    engine.dispose()
+    commits.sort()
+    selects.sort()
+    p99 = int(samples * 0.99)
+    return (f"PostgreSQL alone: INSERT+COMMIT p50 {commits[samples // 2]:.2f} ms p99 {commits[p99]:.2f} ms; "
+            f"SELECT 1 p50 {selects[samples // 2]:.2f} ms p99 {selects[p99]:.2f} ms")
+
+
 def summarise(label: str, elapsed: float, latencies: list[float], statuses: dict, failures: list) -> dict:
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else float("nan")
@@ -187,7 +215,8 @@ def main() -> int:
 
     env = dict(os.environ)
     env.update(
-        APP_ENV="development",
+        APP_ENV="production",
+        CHECKIN_URL_BASE="https://bench.invalid/qr/checkin",
         DATABASE_URL=database_url,
         SECRET_KEY=secrets.token_urlsafe(48),
         WECHAT_APPID="wx-bench",
@@ -260,6 +289,7 @@ def main() -> int:
                     total[3].extend(failures)
                     for code, count in statuses.items():
                         total[2][code] = total[2].get(code, 0) + count
+        print(probe_commit_latency(database_url))
         signin_figures = summarise("sign-in", *totals["sign-in"])
         bare_figures = summarise("bare", *totals["bare"])
     finally:
