@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: run test venv clean
+.PHONY: run test venv clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,12 +14,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
+## Debian packages the project needs (CJK font for posters, Chromium for browser tests); idempotent.
+system-deps:
+	@bash scripts/install-system-deps.sh
+
 ## Run the service locally: SQLite, the WeChat sandbox, demo data. Ctrl-C stops everything.
-run: $(STAMP)
+run: system-deps $(STAMP)
 	$(PY) scripts/run_dev.py
 
 ## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL).
-test: $(STAMP)
+test: system-deps $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.commands import messaging
+from app.commands.events import events_cli
 from app.commands.wishes import wishes_cli
 from app.extensions import db
 from app.models import ROLE_ADMIN, Staff
@@ -141,6 +142,7 @@ def wechat_sandbox_command(
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(events_cli)
     app.cli.add_command(roster_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(wechat_sandbox_command)

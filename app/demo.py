@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.demo_events import seed_demo_events
 from app.demo_wishes import seed_demo_wishes
 from app.services import audit, roster
 from bot.demo import seed_demo_push_targets
@@ -51,4 +52,5 @@ def seed_demo(session: Session) -> dict[str, int]:
     seed_demo_push_targets(session)
     session.commit()
     seed_demo_wishes(session)
+    seed_demo_events(session)
     return {"staff_created": summary.created, "departments_created": summary.departments_created}

@@ -83,6 +83,7 @@ def prepare_database(url: str) -> str:
 def settings(url: str, limit: int, upload_folder: Path) -> dict[str, str]:
     return {
         "APP_ENV": "production",
+        "CHECKIN_URL_BASE": "https://bench.invalid/qr/checkin",  # production requires an https sign-in address
         "SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": url,
         "WISH_CLAIM_LIMIT": str(limit),

@@ -138,6 +138,18 @@ class Config:
         # Wall-clock times (reminders, festivals, sign-in windows) are in this zone; storage is UTC.
         self.TIMEZONE = env_str("TIMEZONE", "Asia/Shanghai")
 
+        # Events and QR sign-in. The QR content is CHECKIN_URL_BASE?t=<signed token>: an HTTPS address
+        # registered with WeChat's "scan an ordinary link to open the mini-program" rule.
+        self.CHECKIN_URL_BASE = env_str("CHECKIN_URL_BASE", "http://127.0.0.1:8000/qr/checkin")
+        self.CHECKIN_OPENS_BEFORE_MINUTES = env_int("CHECKIN_OPENS_BEFORE_MINUTES", 30)
+        self.CHECKIN_CLOSES_AFTER_MINUTES = env_int("CHECKIN_CLOSES_AFTER_MINUTES", 30)
+        self.CHECKOUT_CLOSES_AFTER_END_MINUTES = env_int("CHECKOUT_CLOSES_AFTER_END_MINUTES", 60)
+        self.LIVE_CODE_PERIOD_SECONDS = env_int("LIVE_CODE_PERIOD_SECONDS", 30)
+        # The mini-program page a mini-program code (wxacode) opens; it posts the scene to /api/mp/checkins.
+        self.CHECKIN_MINIPROGRAM_PAGE = env_str("CHECKIN_MINIPROGRAM_PAGE", "pages/checkin/index")
+        # A font with CJK glyphs for posters; empty: search the usual system locations.
+        self.CJK_FONT_PATH = env_str("CJK_FONT_PATH")
+
         for key, value in overrides.items():
             setattr(self, key, value)
 
@@ -179,6 +191,8 @@ class ProductionConfig(Config):
             raise ConfigError(
                 "Production refuses to start: set SECRET_KEY to a random value of at least 32 characters."
             )
+        if not self.CHECKIN_URL_BASE.startswith("https://"):
+            raise ConfigError("Production refuses to start: CHECKIN_URL_BASE must be an https:// address.")
 
 
 ENVIRONMENTS: dict[str, type[Config]] = {

@@ -40,3 +40,36 @@ def make_staff(
     db.session.add(staff)
     db.session.commit()
     return staff
+
+
+def make_event(**fields):
+    """An event through the real service; defaults: a published 道德讲堂 starting in ten minutes."""
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+    from app.services import audit, events
+
+    starts_at = fields.pop("starts_at", utcnow() + timedelta(minutes=10))
+    values = dict(kind="道德讲堂", title="道德讲堂：孝老爱亲", starts_at=starts_at, ends_at=starts_at + timedelta(hours=2))
+    values.update(fields)
+    return events.create_event(db.session, events.EventDraft(**values), audit.Actor.system())
+
+
+def make_bound_account(staff: Staff, openid: str | None = None) -> dict[str, str]:
+    """A mini-program account bound to ``staff`` with a valid session; returns bearer headers.
+
+    For tests that need hundreds of signed-in people at once; the login and bind flow itself is
+    covered over HTTP in test_auth.py."""
+    import secrets
+    from datetime import timedelta
+
+    from app.models import ApiSession, MiniProgramAccount
+    from app.models.base import utcnow
+    from app.services.auth import hash_token
+
+    account = MiniProgramAccount(openid=openid or f"openid-{staff.employee_no}", staff_id=staff.id, bound_at=utcnow())
+    token = secrets.token_urlsafe(32)
+    db.session.add(account)
+    db.session.add(ApiSession(token_hash=hash_token(token), account=account, expires_at=utcnow() + timedelta(days=1)))
+    db.session.commit()
+    return {"Authorization": f"Bearer {token}"}

@@ -3,6 +3,7 @@
 from app.models.account import ApiSession, MiniProgramAccount
 from app.models.audit import AuditLog
 from app.models.base import Base
+from app.models.events import Checkin, Event, EventRegistration
 from app.models.kv import KeyValue
 from app.models.messaging import OutboxLease, OutboxMessage, PushTarget
 from app.models.bot import Announcement, InboundMessage
@@ -15,7 +16,10 @@ __all__ = [
     "ApiSession",
     "AuditLog",
     "Base",
+    "Checkin",
     "Department",
+    "Event",
+    "EventRegistration",
     "InboundMessage",
     "KeyValue",
     "MiniProgramAccount",

@@ -41,7 +41,7 @@ class Staff(TimestampMixin, Base):
 
     department: Mapped[Department] = relationship(back_populates="staff")
     roles: Mapped[list[StaffRole]] = relationship(
-        back_populates="staff", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="staff", cascade="all, delete-orphan", lazy="select"
     )
 
     @property

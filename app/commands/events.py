@@ -1,0 +1,144 @@
+"""``flask --app app events …``: create events, print posters and code addresses, export attendance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from app.errors import AppError
+from app.extensions import db
+from app.models.events import DIRECTIONS, EVENT_KINDS
+from app.services import attendance_export, audit, checkin_codes, checkins, events, posters
+
+events_cli = AppGroup("events", help="活动：创建、签到海报、签到码地址、签到表。")
+
+
+def _event_or_fail(event_id: int):
+    try:
+        return events.get_event(db.session, event_id)
+    except AppError as exc:
+        raise click.ClickException(f"活动 {event_id} 不存在") from exc
+
+
+def _parse_time(value: str, label: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{label}应为 ISO 8601 时间，例如 2026-03-05T14:30") from exc
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"无法写入 {path}：{exc.strerror}") from exc
+
+
+@events_cli.command("create")
+@click.option("--kind", required=True, type=click.Choice(EVENT_KINDS), help="活动类型")
+@click.option("--title", required=True, help="活动名称")
+@click.option("--start", "start", required=True, help="开始时间（ISO 8601；不带时区按本地时间）")
+@click.option("--end", "end", required=True, help="结束时间")
+@click.option("--location", default=None, help="地点")
+@click.option("--description", default="", help="简介")
+@click.option("--capacity", type=click.IntRange(min=1), default=None, help="名额（需报名）")
+@click.option("--registration/--no-registration", default=None, help="是否需要报名；设置名额时默认需要")
+@click.option("--checkout", is_flag=True, help="需要签退（志愿服务，计志愿时长）")
+@click.option("--lat", type=click.FloatRange(-90, 90), default=None, help="签到范围中心纬度")
+@click.option("--lng", type=click.FloatRange(-180, 180), default=None, help="签到范围中心经度")
+@click.option("--radius", type=click.IntRange(10, 50_000), default=None, help="签到范围半径（米）")
+@click.option("--draft", is_flag=True, help="保存为草稿，不发布")
+def create(kind, title, start, end, location, description, capacity, registration, checkout, lat, lng, radius, draft):
+    """创建活动，输出活动编号。"""
+    draft_event = events.EventDraft(
+        kind=kind,
+        title=title,
+        starts_at=_parse_time(start, "--start "),
+        ends_at=_parse_time(end, "--end "),
+        description=description,
+        location=location,
+        latitude=lat,
+        longitude=lng,
+        radius_m=radius,
+        capacity=capacity,
+        registration_required=registration if registration is not None else capacity is not None,
+        checkout_required=checkout,
+        publish=not draft,
+    )
+    try:
+        event = events.create_event(db.session, draft_event, audit.Actor.cli())
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(event.id)
+
+
+@events_cli.command("poster")
+@click.argument("event_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出 PNG 文件")
+@click.option("--direction", type=click.Choice(DIRECTIONS), default="in", show_default=True, help="in 签到，out 签退")
+def poster(event_id: int, output: Path, direction: str):
+    """生成可打印的签到海报（A4，300 dpi）。"""
+    event = _event_or_fail(event_id)
+    try:
+        checkin_codes.ensure_direction(event, direction)
+        image = posters.render_poster(event, direction)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    except posters.FontUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    _write(output, image)
+    click.echo(f"海报已保存：{output}")
+
+
+@events_cli.command("checkin-url")
+@click.argument("event_id", type=int)
+@click.option("--direction", type=click.Choice(DIRECTIONS), default="in", show_default=True)
+def checkin_url(event_id: int, direction: str):
+    """输出印刷签到码中的地址。"""
+    event = _event_or_fail(event_id)
+    try:
+        checkin_codes.ensure_direction(event, direction)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(checkin_codes.code_url(checkin_codes.printed_token(event.id, direction)))
+
+
+@events_cli.command("screen-url")
+@click.argument("event_id", type=int)
+@click.option("--direction", type=click.Choice(DIRECTIONS), default="in", show_default=True)
+def screen_url(event_id: int, direction: str):
+    """输出现场大屏（滚动签到码）的签名链接。"""
+    event = _event_or_fail(event_id)
+    try:
+        url, _expires_at = checkin_codes.screen_link_for(event, direction)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(url)
+
+
+@events_cli.command("attendance")
+@click.argument("event_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出 XLSX 文件")
+def attendance(event_id: int, output: Path):
+    """导出签到表（部门、签到签退时间、志愿时长；含报名未到的人）。"""
+    _event_or_fail(event_id)
+    sheet = checkins.attendance(db.session, event_id)
+    _write(output, attendance_export.attendance_workbook(sheet))
+    click.echo(f"签到表已保存：{output}（签到 {len(sheet.present)} 人，报名未到 {len(sheet.absent)} 人）")
+
+
+@events_cli.command("cancel")
+@click.argument("event_id", type=int)
+@click.option("--reason", required=True, help="取消原因（会通知已报名的人）")
+def cancel(event_id: int, reason: str):
+    """取消活动并通知已报名的人。"""
+    _event_or_fail(event_id)
+    try:
+        events.cancel_event(db.session, event_id, audit.Actor.cli(), reason)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"活动 {event_id} 已取消。")

@@ -1,0 +1,455 @@
+"""Signing in and out by QR code, manual sign-in by an admin, undo, hours, attendance.
+
+Exactly one record per person, event and direction is the database's job: a unique constraint on
+(event, staff, direction) and another on (staff, nonce). Two scans racing each other both try to
+insert; one wins, the other reads the winner's record and answers "already signed in".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, scoped_session, selectinload
+
+from app.errors import AppError, Conflict, Forbidden, NotFound
+from app.models import Checkin, Department, Event, EventRegistration, Staff
+from app.models.base import utcnow
+from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_CANCELLED, EVENT_DRAFT, METHOD_MANUAL
+from app.services import audit, checkin_codes
+from app.services.checkin_codes import CheckoutNotNeeded
+from app.services.events import EventCancelled, EventNotFound, get_event, is_registered
+from app.timeutil import format_local, local_datetime
+
+EARTH_RADIUS_M = 6_371_008.8
+HALF_HOUR = 30
+
+
+class CheckinNotOpen(Forbidden):
+    code = "checkin_not_open"
+    message = "签到尚未开始"
+
+
+class CheckinClosed(Forbidden):
+    code = "checkin_closed"
+    message = "签到已截止"
+
+
+class RegistrationRequired(Forbidden):
+    code = "registration_required"
+    message = "该活动需要先报名才能签到"
+
+
+class LocationRequired(AppError):
+    status_code = 400
+    code = "location_required"
+    message = "该活动需要定位签到，请允许小程序获取位置后重试"
+
+
+class OutsideGeofence(Forbidden):
+    code = "outside_geofence"
+    message = "您不在活动地点附近，无法签到"
+
+
+class NotCheckedIn(Conflict):
+    code = "not_checked_in"
+    message = "您还没有签到，不能签退"
+
+
+class NonceReused(Conflict):
+    code = "nonce_reused"
+    message = "请求编号已被使用，请重新扫码"
+
+
+class CheckinNotFound(NotFound):
+    code = "checkin_not_found"
+    message = "签到记录不存在"
+
+
+class CheckoutExists(Conflict):
+    code = "checkout_exists"
+    message = "此人已签退，请先撤销签退记录"
+
+
+class NotACheckout(AppError):
+    status_code = 400
+    code = "not_a_checkout"
+    message = "只能调整签退记录的志愿时长"
+
+
+class StaffNotOnRoster(NotFound):
+    code = "staff_not_found"
+    message = "花名册中没有这个人"
+
+
+@dataclass
+class CheckinResult:
+    record: Checkin
+    event: Event
+    created: bool
+
+    @property
+    def status(self) -> str:
+        if self.record.direction == DIRECTION_OUT:
+            return "checked_out" if self.created else "already_checked_out"
+        return "checked_in" if self.created else "already_checked_in"
+
+
+def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = math.radians(lat2 - lat1), math.radians(lng2 - lng1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def credited_minutes(event: Event, checked_in_at: datetime, checked_out_at: datetime) -> int:
+    """Whole half-hours present, capped at the event's planned length (itself in whole half-hours)."""
+    present = max(0, int((checked_out_at - checked_in_at) / timedelta(minutes=1)))
+    planned = event.planned_minutes // HALF_HOUR * HALF_HOUR
+    return min(present // HALF_HOUR * HALF_HOUR, planned)
+
+
+def _existing(session: Session, event_id: int, staff_id: int, direction: str) -> Checkin | None:
+    return session.scalar(
+        select(Checkin).where(Checkin.event_id == event_id, Checkin.staff_id == staff_id, Checkin.direction == direction)
+    )
+
+
+def _check_window(event: Event, direction: str, now: datetime) -> None:
+    opens, closes = event.window(direction)
+    action = "签退" if direction == DIRECTION_OUT else "签到"
+    if now < opens:
+        raise CheckinNotOpen(f"{action}尚未开始，{format_local(opens, '%m月%d日 %H:%M')} 起可{action}")
+    if now > closes:
+        raise CheckinClosed(f"{action}已于 {format_local(closes, '%m月%d日 %H:%M')} 截止")
+
+
+def _check_geofence(event: Event, lat: float | None, lng: float | None) -> float | None:
+    """Coordinates come from the phone and can be faked: this keeps honest people honest, no more."""
+    if lat is None or lng is None:
+        if event.has_geofence:
+            raise LocationRequired()
+        return None
+    distance = haversine_m(lat, lng, event.latitude, event.longitude) if event.has_geofence else None
+    if distance is not None and distance > event.radius_m:
+        raise OutsideGeofence(f"您距离活动地点约 {distance:,.0f} 米，需在 {event.radius_m} 米内签到")
+    return distance
+
+
+def _commit_keeping_state(session: Session) -> None:
+    """Commit without expiring loaded objects: what was just written is current, and the answer is
+    serialised from it. Saves reloading the record and the event on the busiest endpoint."""
+    target = session.registry() if isinstance(session, scoped_session) else session
+    previous, target.expire_on_commit = target.expire_on_commit, False
+    try:
+        target.commit()
+    finally:
+        target.expire_on_commit = previous
+
+
+def _insert(session: Session, record: Checkin) -> Checkin | None:
+    """Insert, or return None when a concurrent scan (or a retry) got there first.
+
+    One INSERT … RETURNING rather than a unit-of-work flush: this is the hot path of a crowded venue."""
+    values = {column.key: getattr(record, column.key) for column in Checkin.__table__.columns if column.key != "id"}
+    try:
+        record.id = session.execute(insert(Checkin).values(**values).returning(Checkin.id)).scalar_one()
+    except IntegrityError:
+        session.rollback()
+        return None
+    _commit_keeping_state(session)
+    return record
+
+
+def _winner(session: Session, event_id: int, staff_id: int, direction: str, nonce: str | None) -> Checkin:
+    existing = _existing(session, event_id, staff_id, direction)
+    if existing is not None:
+        return existing
+    if nonce is not None:
+        raise NonceReused()
+    raise Conflict()  # the unique constraints admit no other loser; kept as a guard
+
+
+def check_in(
+    session: Session,
+    staff: Staff,
+    qr: str,
+    nonce: str,
+    lat: float | None = None,
+    lng: float | None = None,
+    now: datetime | None = None,
+) -> CheckinResult:
+    """Sign in (or out, when the code says so) by a scanned code."""
+    code = checkin_codes.parse_code(qr, None if now is None else now.timestamp())
+    now = now or utcnow()
+    event = session.get(Event, code.event_id)
+    if event is None or event.status == EVENT_DRAFT:
+        raise EventNotFound()
+    try:
+        record = _admissible_record(session, staff, event, code, nonce, lat, lng, now)
+    except AppError:
+        # A later scan by someone already recorded is not an error, whatever else has changed since.
+        existing = _existing(session, event.id, staff.id, code.direction)
+        if existing is not None:
+            return CheckinResult(existing, event, created=False)
+        raise
+    inserted = _insert(session, record)
+    if inserted is None:
+        return CheckinResult(_winner(session, event.id, staff.id, code.direction, nonce), event, created=False)
+    return CheckinResult(inserted, event, created=True)
+
+
+def _admissible_record(
+    session: Session,
+    staff: Staff,
+    event: Event,
+    code: checkin_codes.ScannedCode,
+    nonce: str,
+    lat: float | None,
+    lng: float | None,
+    now: datetime,
+) -> Checkin:
+    """The record a scan would create, or the refusal that applies."""
+    if code.expired:
+        raise checkin_codes.CodeExpired()
+    if event.status == EVENT_CANCELLED:
+        raise EventCancelled("活动已取消，无需签到")
+    checkin_codes.ensure_direction(event, code.direction)
+    _check_window(event, code.direction, now)
+    if event.registration_required and not is_registered(session, event.id, staff.id):
+        raise RegistrationRequired()
+    distance = _check_geofence(event, lat, lng)
+    record = Checkin(
+        event_id=event.id,
+        staff_id=staff.id,
+        direction=code.direction,
+        at=now,
+        method=code.method,
+        nonce=nonce,
+        latitude=lat,
+        longitude=lng,
+        distance_m=distance,
+    )
+    if code.direction == DIRECTION_OUT:
+        checkin = _existing(session, event.id, staff.id, DIRECTION_IN)
+        if checkin is None:
+            raise NotCheckedIn()
+        record.credited_minutes = credited_minutes(event, checkin.at, now)
+    return record
+
+
+def describe(session: Session, result: CheckinResult) -> dict:
+    """The answer to a scan: the sign-in time, or for a sign-out the duration and hours credited."""
+    record = result.record
+    answer = {"status": result.status, "event": result.event}
+    if record.direction == DIRECTION_IN:
+        answer["checked_in_at"] = record.at
+        return answer
+    checkin = _existing(session, record.event_id, record.staff_id, DIRECTION_IN)
+    answer["checked_in_at"] = checkin.at if checkin else None
+    answer["checked_out_at"] = record.at
+    if checkin is not None:
+        answer["duration_minutes"] = max(0, int((record.at - checkin.at) / timedelta(minutes=1)))
+    answer["hours"] = record.credited_hours
+    return answer
+
+
+def find_staff(session: Session, staff_id: int | None = None, employee_no: str | None = None) -> Staff:
+    if staff_id is not None:
+        staff = session.get(Staff, staff_id)
+    else:
+        staff = session.scalar(select(Staff).where(Staff.employee_no == (employee_no or "").strip()))
+    if staff is None:
+        raise StaffNotOnRoster()
+    return staff
+
+
+def manual_check_in(
+    session: Session,
+    event_id: int,
+    staff: Staff,
+    direction: str,
+    reason: str,
+    admin: Staff,
+    at: datetime | None = None,
+) -> CheckinResult:
+    """An admin records someone who could not scan (flat battery, no WeChat); the reason is audited.
+    Windows, registration and geofence do not apply: the admin vouches for the person."""
+    event = get_event(session, event_id)
+    if event.status == EVENT_CANCELLED:
+        raise EventCancelled()
+    checkin_codes.ensure_direction(event, direction)
+    existing = _existing(session, event.id, staff.id, direction)
+    if existing is not None:
+        return CheckinResult(existing, event, created=False)
+    at = at or utcnow()
+    record = Checkin(
+        event_id=event.id,
+        staff_id=staff.id,
+        direction=direction,
+        at=at,
+        method=METHOD_MANUAL,
+        recorded_by_id=admin.id,
+        note=reason,
+    )
+    if direction == DIRECTION_OUT:
+        checkin = _existing(session, event.id, staff.id, DIRECTION_IN)
+        if checkin is None:
+            raise NotCheckedIn("此人还没有签到，请先为其补签到")
+        record.credited_minutes = credited_minutes(event, checkin.at, at)
+    session.add(record)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return CheckinResult(_winner(session, event.id, staff.id, direction, None), event, created=False)
+    audit.record(
+        session,
+        audit.Actor.staff(admin.id),
+        "checkin.manual",
+        "checkin",
+        record.id,
+        event_id=event.id,
+        staff_id=staff.id,
+        direction=direction,
+        reason=reason,
+    )
+    session.commit()
+    return CheckinResult(record, event, created=True)
+
+
+def get_checkin(session: Session, checkin_id: int) -> Checkin:
+    record = session.get(Checkin, checkin_id)
+    if record is None:
+        raise CheckinNotFound()
+    return record
+
+
+def undo_checkin(session: Session, checkin_id: int, reason: str, admin: Staff) -> None:
+    """Delete a wrong record; the audit log keeps what it was. A sign-in with a sign-out needs the
+    sign-out undone first, so hours are never left without the sign-in they came from."""
+    record = get_checkin(session, checkin_id)
+    if record.direction == DIRECTION_IN and _existing(session, record.event_id, record.staff_id, DIRECTION_OUT):
+        raise CheckoutExists()
+    audit.record(
+        session,
+        audit.Actor.staff(admin.id),
+        "checkin.undo",
+        "checkin",
+        record.id,
+        event_id=record.event_id,
+        staff_id=record.staff_id,
+        direction=record.direction,
+        at=record.at.isoformat(),
+        method=record.method,
+        credited_minutes=record.credited_minutes,
+        reason=reason,
+    )
+    session.delete(record)
+    session.commit()
+
+
+def adjust_hours(session: Session, checkin_id: int, hours: float, reason: str, admin: Staff) -> Checkin:
+    """Set the hours credited for one sign-out (in half-hours), beyond the planned length if need be."""
+    record = get_checkin(session, checkin_id)
+    if record.direction != DIRECTION_OUT:
+        raise NotACheckout()
+    minutes = round(hours * 2) * HALF_HOUR
+    audit.record(
+        session,
+        audit.Actor.staff(admin.id),
+        "checkin.adjust_hours",
+        "checkin",
+        record.id,
+        before=record.credited_minutes,
+        after=minutes,
+        reason=reason,
+    )
+    record.credited_minutes = minutes
+    session.commit()
+    return record
+
+
+# ---- reading -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class AttendanceRow:
+    staff: Staff
+    department: str
+    registered: bool
+    checkin: Checkin | None
+    checkout: Checkin | None
+
+    @property
+    def duration_minutes(self) -> int | None:
+        if self.checkin is None or self.checkout is None:
+            return None
+        return max(0, int((self.checkout.at - self.checkin.at) / timedelta(minutes=1)))
+
+
+@dataclass
+class Attendance:
+    event: Event
+    present: list[AttendanceRow]
+    absent: list[AttendanceRow]  # registered, not signed in
+
+
+def attendance(session: Session, event_id: int) -> Attendance:
+    event = get_event(session, event_id)
+    records = session.scalars(select(Checkin).where(Checkin.event_id == event.id)).all()
+    registered = set(
+        session.scalars(select(EventRegistration.staff_id).where(EventRegistration.event_id == event.id)).all()
+    )
+    people = {record.staff_id for record in records} | registered
+    staff_rows = session.execute(
+        select(Staff, Department.name)
+        .join(Department, Department.id == Staff.department_id)
+        .where(Staff.id.in_(people))
+        .order_by(Department.name, Staff.employee_no)
+    ).all()
+    by_person: dict[int, dict[str, Checkin]] = {}
+    for record in records:
+        by_person.setdefault(record.staff_id, {})[record.direction] = record
+    present, absent = [], []
+    for staff, department in staff_rows:
+        mine = by_person.get(staff.id, {})
+        row = AttendanceRow(staff, department, staff.id in registered, mine.get(DIRECTION_IN), mine.get(DIRECTION_OUT))
+        (present if row.checkin else absent).append(row)
+    present.sort(key=lambda row: row.checkin.at)
+    return Attendance(event, present, absent)
+
+
+def my_checkins_statement(staff_id: int) -> Select:
+    return (
+        select(Checkin)
+        .where(Checkin.staff_id == staff_id)
+        .order_by(Checkin.at.desc(), Checkin.id.desc())
+        .options(selectinload(Checkin.event))
+    )
+
+
+@dataclass
+class VolunteerHours:
+    year: int | None
+    hours: float
+    events: int
+
+
+def volunteer_hours(session: Session, staff_id: int, year: int | None = None) -> VolunteerHours:
+    """Credited hours from sign-outs, in a local calendar year or all time."""
+    statement = select(func.coalesce(func.sum(Checkin.credited_minutes), 0), func.count(Checkin.id)).where(
+        Checkin.staff_id == staff_id, Checkin.direction == DIRECTION_OUT
+    )
+    if year is not None:
+        start = local_datetime(date(year, 1, 1), time.min)
+        end = local_datetime(date(year + 1, 1, 1), time.min)
+        statement = statement.join(Event, Event.id == Checkin.event_id).where(
+            Event.starts_at >= start, Event.starts_at < end
+        )
+    minutes, count = session.execute(statement).one()
+    return VolunteerHours(year, int(minutes) / 60, int(count))

@@ -1,0 +1,334 @@
+"""Events: creating, publishing, cancelling, listing, and registration with a capacity that holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import Select, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.errors import AppError, Conflict, NotFound
+from app.models import Checkin, Event, EventRegistration, Staff
+from app.models.base import utcnow
+from app.models.events import (
+    DIRECTION_IN,
+    DIRECTION_OUT,
+    EVENT_CANCELLED,
+    EVENT_DRAFT,
+    EVENT_KINDS,
+    EVENT_PUBLISHED,
+)
+from app.services import audit, outbox
+from app.timeutil import format_local, local_datetime, local_zone
+
+
+class InvalidEvent(AppError):
+    status_code = 422
+    code = "invalid_event"
+    message = "活动信息有误"
+
+
+class EventNotFound(NotFound):
+    code = "event_not_found"
+    message = "活动不存在或尚未发布"
+
+
+class EventCancelled(Conflict):
+    code = "event_cancelled"
+    message = "活动已取消"
+
+
+class EventFull(Conflict):
+    code = "event_full"
+    message = "活动名额已满"
+
+
+class RegistrationClosed(Conflict):
+    code = "registration_closed"
+    message = "活动已开始，报名已截止"
+
+
+class AlreadyRegistered(Conflict):
+    code = "already_registered"
+    message = "您已报名该活动"
+
+
+class NotRegistered(Conflict):
+    code = "not_registered"
+    message = "您尚未报名该活动"
+
+
+class AlreadyAttended(Conflict):
+    code = "already_attended"
+    message = "您已签到，不能取消报名"
+
+
+class EventNotEditable(Conflict):
+    code = "event_not_editable"
+    message = "活动已取消，不能再修改"
+
+
+@dataclass
+class EventDraft:
+    """What an organiser fills in. Naive datetimes are read as the campaign's local time."""
+
+    kind: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    description: str = ""
+    location: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_m: int | None = None
+    capacity: int | None = None
+    registration_required: bool = False
+    checkout_required: bool = False
+    checkin_opens_at: datetime | None = None
+    checkin_closes_at: datetime | None = None
+    publish: bool = True
+
+
+def as_aware(moment: datetime) -> datetime:
+    """Aware datetimes stay as they are; naive ones are the campaign's wall clock."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=local_zone())
+    return moment
+
+
+def _validate(draft: EventDraft) -> None:
+    problems = []
+    if draft.kind not in EVENT_KINDS:
+        problems.append(f"活动类型应为以下之一：{'、'.join(EVENT_KINDS)}")
+    if not draft.title.strip() or len(draft.title.strip()) > 100:
+        problems.append("活动名称不能为空，且不超过 100 字")
+    if draft.ends_at <= draft.starts_at:
+        problems.append("结束时间应晚于开始时间")
+    if draft.ends_at - draft.starts_at > timedelta(days=7):
+        problems.append("单次活动不能超过 7 天")
+    if draft.capacity is not None and draft.capacity < 1:
+        problems.append("名额应为正整数")
+    coordinates = (draft.latitude, draft.longitude, draft.radius_m)
+    if any(value is not None for value in coordinates) and not all(value is not None for value in coordinates):
+        problems.append("设置签到范围需同时提供纬度、经度和半径")
+    if draft.latitude is not None and not -90 <= draft.latitude <= 90:
+        problems.append("纬度应在 -90 到 90 之间")
+    if draft.longitude is not None and not -180 <= draft.longitude <= 180:
+        problems.append("经度应在 -180 到 180 之间")
+    if draft.radius_m is not None and not 10 <= draft.radius_m <= 50_000:
+        problems.append("签到半径应在 10 到 50000 米之间")
+    opens, closes = draft.checkin_opens_at, draft.checkin_closes_at
+    if opens is not None and closes is not None and closes <= opens:
+        problems.append("签到截止时间应晚于签到开始时间")
+    if problems:
+        raise InvalidEvent("活动信息有误：" + "；".join(problems))
+
+
+def create_event(session: Session, draft: EventDraft, actor: audit.Actor, created_by: Staff | None = None) -> Event:
+    draft.starts_at, draft.ends_at = as_aware(draft.starts_at), as_aware(draft.ends_at)
+    draft.checkin_opens_at = as_aware(draft.checkin_opens_at) if draft.checkin_opens_at else None
+    draft.checkin_closes_at = as_aware(draft.checkin_closes_at) if draft.checkin_closes_at else None
+    _validate(draft)
+    config = current_app.config
+    opens = draft.checkin_opens_at or draft.starts_at - timedelta(minutes=config["CHECKIN_OPENS_BEFORE_MINUTES"])
+    closes = draft.checkin_closes_at or draft.starts_at + timedelta(minutes=config["CHECKIN_CLOSES_AFTER_MINUTES"])
+    event = Event(
+        kind=draft.kind,
+        title=draft.title.strip(),
+        description=draft.description.strip(),
+        location=(draft.location or "").strip() or None,
+        latitude=draft.latitude,
+        longitude=draft.longitude,
+        radius_m=draft.radius_m,
+        starts_at=draft.starts_at,
+        ends_at=draft.ends_at,
+        checkin_opens_at=opens,
+        checkin_closes_at=closes,
+        checkout_required=draft.checkout_required,
+        checkout_closes_at=(
+            draft.ends_at + timedelta(minutes=config["CHECKOUT_CLOSES_AFTER_END_MINUTES"])
+            if draft.checkout_required
+            else None
+        ),
+        registration_required=draft.registration_required,
+        capacity=draft.capacity,
+        registered_count=0,
+        status=EVENT_PUBLISHED if draft.publish else EVENT_DRAFT,
+        created_by_id=created_by.id if created_by else None,
+    )
+    session.add(event)
+    session.flush()
+    audit.record(session, actor, "event.create", "event", event.id, title=event.title, status=event.status)
+    session.commit()
+    return event
+
+
+def get_event(session: Session, event_id: int) -> Event:
+    """Any event, drafts included (admins and operators)."""
+    event = session.get(Event, event_id)
+    if event is None:
+        raise EventNotFound()
+    return event
+
+
+def get_visible_event(session: Session, event_id: int) -> Event:
+    """An event staff may see: published or cancelled, never a draft."""
+    event = get_event(session, event_id)
+    if event.status == EVENT_DRAFT:
+        raise EventNotFound()
+    return event
+
+
+def publish_event(session: Session, event_id: int, actor: audit.Actor) -> Event:
+    result = session.execute(
+        update(Event).where(Event.id == event_id, Event.status == EVENT_DRAFT).values(status=EVENT_PUBLISHED)
+    )
+    event = get_event(session, event_id)
+    if result.rowcount != 1 and event.status != EVENT_PUBLISHED:
+        session.rollback()
+        raise EventNotEditable()
+    if result.rowcount == 1:
+        audit.record(session, actor, "event.publish", "event", event_id)
+    session.commit()
+    return event
+
+
+def cancel_event(session: Session, event_id: int, actor: audit.Actor, reason: str) -> Event:
+    """Cancel once; registered people hear about it through the outbox in the same transaction."""
+    result = session.execute(
+        update(Event).where(Event.id == event_id, Event.status != EVENT_CANCELLED).values(status=EVENT_CANCELLED)
+    )
+    event = get_event(session, event_id)
+    if result.rowcount != 1:
+        session.rollback()
+        raise EventCancelled()
+    people = session.scalars(
+        select(Staff).join(EventRegistration, EventRegistration.staff_id == Staff.id).where(
+            EventRegistration.event_id == event_id
+        )
+    ).all()
+    notice = outbox.text(
+        f"【活动取消】您报名的“{event.title}”（{format_local(event.starts_at)}）已取消。原因：{reason}"
+    )
+    outbox.enqueue_to_staff(session, f"event:{event_id}:cancelled", people, notice)
+    outbox.withdraw(session, f"event:{event_id}:remind")
+    audit.record(session, actor, "event.cancel", "event", event_id, reason=reason, notified=len(people))
+    session.commit()
+    return event
+
+
+def list_events_statement(
+    kind: str | None = None, date_from: date | None = None, date_to: date | None = None, include_drafts: bool = False
+) -> Select:
+    """Events by start time; dates are local calendar days, inclusive."""
+    statement = select(Event).order_by(Event.starts_at.desc(), Event.id.desc())
+    if not include_drafts:
+        statement = statement.where(Event.status != EVENT_DRAFT)
+    if kind:
+        statement = statement.where(Event.kind == kind)
+    if date_from:
+        statement = statement.where(Event.starts_at >= local_datetime(date_from, time.min))
+    if date_to:
+        statement = statement.where(Event.starts_at < local_datetime(date_to + timedelta(days=1), time.min))
+    return statement
+
+
+# ---- registration ------------------------------------------------------------------------------------
+
+
+def register(session: Session, event_id: int, staff: Staff, now: datetime | None = None) -> EventRegistration:
+    """Take one place. The counter moves only by a conditional UPDATE, so capacity holds under any
+    concurrency; the unique (event, staff) constraint stops a double registration."""
+    now = now or utcnow()
+    event = get_visible_event(session, event_id)
+    if event.status == EVENT_CANCELLED:
+        raise EventCancelled()
+    if now >= event.starts_at:
+        raise RegistrationClosed()
+    registration = EventRegistration(event_id=event.id, staff_id=staff.id, created_at=now)
+    session.add(registration)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise AlreadyRegistered() from exc
+    taken = session.execute(
+        update(Event)
+        .where(
+            Event.id == event.id,
+            Event.status == EVENT_PUBLISHED,
+            (Event.capacity.is_(None)) | (Event.registered_count < Event.capacity),
+        )
+        .values(registered_count=Event.registered_count + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        session.rollback()
+        raise EventFull()
+    audit.record(session, audit.Actor.staff(staff.id), "event.register", "event", event.id)
+    session.commit()
+    return registration
+
+
+def cancel_registration(session: Session, event_id: int, staff: Staff, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    event = get_visible_event(session, event_id)
+    if now >= event.starts_at and event.status != EVENT_CANCELLED:
+        raise RegistrationClosed("活动已开始，不能再取消报名")
+    attended = session.scalar(
+        select(Checkin.id).where(Checkin.event_id == event.id, Checkin.staff_id == staff.id).limit(1)
+    )
+    if attended is not None:
+        raise AlreadyAttended()
+    removed = session.execute(
+        delete(EventRegistration).where(EventRegistration.event_id == event.id, EventRegistration.staff_id == staff.id)
+    ).rowcount
+    if removed != 1:
+        session.rollback()
+        raise NotRegistered()
+    session.execute(
+        update(Event)
+        .where(Event.id == event.id)
+        .values(registered_count=Event.registered_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record(session, audit.Actor.staff(staff.id), "event.unregister", "event", event.id)
+    session.commit()
+
+
+def is_registered(session: Session, event_id: int, staff_id: int) -> bool:
+    return (
+        session.scalar(
+            select(EventRegistration.id).where(
+                EventRegistration.event_id == event_id, EventRegistration.staff_id == staff_id
+            )
+        )
+        is not None
+    )
+
+
+@dataclass
+class MyEventState:
+    registered: bool
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    credited_hours: float | None
+
+
+def my_state(session: Session, event: Event, staff: Staff) -> MyEventState:
+    records = {
+        record.direction: record
+        for record in session.scalars(
+            select(Checkin).where(Checkin.event_id == event.id, Checkin.staff_id == staff.id)
+        )
+    }
+    checkin, checkout = records.get(DIRECTION_IN), records.get(DIRECTION_OUT)
+    return MyEventState(
+        registered=is_registered(session, event.id, staff.id),
+        checked_in_at=checkin.at if checkin else None,
+        checked_out_at=checkout.at if checkout else None,
+        credited_hours=checkout.credited_hours if checkout else None,
+    )

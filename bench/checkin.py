@@ -1,0 +1,329 @@
+"""Benchmark: QR sign-in throughput and latency against a bare endpoint on the same server.
+
+Starts the service under gunicorn on PostgreSQL with the WeChat sandbox, binds N people through the
+real login and bind API, then drives concurrent sign-ins (one per person) from a separate process,
+then drives the bare ``/healthz`` endpoint the same way, and prints throughput, p50/p99 and ratios,
+errors and records per person.
+
+    .venv/bin/python bench/checkin.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test_bench
+
+The database's name must contain "test": its ``public`` schema is dropped and rebuilt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGET_RATIO = 1 / 3
+TARGET_P99_MS = 100.0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"), help="or BENCH_DATABASE_URL")
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--port", type=int, default=9310)
+    parser.add_argument("--sandbox-port", type=int, default=9311)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds of sign-in and bare requests")
+    args = parser.parse_args()
+    if not args.database_url:
+        parser.error("give --database-url (or BENCH_DATABASE_URL): a PostgreSQL database whose name contains 'test'")
+    return args
+
+
+def reset_database(url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database or ""
+    if not url.startswith("postgresql") or "test" not in name:
+        sys.exit(f"refusing to use {name!r}: the benchmark needs a PostgreSQL database whose name contains 'test'")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+# ---- the load generator (runs in its own process) ---------------------------------------------------
+
+
+def drive(port: int, requests: list[tuple[str, str, str | None, dict[str, str]]], concurrency: int):
+    """Send every (method, path, body, headers) over ``concurrency`` keep-alive connections.
+
+    Returns (elapsed seconds, latencies in ms, status counts, exceptions)."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    failures: list[str] = []
+    lock = threading.Lock()
+    cursor = iter(range(len(requests)))
+    start_gate = threading.Barrier(concurrency)
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        start_gate.wait()
+        mine, codes, errors = [], {}, []
+        while True:
+            with lock:
+                index = next(cursor, None)
+            if index is None:
+                break
+            method, path, body, headers = requests[index]
+            began = time.perf_counter()
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException) as exc:
+                errors.append(repr(exc))
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                continue
+            mine.append((time.perf_counter() - began) * 1000)
+            codes[status] = codes.get(status, 0) + 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            failures.extend(errors)
+            for code, count in codes.items():
+                statuses[code] = statuses.get(code, 0) + count
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began, latencies, statuses, failures
+
+
+# ---- set-up ------------------------------------------------------------------------------------------
+
+
+def http_json(port: int, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        data = json.dumps(body).encode() if body is not None else None
+        connection.request(method, path, body=data, headers={"Content-Type": "application/json", **(headers or {})})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read() or b"null")
+    finally:
+        connection.close()
+
+
+def wait_for(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if http_json(port, "GET", "/healthz")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    sys.exit("the service did not become ready")
+
+
+def bind_everyone(port: int, people: list[tuple[str, str]]) -> list[str]:
+    def bind(person: tuple[str, str]) -> str:
+        name, employee_no = person
+        status, body = http_json(port, "POST", "/api/mp/login", {"code": f"test:bench-{employee_no}"})
+        assert status == 200, body
+        token = body["token"]
+        status, body = http_json(port, "POST", "/api/mp/bind", {"name": name, "employee_no": employee_no},
+                                 {"Authorization": f"Bearer {token}"})
+        assert status == 200, body
+        return token
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return list(pool.map(bind, people))
+
+
+def probe_commit_latency(url: str, samples: int = 300) -> str:
+    """The database's own durable-commit latency during the run: the floor under every sign-in."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    commits, selects = [], []
+    with engine.connect() as connection:
+        connection.execute(text("CREATE TABLE bench_probe (id serial PRIMARY KEY, v integer)"))
+        connection.commit()
+        for value in range(samples):
+            began = time.perf_counter()
+            connection.execute(text("INSERT INTO bench_probe (v) VALUES (:v)"), {"v": value})
+            connection.commit()
+            commits.append((time.perf_counter() - began) * 1000)
+            began = time.perf_counter()
+            connection.execute(text("SELECT 1"))
+            connection.commit()
+            selects.append((time.perf_counter() - began) * 1000)
+        connection.execute(text("DROP TABLE bench_probe"))
+        connection.commit()
+    engine.dispose()
+    commits.sort()
+    selects.sort()
+    p99 = int(samples * 0.99)
+    return (f"PostgreSQL alone: INSERT+COMMIT p50 {commits[samples // 2]:.2f} ms p99 {commits[p99]:.2f} ms; "
+            f"SELECT 1 p50 {selects[samples // 2]:.2f} ms p99 {selects[p99]:.2f} ms")
+
+
+def summarise(label: str, elapsed: float, latencies: list[float], statuses: dict, failures: list) -> dict:
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else float("nan")
+    figures = {
+        "throughput": len(latencies) / elapsed if elapsed else 0.0,
+        "p50": statistics.median(ordered) if ordered else float("nan"),
+        "p99": p99,
+        "statuses": statuses,
+        "failures": len(failures),
+    }
+    print(
+        f"{label:<9} {len(latencies):>6} requests in {elapsed:6.2f} s  {figures['throughput']:8.1f} req/s  "
+        f"p50 {figures['p50']:6.1f} ms  p99 {figures['p99']:6.1f} ms  statuses {statuses}  "
+        f"connection errors {len(failures)}"
+    )
+    return figures
+
+
+def main() -> int:
+    args = parse_args()
+    from config import normalise_database_url
+
+    database_url = normalise_database_url(args.database_url)
+    reset_database(database_url)
+
+    from sandbox import SandboxSettings
+    from sandbox.server import SandboxServer
+
+    env = dict(os.environ)
+    env.update(
+        APP_ENV="production",
+        CHECKIN_URL_BASE="https://bench.invalid/qr/checkin",
+        DATABASE_URL=database_url,
+        SECRET_KEY=secrets.token_urlsafe(48),
+        WECHAT_APPID="wx-bench",
+        WECHAT_SECRET="wx-bench-secret",
+        WECHAT_API_BASE=f"http://127.0.0.1:{args.sandbox_port}",
+        LOGIN_RATE_LIMIT_PER_ADDRESS="1000000/minute",
+        LOG_LEVEL="WARNING",
+    )
+    flask = [str(Path(sys.executable).parent / "flask"), "--app", "app"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+
+    # Roster and event, through the project's own services.
+    os.environ.update(env)
+    from app import create_app
+    from app.extensions import db
+    from app.services import audit, checkin_codes, events, roster
+    from app.models.base import utcnow
+    from datetime import timedelta
+
+    app = create_app()
+    people = [(f"压测{n:05d}", f"B{n:05d}") for n in range(args.people)]
+    with app.app_context():
+        rows = [roster.RosterRow(i + 2, name, no, "压测部门", None, None) for i, (name, no) in enumerate(people)]
+        roster.import_roster(db.session, rows, audit.Actor.system())
+        start = utcnow() + timedelta(minutes=10)
+        event = events.create_event(
+            db.session,
+            events.EventDraft(kind="道德讲堂", title="压测道德讲堂", starts_at=start, ends_at=start + timedelta(hours=1)),
+            audit.Actor.system(),
+        )
+        event_id = event.id
+        qr = checkin_codes.code_url(checkin_codes.printed_token(event_id, "in"))
+        db.engine.dispose()
+
+    sandbox = SandboxServer(SandboxSettings(wechat_appid="wx-bench", wechat_secret="wx-bench-secret"),
+                            port=args.sandbox_port).start()
+    gunicorn = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--threads", str(args.threads),
+         "--worker-class", "gthread", "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning", "app:create_app()"],
+        cwd=ROOT, env=env,
+    )
+    try:
+        wait_for(args.port)
+        began = time.perf_counter()
+        tokens = bind_everyone(args.port, people)
+        print(f"bound {len(tokens)} people through /api/mp/login and /api/mp/bind in {time.perf_counter() - began:.1f} s")
+
+        def signin(token: str, body: dict) -> tuple[str, str, str, dict[str, str]]:
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            return ("POST", "/api/mp/checkins", json.dumps(body), headers)
+
+        warmup = [signin(token, {"qr": "p.0.i.AAAAAAAAAAAAAAAA", "nonce": secrets.token_hex(8)}) for token in tokens[:400]]
+        warmup += [("GET", "/healthz", None, {})] * 400
+        checkins = [signin(token, {"qr": qr, "nonce": secrets.token_hex(8)}) for token in tokens]
+        bare = [("GET", "/healthz", None, {})] * len(tokens)
+
+        print(f"gunicorn: {args.workers} workers x {args.threads} threads (gthread); load: {args.concurrency} "
+              f"concurrent keep-alive clients in a separate process, {args.rounds} alternating rounds")
+        # Alternate rounds of each so that other load on the machine affects both alike.
+        rounds = args.rounds
+        totals = {"sign-in": [0.0, [], {}, []], "bare": [0.0, [], {}, []]}
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as load:
+            load.submit(drive, args.port, warmup, args.concurrency).result()
+            for index in range(rounds):
+                for label, batch in (("sign-in", checkins[index::rounds]), ("bare", bare[index::rounds])):
+                    elapsed, latencies, statuses, failures = load.submit(drive, args.port, batch, args.concurrency).result()
+                    total = totals[label]
+                    total[0] += elapsed
+                    total[1].extend(latencies)
+                    total[3].extend(failures)
+                    for code, count in statuses.items():
+                        total[2][code] = total[2].get(code, 0) + count
+        print(probe_commit_latency(database_url))
+        signin_figures = summarise("sign-in", *totals["sign-in"])
+        bare_figures = summarise("bare", *totals["bare"])
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+        sandbox.stop()
+
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from app.models import Checkin
+
+        per_person = db.session.execute(
+            select(Checkin.staff_id, func.count()).where(Checkin.event_id == event_id).group_by(Checkin.staff_id)
+        ).all()
+        db.engine.dispose()
+    counts = {count for _, count in per_person}
+    errors = sum(v for k, v in signin_figures["statuses"].items() if k != 201) + signin_figures["failures"]
+    errors += sum(v for k, v in bare_figures["statuses"].items() if k != 200) + bare_figures["failures"]
+    ratio = signin_figures["throughput"] / bare_figures["throughput"]
+    print(f"throughput ratio sign-in/bare {ratio:.2f} (target >= {TARGET_RATIO:.2f}); "
+          f"p99 ratio sign-in/bare {signin_figures['p99'] / bare_figures['p99']:.2f}")
+    print(f"records: {len(per_person)} people with a record out of {args.people}; records per person {sorted(counts)}")
+    print(f"errors: {errors}")
+    checks = {
+        f"throughput >= 1/3 of bare": ratio >= TARGET_RATIO,
+        f"sign-in p99 < {TARGET_P99_MS:.0f} ms at {args.concurrency} clients": signin_figures["p99"] < TARGET_P99_MS,
+        "zero errors": errors == 0,
+        "exactly one record per person": len(per_person) == args.people and counts == {1},
+    }
+    for name, ok in checks.items():
+        print(f"  [{'PASS' if ok else 'FAIL'}] {name}")
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

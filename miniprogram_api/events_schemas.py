@@ -1,0 +1,198 @@
+"""Schemas for events, registrations and sign-in records: what staff see and what admins see."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range, Regexp
+
+from app.models.events import DIRECTIONS, EVENT_KINDS
+from miniprogram_api.pagination import PageMeta, PageQuery
+from miniprogram_api.schemas import StrictSchema
+
+
+class EventQuery(PageQuery):
+    kind = String(validate=OneOf(EVENT_KINDS))
+    date_from = Date(metadata={"description": "开始日期（含），本地日期 YYYY-MM-DD"})
+    date_to = Date(metadata={"description": "结束日期（含）"})
+
+
+class EventSummaryOut(Schema):
+    id = Integer()
+    kind = String()
+    title = String()
+    location = String(allow_none=True)
+    starts_at = DateTime()
+    ends_at = DateTime()
+    status = String()
+
+
+class EventOut(EventSummaryOut):
+    description = String()
+    latitude = Float(allow_none=True)
+    longitude = Float(allow_none=True)
+    radius_m = Integer(allow_none=True)
+    checkin_opens_at = DateTime()
+    checkin_closes_at = DateTime()
+    checkout_required = Boolean()
+    checkout_closes_at = DateTime(allow_none=True)
+    registration_required = Boolean()
+    capacity = Integer(allow_none=True)
+    registered_count = Integer()
+
+
+class EventAdminOut(EventOut):
+    """An event on its own (admin answers); a separate class so the spec names it apart from nested ones."""
+
+
+class EventListOut(Schema):
+    items = List(Nested(EventOut))
+    meta = Nested(PageMeta)
+
+
+class MyEventStateOut(Schema):
+    registered = Boolean()
+    checked_in_at = DateTime(allow_none=True)
+    checked_out_at = DateTime(allow_none=True)
+    credited_hours = Float(allow_none=True)
+
+
+class EventDetailOut(EventOut):
+    me = Nested(MyEventStateOut)
+
+
+class RegistrationOut(Schema):
+    registered = Boolean()
+    registered_count = Integer()
+    capacity = Integer(allow_none=True)
+
+
+class CheckinIn(StrictSchema):
+    qr = String(required=True, validate=Length(min=1, max=512), metadata={"description": "扫码得到的完整内容"})
+    nonce = String(
+        required=True,
+        validate=Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="应为 8 到 64 位字母、数字、下划线或连字符"),
+        metadata={"description": "客户端为本次扫码生成的随机编号；重试时原样重发"},
+    )
+    lat = Float(validate=Range(min=-90, max=90), allow_none=True)
+    lng = Float(validate=Range(min=-180, max=180), allow_none=True)
+
+
+class CheckinOut(Schema):
+    status = String(metadata={"description": "checked_in、already_checked_in、checked_out 或 already_checked_out"})
+    checked_in_at = DateTime(allow_none=True)
+    checked_out_at = DateTime()
+    duration_minutes = Integer()
+    hours = Float(allow_none=True)
+    event = Nested(EventSummaryOut)
+
+
+class MyCheckinOut(Schema):
+    id = Integer()
+    direction = String()
+    at = DateTime()
+    method = String()
+    credited_hours = Float(allow_none=True)
+    event = Nested(EventSummaryOut)
+
+
+class MyCheckinListOut(Schema):
+    items = List(Nested(MyCheckinOut))
+    meta = Nested(PageMeta)
+
+
+class HoursQuery(Schema):
+    year = Integer(validate=Range(min=2000, max=2100))
+
+
+class VolunteerHoursOut(Schema):
+    year = Integer(allow_none=True)
+    hours = Float()
+    events = Integer()
+    all_time_hours = Float()
+    all_time_events = Integer()
+
+
+# ---- admin -------------------------------------------------------------------------------------------
+
+
+class EventCreateIn(StrictSchema):
+    kind = String(required=True, validate=OneOf(EVENT_KINDS))
+    title = String(required=True, validate=Length(min=1, max=100))
+    description = String(load_default="", validate=Length(max=5000))
+    location = String(allow_none=True, validate=Length(max=200))
+    latitude = Float(allow_none=True, validate=Range(min=-90, max=90))
+    longitude = Float(allow_none=True, validate=Range(min=-180, max=180))
+    radius_m = Integer(allow_none=True, validate=Range(min=10, max=50_000))
+    starts_at = DateTime(required=True, metadata={"description": "不带时区时按本地时间理解"})
+    ends_at = DateTime(required=True)
+    checkin_opens_at = DateTime(allow_none=True)
+    checkin_closes_at = DateTime(allow_none=True)
+    capacity = Integer(allow_none=True, validate=Range(min=1, max=100_000))
+    registration_required = Boolean(load_default=False)
+    checkout_required = Boolean(load_default=False)
+    publish = Boolean(load_default=True)
+
+
+class ReasonIn(StrictSchema):
+    reason = String(required=True, validate=Length(min=2, max=200))
+
+
+class ManualCheckinIn(StrictSchema):
+    employee_no = String(required=True, validate=Length(min=1, max=32))
+    direction = String(load_default="in", validate=OneOf(DIRECTIONS))
+    reason = String(required=True, validate=Length(min=2, max=200))
+
+
+class AdjustHoursIn(StrictSchema):
+    hours = Float(required=True, validate=Range(min=0, max=24))
+    reason = String(required=True, validate=Length(min=2, max=200))
+
+
+class DirectionQuery(Schema):
+    direction = String(load_default="in", validate=OneOf(DIRECTIONS))
+
+
+class ScreenLinkOut(Schema):
+    url = String()
+    expires_at = DateTime()
+
+
+class AttendeeOut(Schema):
+    id = Integer()
+    name = String()
+    employee_no = String()
+
+
+class AttendanceRowOut(Schema):
+    staff = Nested(AttendeeOut)
+    department = String()
+    registered = Boolean()
+    checkin_id = Integer(attribute="checkin.id", allow_none=True)
+    checked_in_at = DateTime(attribute="checkin.at", allow_none=True)
+    method = String(attribute="checkin.method", allow_none=True)
+    checkout_id = Integer(attribute="checkout.id", allow_none=True)
+    checked_out_at = DateTime(attribute="checkout.at", allow_none=True)
+    duration_minutes = Integer(allow_none=True)
+    credited_hours = Float(attribute="checkout.credited_hours", allow_none=True)
+
+
+class AttendanceOut(Schema):
+    event = Nested(EventOut)
+    present_count = Integer()
+    absent_count = Integer()
+    present = List(Nested(AttendanceRowOut))
+    absent = List(Nested(AttendanceRowOut))
+
+
+class ManualCheckinOut(Schema):
+    id = Integer()
+    status = String()
+    direction = String()
+    at = DateTime()
+    credited_hours = Float(allow_none=True)
+
+
+class AdjustedOut(Schema):
+    id = Integer()
+    credited_hours = Float(allow_none=True)

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# System packages the project needs beyond Python: a CJK font for posters (Noto Sans CJK) and
+# Debian's Chromium for the browser tests. Idempotent: does nothing when both are installed.
+set -euo pipefail
+
+PACKAGES=(fonts-noto-cjk chromium)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "缺少系统软件包：${missing[*]}。本机没有 apt-get，请用系统的包管理器手动安装（中文字体与 Chromium）。" >&2
+    exit 1
+fi
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo)
+    else
+        echo "缺少系统软件包：${missing[*]}。请以 root 身份运行：apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+
+echo "正在安装系统软件包：${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -q
+"${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
