@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.commands import scheduling
 from app.extensions import db
 from app.models import ROLE_ADMIN, Staff
 from app.services import audit, auth, roster
@@ -136,3 +137,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(roster_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(wechat_sandbox_command)
+    scheduling.init_app(app)

@@ -116,6 +116,14 @@ class Config:
         # Wall-clock times (reminders, festivals, sign-in windows) are in this zone; storage is UTC.
         self.TIMEZONE = env_str("TIMEZONE", "Asia/Shanghai")
 
+        # Scheduler (``flask scheduler run``): local wall-clock times "HH:MM" of the daily jobs,
+        # how late a missed run may still start, and how a second scheduler process waits.
+        self.SCHEDULER_TIP_TIME = env_str("SCHEDULER_TIP_TIME", "08:30")
+        self.SCHEDULER_FESTIVAL_TIME = env_str("SCHEDULER_FESTIVAL_TIME", "09:00")
+        self.SCHEDULER_MISFIRE_GRACE_HOURS = env_float("SCHEDULER_MISFIRE_GRACE_HOURS", 6.0)
+        self.SCHEDULER_LOCK_LEASE_SECONDS = env_int("SCHEDULER_LOCK_LEASE_SECONDS", 60)
+        self.SCHEDULER_LOCK_RETRY_SECONDS = env_float("SCHEDULER_LOCK_RETRY_SECONDS", 15.0)
+
         for key, value in overrides.items():
             setattr(self, key, value)
 

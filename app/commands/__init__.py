@@ -1,0 +1,1 @@
+"""Operator commands by domain, registered in ``app.cli.init_app``."""
