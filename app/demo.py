@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.services import audit, roster
+from app.services import audit, roster, scheduling
 
 DEPARTMENTS = ["办公室", "政策法规科", "综合业务科", "机关党委"]
 
@@ -47,4 +47,5 @@ def seed_demo(session: Session) -> dict[str, int]:
     for staff in session.scalars(select(Staff).where(Staff.employee_no.in_(ADMINS))):
         staff.grant("admin")
     session.commit()
+    scheduling.install_defaults(session)
     return {"staff_created": summary.created, "departments_created": summary.departments_created}

@@ -31,7 +31,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import SchedulerJob
-from app.services import festivals, tips
+from app.services import scheduling
 from scheduler import jobs
 from scheduler.lock import SchedulerLock, make_lock
 
@@ -99,8 +99,7 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
 def install_defaults(app: Flask) -> None:
     """Festival settings and the tip library exist before the first job runs (idempotent)."""
     with app.app_context():
-        added_settings = festivals.ensure_festival_settings(db.session)
-        added_tips = tips.seed_tips(db.session)
+        added_settings, added_tips = scheduling.install_defaults(db.session)
     if added_settings or added_tips:
         logger.info("installed %d festival settings and %d civility tips", added_settings, added_tips)
 
