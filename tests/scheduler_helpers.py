@@ -9,8 +9,10 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
 from app.extensions import db
@@ -85,15 +87,30 @@ def next_job_event(process: SchedulerProcess, job_id: str, timeout: float = 20) 
             return kind
 
 
+def job_store(app) -> SQLAlchemyJobStore:
+    """The persistent job store opened without a running scheduler (whose thread could race the test)."""
+    store = SQLAlchemyJobStore(engine=db.engine, tablename=SchedulerJob.__tablename__)
+    store.start(BackgroundScheduler(timezone=ZoneInfo(app.config["TIMEZONE"])), "default")
+    return store
+
+
 def simulate_outage(app, job_id: str, missed_run: datetime) -> None:
     """Rewrite a stored job's next run time as if the scheduler had been down since ``missed_run``."""
-    store = SQLAlchemyJobStore(engine=db.engine, tablename=SchedulerJob.__tablename__)
-    scheduler = BackgroundScheduler(jobstores={"default": store}, timezone=ZoneInfo(app.config["TIMEZONE"]))
-    scheduler.start(paused=True)
-    try:
-        scheduler.modify_job(job_id, next_run_time=missed_run)
-    finally:
-        scheduler.shutdown(wait=False)
+    store = job_store(app)
+    job = store.lookup_job(job_id)
+    job._modify(next_run_time=missed_run)
+    store.update_job(job)
+
+
+def store_retired_job(app, job_id: str) -> None:
+    """A job a previous release declared and this one no longer does."""
+    store = job_store(app)
+    job = Job(
+        store._scheduler, id=job_id, func="scheduler.jobs:push_civility_tip", trigger=IntervalTrigger(hours=1),
+        executor="default", args=(), kwargs={}, name="旧任务", misfire_grace_time=60, coalesce=True,
+        max_instances=1, next_run_time=datetime.now(UTC),
+    )
+    store.add_job(job)
 
 
 def stored_next_run(job_id: str) -> datetime | None:
