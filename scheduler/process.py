@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,8 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
 
 from app.extensions import db
 from app.models import SchedulerJob
@@ -83,9 +86,9 @@ def reconcile_jobs(scheduler: BaseScheduler, app: Flask, specs: tuple[jobs.JobSp
     return result
 
 
-def build_scheduler(app: Flask) -> BlockingScheduler:
-    with app.app_context():
-        engine = db.engine
+def build_scheduler(app: Flask, engine: Engine) -> BlockingScheduler:
+    """``engine`` is the job store's own (APScheduler disposes it on shutdown, then may still use it
+    once more while its loop ends), so the caller disposes it after ``start()`` returns."""
     return BlockingScheduler(
         jobstores={
             PERSISTENT: SQLAlchemyJobStore(engine=engine, tablename=SchedulerJob.__tablename__),
@@ -125,12 +128,16 @@ class SchedulerProcess:
 
     def run(self) -> int:
         """Returns the process exit status: 0 after ``stop()``, 1 if the lock was lost or start-up failed."""
-        try:
+        with ExitStack() as stack:
+            stack.callback(self._finish)
             if not self._wait_for_lock():
                 return 0
             install_defaults(self.app)
             jobs.bind(self.app, self.clock)
-            scheduler = self._scheduler = build_scheduler(self.app)
+            with self.app.app_context():
+                store_engine = create_engine(db.engine.url, pool_pre_ping=True)
+            stack.callback(store_engine.dispose)
+            scheduler = self._scheduler = build_scheduler(self.app, store_engine)
             scheduler.add_listener(self._on_started, EVENT_SCHEDULER_STARTED)
             scheduler.add_listener(self._on_job_event, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
             heartbeat = threading.Thread(target=self._heartbeat, name="scheduler-lock-heartbeat", daemon=True)
@@ -138,9 +145,10 @@ class SchedulerProcess:
             self.state = "running"
             scheduler.start()  # blocks until shutdown
             return 1 if self.lost_lock or self.failed else 0
-        finally:
-            self.state = "stopped"
-            self.lock.release()
+
+    def _finish(self) -> None:
+        self.state = "stopped"
+        self.lock.release()
 
     def stop(self) -> None:
         self._stopping.set()
