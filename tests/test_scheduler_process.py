@@ -101,12 +101,18 @@ def test_restarted_scheduler_sends_the_notice_it_missed_once(app, seeded):
     assert ("executed", "festival-notices") not in events  # ran once: the missed runs were coalesced
 
 
-def test_run_missed_beyond_the_grace_is_skipped_and_left_to_the_next_run(app, seeded):
+def test_run_missed_beyond_the_grace_is_skipped_and_left_to_the_next_run(seeded, build_app):
+    # The daily run is set twelve hours from now, so the only missed run is the one seven hours ago
+    # (the misfire grace is six hours), whatever the time of day the suite runs.
+    daily = (datetime.now(UTC) + timedelta(hours=12)).astimezone(SHANGHAI).strftime("%H:%M")
+    app = build_app(SCHEDULER_FESTIVAL_TIME=daily, **FAST_LOCK)
     register_jobs(app)
-    simulate_outage(app, "festival-notices", datetime.now(UTC) - timedelta(hours=30))
+    simulate_outage(app, "festival-notices", datetime.now(UTC) - timedelta(hours=7))
     with running(SchedulerProcess(app, clock=FakeClock(MID_AUTUMN_T7))) as process:
         assert next_job_event(process, "festival-notices") == "missed"
         wait_for(lambda: stored_next_run("festival-notices") > datetime.now(UTC))  # tomorrow's run
+    with app.app_context():
+        db.engine.dispose()
     assert outbox_keys() == []
 
 

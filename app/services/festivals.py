@@ -142,14 +142,17 @@ def validate_template(template: str) -> str:
     if len(template) > MAX_TEMPLATE_LENGTH:
         raise FestivalSettingInvalid(f"通知模板不能超过 {MAX_TEMPLATE_LENGTH} 个字")
     try:
-        fields = [name for _, name, spec, conversion in string.Formatter().parse(template) if name is not None]
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(template)
+                  if name is not None]
     except ValueError as exc:
         raise FestivalSettingInvalid("通知模板中的花括号不成对；如需显示花括号本身，请写成 {{ 或 }}") from exc
     allowed = "、".join("{" + name + "}" for name in PLACEHOLDERS)
-    for name in fields:
+    for name, spec, conversion in fields:
         if name not in PLACEHOLDERS:
             shown = "{" + name + "}" if name else "{}"
             raise FestivalSettingInvalid(f"通知模板中有未知的占位符 {shown}，可用的占位符：{allowed}")
+        if spec or conversion:
+            raise FestivalSettingInvalid(f"占位符 {{{name}}} 后不能带格式说明，请直接写 {{{name}}}")
     return template
 
 
