@@ -47,10 +47,12 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("festival-notices", "scheduler.jobs:send_festival_notices", "节日通知", "SCHEDULER_FESTIVAL_TIME"),
     # MERGE HOOKS, once the domains they need are on main (each a JobSpec plus a thin function below
     # calling an idempotent service that claims keys through app.services.notices or the outbox):
-    #   "event-reminders"  (issue 3) queue per-event reminders on publish/edit, withdraw on cancel;
     #   "wish-deadlines"   (issue 4) remind claimers two days before, auto-release past deadlines;
     #   "weekly-digest"    day_of_week="mon", last week's activities and participation by department;
     #   "moral-lecture"    remind admins when no moral lecture was held in the current half year.
+    # Event reminders (issue 3) need no job: publishing queues them as outbox rows with ``due_at``
+    # (the day before at 09:00, one hour before) under a prefix such as ``event:{id}:remind:``;
+    # editing withdraws that prefix and queues again, cancelling withdraws it.
 )
 
 _app: Flask | None = None
