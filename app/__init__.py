@@ -50,10 +50,12 @@ def register_extensions(app: APIFlask) -> None:
 
 def register_blueprints(app: APIFlask) -> None:
     from app import health
+    from bot import bp as bot_bp
     from miniprogram_api import bp as miniprogram_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(miniprogram_bp)
+    app.register_blueprint(bot_bp)
 
 
 def register_commands(app: APIFlask) -> None:

@@ -9,7 +9,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.commands import scheduling
+from app.commands import messaging, scheduling
+from app.commands.wishes import wishes_cli
 from app.extensions import db
 from app.models import ROLE_ADMIN, Staff
 from app.services import audit, auth, roster
@@ -56,14 +57,23 @@ def roster_import(file: Path) -> None:
     )
 
 
+def _set_admin(employee_no: str, granted: bool) -> Staff:
+    staff = _staff_or_fail(employee_no)
+    if granted:
+        staff.grant(ROLE_ADMIN)
+    else:
+        staff.revoke(ROLE_ADMIN)
+    action = "staff.grant_role" if granted else "staff.revoke_role"
+    audit.record(db.session, audit.Actor.cli(), action, "staff", staff.id, role=ROLE_ADMIN)
+    db.session.commit()
+    return staff
+
+
 @roster_cli.command("grant-admin")
 @click.argument("employee_no")
 def roster_grant_admin(employee_no: str) -> None:
     """授予管理员角色。"""
-    staff = _staff_or_fail(employee_no)
-    staff.grant(ROLE_ADMIN)
-    audit.record(db.session, audit.Actor.cli(), "staff.grant_role", "staff", staff.id, role=ROLE_ADMIN)
-    db.session.commit()
+    staff = _set_admin(employee_no, granted=True)
     click.echo(f"已授予 {staff.name}（{staff.employee_no}）管理员角色。")
 
 
@@ -71,10 +81,7 @@ def roster_grant_admin(employee_no: str) -> None:
 @click.argument("employee_no")
 def roster_revoke_admin(employee_no: str) -> None:
     """撤销管理员角色。"""
-    staff = _staff_or_fail(employee_no)
-    staff.revoke(ROLE_ADMIN)
-    audit.record(db.session, audit.Actor.cli(), "staff.revoke_role", "staff", staff.id, role=ROLE_ADMIN)
-    db.session.commit()
+    staff = _set_admin(employee_no, granted=False)
     click.echo(f"已撤销 {staff.name}（{staff.employee_no}）的管理员角色。")
 
 
@@ -137,4 +144,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(roster_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(wechat_sandbox_command)
+    app.cli.add_command(wishes_cli)
+    messaging.init_app(app)
     scheduling.init_app(app)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.demo_wishes import seed_demo_wishes
 from app.services import audit, roster, scheduling
+from bot.demo import seed_demo_push_targets
 
 DEPARTMENTS = ["办公室", "政策法规科", "综合业务科", "机关党委"]
 
@@ -46,6 +48,8 @@ def seed_demo(session: Session) -> dict[str, int]:
     summary = roster.import_roster(session, rows, audit.Actor.system())
     for staff in session.scalars(select(Staff).where(Staff.employee_no.in_(ADMINS))):
         staff.grant("admin")
+    seed_demo_push_targets(session)
     session.commit()
+    seed_demo_wishes(session)
     scheduling.install_defaults(session)
     return {"staff_created": summary.created, "departments_created": summary.departments_created}

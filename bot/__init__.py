@@ -1,1 +1,20 @@
-"""WeCom: the encrypted callback, chat commands and the outbox dispatcher (see docs/architecture.md)."""
+"""WeCom: the encrypted callback and the chat commands (see docs/architecture.md, "The WeCom bot").
+
+The outbox dispatcher that delivers every push lives in ``app/services/dispatcher.py``.
+"""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+
+bp = APIBlueprint("bot", __name__, url_prefix="/wecom", enable_openapi=False)
+
+
+@bp.record_once
+def _connect_sources(state) -> None:
+    from bot.sources import connect_sources
+
+    connect_sources(state.app)
+
+
+from bot import callback  # noqa: E402,F401  (routes register on bp)

@@ -27,24 +27,22 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
-def env_int(name: str, default: int) -> int:
+def _env_parsed(name: str, default, parse, kind: str):
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+        raise ConfigError(f"{name} must be {kind}, got {raw!r}") from exc
+
+
+def env_int(name: str, default: int) -> int:
+    return _env_parsed(name, default, int, "an integer")
 
 
 def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    return _env_parsed(name, default, float, "a number")
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -97,6 +95,23 @@ class Config:
         # When set, every WeChat and WeCom call (token fetches included) goes to this base URL.
         self.WECHAT_API_BASE = env_str("WECHAT_API_BASE").rstrip("/")
         self.WECHAT_TIMEOUT = env_float("WECHAT_TIMEOUT", 5.0)
+        # WeCom callback: refuse messages whose timestamp is further than this from now.
+        self.WECOM_CALLBACK_MAX_SKEW_SECONDS = env_int("WECOM_CALLBACK_MAX_SKEW_SECONDS", 300)
+
+        # Outbox dispatcher. WeCom allows a group robot 20 messages a minute and an application 30
+        # messages a minute per person; windows are rolling and measured from actual send times.
+        self.OUTBOX_ROBOT_LIMIT = env_int("OUTBOX_ROBOT_LIMIT", 20)
+        self.OUTBOX_ROBOT_WINDOW_SECONDS = env_float("OUTBOX_ROBOT_WINDOW_SECONDS", 60.0)
+        self.OUTBOX_APP_LIMIT = env_int("OUTBOX_APP_LIMIT", 29)
+        self.OUTBOX_APP_WINDOW_SECONDS = env_float("OUTBOX_APP_WINDOW_SECONDS", 60.0)
+        # Extra wait added to every window, for clock and network jitter.
+        self.OUTBOX_WINDOW_MARGIN_SECONDS = env_float("OUTBOX_WINDOW_MARGIN_SECONDS", 0.5)
+        self.OUTBOX_RETRY_BASE_SECONDS = env_float("OUTBOX_RETRY_BASE_SECONDS", 10.0)
+        self.OUTBOX_RETRY_MAX_SECONDS = env_float("OUTBOX_RETRY_MAX_SECONDS", 1800.0)
+        self.OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 12)
+        self.OUTBOX_LEASE_SECONDS = env_float("OUTBOX_LEASE_SECONDS", 60.0)
+        self.OUTBOX_POLL_SECONDS = env_float("OUTBOX_POLL_SECONDS", 1.0)
+        self.OUTBOX_THREADS = env_int("OUTBOX_THREADS", 4)
 
         # Shared state between processes (rate limits, WeChat access tokens). Empty: database/memory.
         self.REDIS_URL = env_str("REDIS_URL")
@@ -112,6 +127,13 @@ class Config:
 
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 100 * 1024 * 1024)
         self.UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+        # 微心愿: active claims per person, days a claimer has to fulfil (never past the wish's own
+        # deadline), the reminder before that, and the limits on uploaded photos.
+        self.WISH_CLAIM_LIMIT = env_int("WISH_CLAIM_LIMIT", 2)
+        self.WISH_FULFIL_DAYS = env_int("WISH_FULFIL_DAYS", 14)
+        self.WISH_REMIND_DAYS_BEFORE = env_int("WISH_REMIND_DAYS_BEFORE", 2)
+        self.PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+        self.PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 50_000_000)
         self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
         # Wall-clock times (reminders, festivals, sign-in windows) are in this zone; storage is UTC.
         self.TIMEZONE = env_str("TIMEZONE", "Asia/Shanghai")

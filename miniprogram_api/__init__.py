@@ -28,3 +28,5 @@ def require_known_media_type():
 
 
 from miniprogram_api import auth_views  # noqa: E402,F401  (routes register on bp)
+from miniprogram_api import wish_views  # noqa: E402,F401
+from miniprogram_api import announcement_views  # noqa: E402,F401

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import ApiSession, AuditLog, MiniProgramAccount
 from app.models.base import utcnow
 from app.services.auth import hash_token
+from sandbox import Fault
 from tests import factories
 
 
@@ -71,8 +72,7 @@ def test_invalid_code_gets_400_invalid_login_code(client):
 
 
 def test_wechat_down_gets_503_wechat_unavailable(client, sandbox):
-    client.post("/_sandbox/faults")  # not routed to the sandbox: just proving the app answers JSON
-    sandbox.state.faults.append(__import__("sandbox").Fault(kind="http_503", path="sns/jscode2session"))
+    sandbox.state.faults.append(Fault(kind="http_503", path="sns/jscode2session"))
     response = client.post("/api/mp/login", json={"code": "test:o3"})
     assert response.status_code == 503
     assert error_code(response) == "wechat_unavailable"
@@ -81,7 +81,7 @@ def test_wechat_down_gets_503_wechat_unavailable(client, sandbox):
 def test_wechat_timeout_gets_503(client, sandbox, app):
     app.config["WECHAT_TIMEOUT"] = 0.3
     app.extensions["wechat"].clear()
-    sandbox.state.faults.append(__import__("sandbox").Fault(kind="timeout", path="sns/jscode2session", delay=1.0))
+    sandbox.state.faults.append(Fault(kind="timeout", path="sns/jscode2session", delay=1.0))
     response = client.post("/api/mp/login", json={"code": "test:o4"})
     assert response.status_code == 503
     assert error_code(response) == "wechat_unavailable"

@@ -142,3 +142,18 @@ def test_seed_demo_is_repeatable(runner):
     assert staff_count() == 20
     admins = [s for s in db.session.scalars(select(Staff)) if s.is_admin]
     assert len(admins) == 2
+
+
+def test_revoke_admin_removes_the_role(runner):
+    staff = factories.make_staff(employee_no="T9", admin=True)
+    result = runner.invoke(args=["roster", "revoke-admin", "T9"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(staff)
+    assert not staff.is_admin
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "staff.revoke_role")) is not None
+
+
+def test_role_commands_for_an_unknown_employee_fail_in_chinese(runner):
+    result = runner.invoke(args=["roster", "grant-admin", "NOBODY"])
+    assert result.exit_code != 0
+    assert "花名册中没有工号 NOBODY" in result.output

@@ -1,1 +1,1 @@
-"""Operator commands by domain, registered in ``app.cli.init_app``."""
+"""Operator command groups, one module per domain; registered in app/cli.py."""

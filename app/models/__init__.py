@@ -4,20 +4,25 @@ from app.models.account import ApiSession, MiniProgramAccount
 from app.models.audit import AuditLog
 from app.models.base import Base
 from app.models.kv import KeyValue
-from app.models.messaging import OutboxMessage, PushTarget
+from app.models.bot import Announcement, InboundMessage
+from app.models.messaging import OutboxLease, OutboxMessage, PushTarget
 from app.models.org import ROLE_ADMIN, Department, Staff, StaffRole
 from app.models.scheduling import CivilityTip, FestivalSetting, ScheduledNotice, SchedulerJob, TipOfDay
+from app.models.wish import Wish, WishClaim, WishPhoto, WishProof, WishTransition
 
 __all__ = [
     "ROLE_ADMIN",
+    "Announcement",
     "ApiSession",
     "AuditLog",
     "Base",
     "CivilityTip",
     "Department",
     "FestivalSetting",
+    "InboundMessage",
     "KeyValue",
     "MiniProgramAccount",
+    "OutboxLease",
     "OutboxMessage",
     "PushTarget",
     "ScheduledNotice",
@@ -25,4 +30,9 @@ __all__ = [
     "Staff",
     "StaffRole",
     "TipOfDay",
+    "Wish",
+    "WishClaim",
+    "WishPhoto",
+    "WishProof",
+    "WishTransition",
 ]

@@ -48,7 +48,11 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due_at", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_due_at", "status", "due_at"),
+        # The dispatcher's rate windows: the last N sends to one target.
+        Index("ix_outbox_target_sent_at", "channel", "address", "sent_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(255), unique=True)
@@ -61,3 +65,20 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxLease(Base):
+    """Which dispatcher may send to one target (a robot, a person, a chat) until when.
+
+    Only the holder sends for the target, so per-target rate windows hold with several dispatchers.
+    Taken and renewed only by a conditional ``UPDATE ... WHERE locked_until < now OR holder = me``.
+    The row ``("*", "dispatcher")`` is the single-dispatcher lock on SQLite.
+    """
+
+    __tablename__ = "outbox_lease"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    address: Mapped[str] = mapped_column(String(1100), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

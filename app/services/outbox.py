@@ -12,13 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.models import OutboxMessage, PushTarget, Staff
 from app.models.base import utcnow
 from app.models.messaging import CHANNEL_APP, CHANNEL_ROBOT, STATUS_PENDING, TARGET_ROBOT
+from app.services.sql import insert_ignoring_conflicts
+from app.wechat.limits import fit_payload
 
 
 def text(content: str) -> dict[str, Any]:
@@ -38,26 +38,34 @@ def enqueue(
     payload: dict[str, Any],
     due_at: datetime | None = None,
 ) -> bool:
-    """Queue one message unless one with the same ``dedup_key`` exists. Returns whether it was queued."""
+    """Queue one message unless one with the same ``dedup_key`` exists. Returns whether it was queued.
+
+    Text and markdown longer than WeCom allows are queued as numbered parts (``<key>#2``, ``<key>#3``…)
+    that the dispatcher sends in order; see ``app.wechat.limits``.
+    """
+    first, *rest = fit_payload(payload)
+    due_at = due_at or utcnow()
+    if not _insert(session, dedup_key, channel, address, first, due_at):
+        return False
+    for number, part in enumerate(rest, start=2):
+        _insert(session, f"{dedup_key}#{number}", channel, address, part, due_at)
+    return True
+
+
+def _insert(
+    session: Session, dedup_key: str, channel: str, address: str, payload: dict[str, Any], due_at: datetime
+) -> bool:
     values = dict(
         dedup_key=dedup_key,
         channel=channel,
         address=address,
         payload=payload,
         status=STATUS_PENDING,
-        due_at=due_at or utcnow(),
+        due_at=due_at,
         attempts=0,
         created_at=utcnow(),
     )
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(OutboxMessage)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(OutboxMessage.id)
-    )
-    return session.execute(statement).scalar() is not None
+    return insert_ignoring_conflicts(session, OutboxMessage, values, ["dedup_key"]) is not None
 
 
 def enqueue_to_groups(

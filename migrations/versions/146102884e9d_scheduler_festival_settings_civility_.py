@@ -1,7 +1,7 @@
 """scheduler: festival settings, civility tips, scheduled notices, job store
 
 Revision ID: 146102884e9d
-Revises: 22f7e9960b5c
+Revises: 3b2a8ba2dd62
 Create Date: 2026-11-27 00:33:28.189382
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '146102884e9d'
-down_revision = '22f7e9960b5c'
+down_revision = '3b2a8ba2dd62'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,205 @@
+"""Claiming a 微心愿: exactly one winner, the per-person cap, releasing, and who may claim."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import WishClaim, WishTransition
+from app.timeutil import local_today
+from tests.wish_helpers import error_code, fetch_wish, make_wish, race, sign_in
+
+
+def claim(client, wish_id, headers):
+    return client.post(f"/api/mp/wishes/{wish_id}/claim", headers=headers)
+
+
+def test_bound_staff_claims_an_open_wish_and_sees_private_details(client):
+    wish = make_wish()
+    staff, headers = sign_in("周杰")
+    response = claim(client, wish.id, headers)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["wish"]["status"] == "claimed"
+    assert body["wish"]["claimer"] == {"name": "周杰", "department": "办公室"}
+    assert body["private"]["beneficiary_name"] == "王小明"
+    assert body["private"]["contact"] == "13900000001"
+    assert body["private"]["claim"]["end_reason"] is None
+    claim_row = db.session.scalar(select(WishClaim))
+    assert claim_row.staff_id == staff.id and claim_row.slot == 1 and claim_row.active_wish_id == wish.id
+    last = db.session.scalars(select(WishTransition).order_by(WishTransition.id)).all()[-1]
+    assert (last.action, last.from_status, last.to_status, last.actor_type, last.actor_id) == (
+        "claim", "open", "claimed", "staff", str(staff.id)
+    )
+
+
+def test_second_claimer_gets_409_wish_already_claimed(client):
+    wish = make_wish()
+    _, first = sign_in()
+    _, second = sign_in()
+    assert claim(client, wish.id, first).status_code == 200
+    response = claim(client, wish.id, second)
+    assert response.status_code == 409
+    assert error_code(response) == "wish_already_claimed"
+    assert "已被其他同事认领" in response.get_json()["error"]["message"]
+
+
+def test_claiming_your_own_wish_again_gets_409_wish_already_yours(client):
+    wish = make_wish()
+    _, headers = sign_in()
+    assert claim(client, wish.id, headers).status_code == 200
+    response = claim(client, wish.id, headers)
+    assert response.status_code == 409
+    assert error_code(response) == "wish_already_yours"
+    assert db.session.scalar(select(func.count()).select_from(WishClaim)) == 1
+
+
+def test_hundred_concurrent_claims_of_one_wish_give_one_winner(app):
+    wish = make_wish()
+    people = [sign_in() for _ in range(100)]
+    results = race(app, [lambda c, h=headers: claim(c, wish.id, h) for _, headers in people])
+    statuses = sorted(r.status_code for r in results)
+    assert statuses == [200] + [409] * 99
+    assert {error_code(r) for r in results if r.status_code == 409} == {"wish_already_claimed"}
+    winner = next(r for r in results if r.status_code == 200).get_json()["wish"]["claimer"]["name"]
+    assert fetch_wish(wish.id).claimer.name == winner
+    assert db.session.scalar(select(func.count()).select_from(WishClaim)) == 1
+    transitions = db.session.scalars(select(WishTransition).where(WishTransition.action == "claim")).all()
+    assert len(transitions) == 1
+
+
+def test_third_claim_gets_409_claim_limit_reached(client):
+    wishes = [make_wish(title=f"心愿{i}") for i in range(3)]
+    _, headers = sign_in()
+    assert [claim(client, w.id, headers).status_code for w in wishes[:2]] == [200, 200]
+    response = claim(client, wishes[2].id, headers)
+    assert response.status_code == 409
+    assert error_code(response) == "claim_limit_reached"
+    assert "2" in response.get_json()["error"]["message"]
+    assert fetch_wish(wishes[2].id).status == "open"
+
+
+@pytest.mark.parametrize("config_overrides", [{"WISH_CLAIM_LIMIT": 3}])
+def test_claim_limit_is_a_setting(client):
+    wishes = [make_wish(title=f"心愿{i}") for i in range(4)]
+    _, headers = sign_in()
+    statuses = [claim(client, w.id, headers).status_code for w in wishes]
+    assert statuses == [200, 200, 200, 409]
+
+
+def test_cap_holds_when_one_person_claims_many_wishes_at_once(app):
+    wishes = [make_wish(title=f"心愿{i}") for i in range(8)]
+    staff, headers = sign_in()
+    results = race(app, [lambda c, w=w: claim(c, w.id, headers) for w in wishes])
+    statuses = sorted(r.status_code for r in results)
+    assert statuses == [200, 200] + [409] * 6
+    assert {error_code(r) for r in results if r.status_code == 409} == {"claim_limit_reached"}
+    active = db.session.scalars(select(WishClaim).where(WishClaim.active_staff_id == staff.id)).all()
+    assert sorted(c.slot for c in active) == [1, 2]
+    claimed = [w for w in wishes if fetch_wish(w.id).status == "claimed"]
+    assert len(claimed) == 2
+
+
+def test_cap_and_single_winner_hold_together_under_contention(app):
+    """Ten people race for six wishes, every one of them trying all six at once."""
+    wishes = [make_wish(title=f"心愿{i}") for i in range(6)]
+    people = [sign_in() for _ in range(10)]
+    calls = [lambda c, w=w, h=h: claim(c, w.id, h) for _, h in people for w in wishes]
+    results = race(app, calls)
+    assert sum(r.status_code == 200 for r in results) == 6
+    assert {r.status_code for r in results} <= {200, 409}
+    db.session.expire_all()
+    per_person = db.session.execute(
+        select(WishClaim.staff_id, func.count()).where(WishClaim.ended_at.is_(None)).group_by(WishClaim.staff_id)
+    ).all()
+    assert all(count <= 2 for _, count in per_person)
+    assert sum(count for _, count in per_person) == 6
+
+
+def test_release_frees_the_slot_and_reopens_the_wish(client):
+    first_wish, second_wish, third_wish = (make_wish(title=f"心愿{i}") for i in range(3))
+    _, headers = sign_in()
+    _, other = sign_in()
+    claim(client, first_wish.id, headers)
+    claim(client, second_wish.id, headers)
+    response = client.post(f"/api/mp/wishes/{first_wish.id}/release", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["wish"]["status"] == "open"
+    assert response.get_json()["private"] is None  # no longer theirs
+    assert claim(client, third_wish.id, headers).status_code == 200
+    assert claim(client, first_wish.id, other).status_code == 200
+    released = db.session.scalar(select(WishClaim).where(WishClaim.end_reason == "released"))
+    assert released.slot is None and released.active_wish_id is None
+
+
+def test_release_with_a_reason_records_it(client):
+    wish = make_wish()
+    _, headers = sign_in()
+    claim(client, wish.id, headers)
+    response = client.post(f"/api/mp/wishes/{wish.id}/release", json={"reason": "出差无法完成"}, headers=headers)
+    assert response.status_code == 200
+    last = db.session.scalars(select(WishTransition).order_by(WishTransition.id.desc())).first()
+    assert (last.action, last.reason) == ("release", "出差无法完成")
+
+
+def test_someone_else_releasing_gets_403_not_claimer(client):
+    wish = make_wish()
+    _, owner = sign_in()
+    _, stranger = sign_in()
+    claim(client, wish.id, owner)
+    response = client.post(f"/api/mp/wishes/{wish.id}/release", headers=stranger)
+    assert response.status_code == 403
+    assert error_code(response) == "not_claimer"
+    assert fetch_wish(wish.id).status == "claimed"
+
+
+def test_unbound_account_cannot_claim(client, login):
+    wish = make_wish()
+    response = claim(client, wish.id, login("not-bound"))
+    assert response.status_code == 403
+    assert error_code(response) == "not_bound"
+    assert fetch_wish(wish.id).status == "open"
+
+
+def test_claim_without_token_gets_401(client):
+    wish = make_wish()
+    response = client.post(f"/api/mp/wishes/{wish.id}/claim")
+    assert response.status_code == 401
+    assert error_code(response) == "auth_required"
+
+
+@pytest.mark.parametrize("publish", [False])
+def test_claiming_a_draft_or_missing_wish_gets_404(client, publish):
+    draft = make_wish(publish=publish)
+    _, headers = sign_in()
+    assert error_code(claim(client, draft.id, headers)) == "wish_not_found"
+    response = claim(client, 999999, headers)
+    assert response.status_code == 404
+    assert error_code(response) == "wish_not_found"
+
+
+def test_claiming_after_the_deadline_gets_409_wish_claim_closed(client):
+    wish = make_wish()
+    wish.claim_deadline = local_today() - timedelta(days=1)  # the deadline passed while it was open
+    db.session.commit()
+    _, headers = sign_in()
+    response = claim(client, wish.id, headers)
+    assert response.status_code == 409
+    assert error_code(response) == "wish_claim_closed"
+
+
+@pytest.mark.parametrize("config_overrides", [{"WISH_FULFIL_DAYS": 14}])
+def test_claim_is_due_at_the_earlier_of_fulfil_days_and_the_deadline(client):
+    near = make_wish(deadline=local_today() + timedelta(days=3))
+    far = make_wish(deadline=local_today() + timedelta(days=60))
+    _, headers = sign_in()
+    claim(client, near.id, headers)
+    claim(client, far.id, headers)
+    claims = {c.wish_id: c for c in db.session.scalars(select(WishClaim))}
+    near_days = (claims[near.id].due_at - claims[near.id].claimed_at).days
+    far_days = (claims[far.id].due_at - claims[far.id].claimed_at).days
+    assert 2 <= near_days <= 3
+    assert far_days == 14
