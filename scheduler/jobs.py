@@ -18,7 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from app.extensions import db
-from app.services import festivals, tips
+from app.services import festivals, tips, wishes
 from config import ConfigError
 
 Clock = Callable[[], datetime]
@@ -33,21 +33,31 @@ class JobSpec:
     id: str
     func: str  # "module:function", so the job store holds a reference rather than pickled code
     description: str  # shown by ``flask jobs``
-    time_setting: str  # the config key of the local "HH:MM" at which it runs
+    time_setting: str | None = None  # the config key of the local "HH:MM" of a daily job
+    minute: int | None = None  # or: an hourly job at this minute past each hour
     day_of_week: str = "*"
 
     def trigger(self, config: dict, zone: ZoneInfo) -> CronTrigger:
+        if self.time_setting is None:
+            return CronTrigger(day_of_week=self.day_of_week, minute=self.minute, timezone=zone)
         hour, minute = parse_clock_time(self.time_setting, config[self.time_setting])
         return CronTrigger(day_of_week=self.day_of_week, hour=hour, minute=minute, timezone=zone)
+
+    def when(self, config: dict) -> str:
+        """The schedule in words, for ``flask jobs``."""
+        if self.time_setting is None:
+            return f"每小时第 {self.minute} 分"
+        return f"每天 {config[self.time_setting]}"
 
 
 JOBS: tuple[JobSpec, ...] = (
     # Runs every day: the service skips weekends and holidays and keeps 调休 working Saturdays.
     JobSpec("civility-tip", "scheduler.jobs:push_civility_tip", "文明提示（每个工作日一条）", "SCHEDULER_TIP_TIME"),
     JobSpec("festival-notices", "scheduler.jobs:send_festival_notices", "节日通知", "SCHEDULER_FESTIVAL_TIME"),
-    # MERGE HOOKS, once the domains they need are on main (each a JobSpec plus a thin function below
+    # Claims fall due at any hour: release the overdue ones and remind those due within two days.
+    JobSpec("wish-deadlines", "scheduler.jobs:handle_wish_deadlines", "微心愿认领到期提醒与自动释放", minute=5),
+    # MERGE HOOKS, once the events domain is on main (each a JobSpec plus a thin function below
     # calling an idempotent service that claims keys through app.services.notices or the outbox):
-    #   "wish-deadlines"   (issue 4) remind claimers two days before, auto-release past deadlines;
     #   "weekly-digest"    day_of_week="mon", last week's activities and participation by department;
     #   "moral-lecture"    remind admins when no moral lecture was held in the current half year.
     # Event reminders (issue 3) need no job: publishing queues them as outbox rows with ``due_at``
@@ -92,3 +102,9 @@ def push_civility_tip() -> None:
 def send_festival_notices() -> None:
     with job_context() as now:
         festivals.send_due_festival_notices(db.session, now)
+
+
+def handle_wish_deadlines() -> None:
+    with job_context() as now:
+        wishes.release_overdue_claims(db.session, now)
+        wishes.remind_claims_due(db.session, now)

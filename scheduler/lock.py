@@ -23,7 +23,7 @@ from sqlalchemy.pool import NullPool
 
 from app.models import KeyValue
 from app.models.base import utcnow
-from app.services.notices import insert_ignoring_conflict
+from app.services.sql import insert_ignoring_conflicts
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +90,8 @@ class LeaseLock:
     def try_acquire(self) -> bool:
         now = utcnow()
         with Session(self._engine) as session, session.begin():
-            insert_ignoring_conflict(
-                session, KeyValue, {"key": LEASE_KEY, "value": self.holder, "expires_at": now + self._lease}, "key"
+            insert_ignoring_conflicts(
+                session, KeyValue, {"key": LEASE_KEY, "value": self.holder, "expires_at": now + self._lease}, ["key"]
             )
             result = session.execute(
                 update(KeyValue)

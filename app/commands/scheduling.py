@@ -46,14 +46,14 @@ def jobs_command() -> None:
     holder = lock_holder(db.engine)
     click.echo(f"调度进程：{'运行中（' + holder + '）' if holder else '未运行'}")
     for spec in JOBS:
-        time = current_app.config[spec.time_setting]
+        when = spec.when(current_app.config)
         if spec.id not in stored:
-            when = "尚未登记（调度进程启动后生成）"
+            next_run = "尚未登记（调度进程启动后生成）"
         elif stored[spec.id] is None:
-            when = "已暂停"
+            next_run = "已暂停"
         else:
-            when = format_local(datetime.fromtimestamp(stored[spec.id], UTC))
-        click.echo(f"{spec.id}\t{spec.description}\t每天 {time}\t下次运行：{when}")
+            next_run = format_local(datetime.fromtimestamp(stored[spec.id], UTC))
+        click.echo(f"{spec.id}\t{spec.description}\t{when}\t下次运行：{next_run}")
     for job_id in sorted(set(stored) - {spec.id for spec in JOBS}):
         click.echo(f"{job_id}\t（已不在任务清单中，调度进程下次启动时删除）")
 
@@ -140,6 +140,7 @@ def tips_theme_order() -> dict[str, int]:
 def tips_today(day: datetime | None) -> None:
     """显示今天（或指定日期）的文明提示。"""
     tip = tips.todays_tip(db.session, day.date() if day else local_today())
+    db.session.commit()
     if tip is None:
         raise click.ClickException("提示库为空：请先执行 flask --app app seed-demo，或启动一次定时任务进程。")
     click.echo(tips.tip_message(tip))

@@ -10,25 +10,15 @@ claimed as ``skipped`` and logged once instead of every time the job runs.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.models import ScheduledNotice
 from app.models.base import utcnow
 from app.models.scheduling import NOTICE_SENT, NOTICE_SKIPPED
+from app.services.sql import insert_ignoring_conflicts
 
 logger = logging.getLogger(__name__)
-
-
-def insert_ignoring_conflict(session: Session, model: type, values: dict[str, Any], key: str) -> bool:
-    """``INSERT … ON CONFLICT (key) DO NOTHING``; returns whether the row was inserted."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    column = getattr(model, key)
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]).returning(column)
-    return session.execute(statement).scalar() is not None
 
 
 def claim(session: Session, key: str, detail: str = "") -> bool:
@@ -54,4 +44,4 @@ def mark_skipped(session: Session, key: str, reason: str) -> None:
 
 def _record(session: Session, key: str, status: str, detail: str) -> bool:
     values = {"key": key, "status": status, "detail": detail, "recorded_at": utcnow()}
-    return insert_ignoring_conflict(session, ScheduledNotice, values, "key")
+    return insert_ignoring_conflicts(session, ScheduledNotice, values, ["key"]) is not None

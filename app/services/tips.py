@@ -19,6 +19,7 @@ from app import calendar_cn
 from app.civility_tips import TIPS
 from app.models import CivilityTip, TipOfDay
 from app.services import notices, outbox
+from app.services.sql import insert_ignoring_conflicts
 from app.timeutil import local_today
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,11 @@ def tip_message(tip: CivilityTip) -> str:
 
 
 def todays_tip(session: Session, day: date) -> CivilityTip | None:
-    """The tip for ``day`` (on a weekend or holiday, the last working day's); None if the library is empty."""
+    """The tip for ``day`` (on a weekend or holiday, the last working day's); None if the library is empty.
+
+    If the day has no tip yet, its choice is added to ``session`` for the caller to commit with its own
+    work (the bot commits with its reply), so the push later that day sends the same tip.
+    """
     tip_day = day
     for _ in range(MAX_HOLIDAY_DAYS):
         if calendar_cn.is_working_day(tip_day):
@@ -49,9 +54,15 @@ def todays_tip(session: Session, day: date) -> CivilityTip | None:
         tip_day -= timedelta(days=1)
     else:
         tip_day = day
-    tip = _tip_for_day(session, tip_day)
-    session.commit()
-    return tip
+    return _tip_for_day(session, tip_day)
+
+
+class BotTips:
+    """The bot's ``提示`` data source (``bot.sources.TipsSource``)."""
+
+    def tip_for(self, session: Session, day: date) -> str | None:
+        tip = todays_tip(session, day)
+        return None if tip is None else f"【{tip.theme}】{tip.content}"
 
 
 def push_daily_tip(session: Session, now: datetime) -> str | None:
@@ -81,7 +92,7 @@ def _tip_for_day(session: Session, day: date) -> CivilityTip | None:
     if choice is None:
         return None
     tip_id, cycle = choice
-    notices.insert_ignoring_conflict(session, TipOfDay, {"day": day, "tip_id": tip_id, "cycle": cycle}, "day")
+    insert_ignoring_conflicts(session, TipOfDay, {"day": day, "tip_id": tip_id, "cycle": cycle}, ["day"])
     # Whoever inserted first (this call or a concurrent one) decided the day's tip.
     return session.scalars(select(TipOfDay).where(TipOfDay.day == day)).one().tip
 
