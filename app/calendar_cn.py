@@ -101,5 +101,14 @@ def is_working_day(day: date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        logger.warning("chinese-calendar has no holiday data for %s; treating weekdays as working days", day.year)
+        if day.year not in _years_without_data:
+            _years_without_data.add(day.year)
+            logger.warning(
+                "chinese-calendar has no holiday data for %s; treating Monday to Friday as working days "
+                "until it is upgraded",
+                day.year,
+            )
         return day.weekday() < 5
+
+
+_years_without_data: set[int] = set()  # warned once per process and year

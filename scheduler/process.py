@@ -9,10 +9,10 @@ services themselves decide from each notice's own date what is still worth sendi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,7 @@ from scheduler.lock import SchedulerLock, make_lock
 logger = logging.getLogger(__name__)
 
 PERSISTENT = "default"  # the job store in the database
+JOB_EVENTS_KEPT = 1000
 
 
 @dataclass
@@ -121,14 +122,14 @@ class SchedulerProcess:
         self.lost_lock = False
         self.failed = False
         self.reconciliation: Reconciliation | None = None
-        # (event, job id) for every job run, miss or error: for operators' logs and for tests.
-        self.job_events: queue.Queue[tuple[str, str]] = queue.Queue()
+        # The latest (event, job id) of job runs, misses and errors, for tests and diagnostics.
+        self.job_events: queue.Queue[tuple[str, str]] = queue.Queue(maxsize=JOB_EVENTS_KEPT)
         self._stopping = threading.Event()
         self._scheduler: BlockingScheduler | None = None
 
     def run(self) -> int:
         """Returns the process exit status: 0 after ``stop()``, 1 if the lock was lost or start-up failed."""
-        with ExitStack() as stack:
+        with contextlib.ExitStack() as stack:
             stack.callback(self._finish)
             if not self._wait_for_lock():
                 return 0
@@ -195,7 +196,13 @@ class SchedulerProcess:
         if kind == "missed":
             logger.warning("job %s missed its run at %s (beyond the misfire grace); skipped", event.job_id,
                            event.scheduled_run_time)
-        self.job_events.put((kind, event.job_id))
+        while True:
+            try:
+                self.job_events.put_nowait((kind, event.job_id))
+                return
+            except queue.Full:  # nobody reads them in production: keep the latest
+                with contextlib.suppress(queue.Empty):
+                    self.job_events.get_nowait()
 
     def _heartbeat(self) -> None:
         """Renew the lease (SQLite) or check the lock connection (PostgreSQL) until stopped."""
