@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from app.demo_events import seed_demo_events
 from app.demo_wishes import seed_demo_wishes
-from app.services import audit, roster
+from app.services import audit, roster, scheduling
 from bot.demo import seed_demo_push_targets
 
 DEPARTMENTS = ["办公室", "政策法规科", "综合业务科", "机关党委"]
@@ -53,4 +53,5 @@ def seed_demo(session: Session) -> dict[str, int]:
     session.commit()
     seed_demo_wishes(session)
     seed_demo_events(session)
+    scheduling.install_defaults(session)
     return {"staff_created": summary.created, "departments_created": summary.departments_created}

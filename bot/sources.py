@@ -95,4 +95,7 @@ def connect(app: Flask, name: str, source: Any) -> None:
 
 def connect_sources(app: Flask) -> None:
     """Connect the sources that exist. Events, wishes, records and tips are wired here after merging."""
+    from app.services.tips import BotTips
+
     app.extensions.setdefault("bot_sources", {})
+    connect(app, TIPS, BotTips())

@@ -149,6 +149,13 @@ class Config:
         self.CHECKIN_MINIPROGRAM_PAGE = env_str("CHECKIN_MINIPROGRAM_PAGE", "pages/checkin/index")
         # A font with CJK glyphs for posters; empty: search the usual system locations.
         self.CJK_FONT_PATH = env_str("CJK_FONT_PATH")
+        # Scheduler (``flask scheduler run``): local wall-clock times "HH:MM" of the daily jobs,
+        # how late a missed run may still start, and how a second scheduler process waits.
+        self.SCHEDULER_TIP_TIME = env_str("SCHEDULER_TIP_TIME", "08:30")
+        self.SCHEDULER_FESTIVAL_TIME = env_str("SCHEDULER_FESTIVAL_TIME", "09:00")
+        self.SCHEDULER_MISFIRE_GRACE_HOURS = env_float("SCHEDULER_MISFIRE_GRACE_HOURS", 6.0)
+        self.SCHEDULER_LOCK_LEASE_SECONDS = env_int("SCHEDULER_LOCK_LEASE_SECONDS", 60)
+        self.SCHEDULER_LOCK_RETRY_SECONDS = env_float("SCHEDULER_LOCK_RETRY_SECONDS", 15.0)
 
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -1,5 +1,5 @@
-"""``make run``: migrate and seed SQLite, start the WeChat sandbox, the web service and the outbox
-dispatcher, stop on Ctrl-C.
+"""``make run``: migrate and seed SQLite, start the WeChat sandbox, the web service, the outbox
+dispatcher and the scheduler, stop on Ctrl-C.
 
 Every process is a child of this one; Ctrl-C (or SIGTERM) stops them all. Ports come from
 ``RUN_PORT`` (web, default 8000) and ``SANDBOX_PORT`` (default 8001).
@@ -67,6 +67,7 @@ def main() -> int:
     web = f"127.0.0.1:{env['RUN_PORT']}"
     processes = {
         "sandbox": flask("wechat-sandbox", "--port", env["SANDBOX_PORT"]),
+        "scheduler": flask("scheduler", "run"),
         "web": [str(BIN / "gunicorn"), "--workers", "2", "--bind", web, "--access-logfile", "-", "app:create_app()"],
         "dispatcher": flask("outbox", "dispatch"),
     }
@@ -95,6 +96,7 @@ def main() -> int:
             f"  OpenAPI 文档          http://{web}/api/mp/openapi.json\n"
             f"  微信沙箱              {env['WECHAT_API_BASE']}  （收到的消息：/_sandbox/messages）\n"
             f"  企业微信回调          http://{web}/wecom/callback  （发件箱由 outbox dispatch 进程发送）\n"
+            "  定时任务              flask --app app jobs 查看任务与下次运行时间\n"
             "  演示登录：POST /api/mp/login {\"code\": \"test:任意openid\"}，"
             "再 POST /api/mp/bind {\"name\": \"张伟\", \"employee_no\": \"E0001\"}\n",
             flush=True,

@@ -5,9 +5,10 @@ from app.models.audit import AuditLog
 from app.models.base import Base
 from app.models.events import Checkin, Event, EventRegistration
 from app.models.kv import KeyValue
-from app.models.messaging import OutboxLease, OutboxMessage, PushTarget
 from app.models.bot import Announcement, InboundMessage
+from app.models.messaging import OutboxLease, OutboxMessage, PushTarget
 from app.models.org import ROLE_ADMIN, Department, Staff, StaffRole
+from app.models.scheduling import CivilityTip, FestivalSetting, ScheduledNotice, SchedulerJob, TipOfDay
 from app.models.wish import Wish, WishClaim, WishPhoto, WishProof, WishTransition
 
 __all__ = [
@@ -17,17 +18,22 @@ __all__ = [
     "AuditLog",
     "Base",
     "Checkin",
+    "CivilityTip",
     "Department",
     "Event",
     "EventRegistration",
+    "FestivalSetting",
     "InboundMessage",
     "KeyValue",
     "MiniProgramAccount",
     "OutboxLease",
     "OutboxMessage",
     "PushTarget",
+    "ScheduledNotice",
+    "SchedulerJob",
     "Staff",
     "StaffRole",
+    "TipOfDay",
     "Wish",
     "WishClaim",
     "WishPhoto",

@@ -1,0 +1,151 @@
+"""Scheduler, festival and civility-tip commands: ``flask --app app scheduler run``, ``jobs``,
+``festivals YEAR``, ``festival-notices list|edit``, ``tips list|today``."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from datetime import UTC, datetime, timedelta
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app import calendar_cn
+from app.errors import AppError
+from app.extensions import db
+from app.models import CivilityTip, SchedulerJob, TipOfDay
+from app.services import audit, festivals, tips
+from app.timeutil import format_local, local_today
+
+scheduler_cli = AppGroup("scheduler", help="定时任务进程（全系统只运行一个）。")
+festival_cli = AppGroup("festival-notices", help="节日通知：提前天数、通知模板、是否创建草稿活动。")
+tips_cli = AppGroup("tips", help="文明提示库。")
+
+
+@scheduler_cli.command("run")
+def scheduler_run() -> None:
+    """启动定时任务进程；已有进程在运行时，本进程等待接替，不会重复执行任务。"""
+    from scheduler.process import SchedulerProcess
+
+    process = SchedulerProcess(current_app._get_current_object())
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: process.stop())
+    click.echo("定时任务进程启动中（Ctrl-C 停止）……")
+    sys.exit(process.run())
+
+
+@click.command("jobs")
+def jobs_command() -> None:
+    """列出定时任务及下次运行时间。"""
+    from scheduler.jobs import JOBS
+    from scheduler.lock import lock_holder
+
+    stored = dict(db.session.execute(select(SchedulerJob.id, SchedulerJob.next_run_time)).tuples().all())
+    holder = lock_holder(db.engine)
+    click.echo(f"调度进程：{'运行中（' + holder + '）' if holder else '未运行'}")
+    for spec in JOBS:
+        when = spec.when(current_app.config)
+        if spec.id not in stored:
+            next_run = "尚未登记（调度进程启动后生成）"
+        elif stored[spec.id] is None:
+            next_run = "已暂停"
+        else:
+            next_run = format_local(datetime.fromtimestamp(stored[spec.id], UTC))
+        click.echo(f"{spec.id}\t{spec.description}\t{when}\t下次运行：{next_run}")
+    for job_id in sorted(set(stored) - {spec.id for spec in JOBS}):
+        click.echo(f"{job_id}\t（已不在任务清单中，调度进程下次启动时删除）")
+
+
+@click.command("festivals")
+@click.argument("year", type=click.IntRange(calendar_cn.FIRST_YEAR, calendar_cn.LAST_YEAR))
+def festivals_command(year: int) -> None:
+    """按日期列出某年的节日：每行“YYYY-MM-DD 名称”。"""
+    for occurrence in calendar_cn.festivals_in(year):
+        click.echo(f"{occurrence.day.isoformat()} {occurrence.name}")
+
+
+@festival_cli.command("list")
+def festival_list() -> None:
+    """列出各节日的通知设置。"""
+    festivals.ensure_festival_settings(db.session)
+    for setting in festivals.list_festival_settings(db.session):
+        state = "启用" if setting.enabled else "停用"
+        leads = "、".join(f"提前{lead}天" if lead else "当天" for lead in setting.lead_days)
+        draft = "，创建草稿活动" if setting.create_draft_event else ""
+        click.echo(f"{setting.name}（{state}）：{leads}{draft}\n  {setting.template}")
+
+
+def _parse_leads(value: str | None) -> list[int] | None:
+    if value is None:
+        return None
+    try:
+        return [int(part) for part in value.replace("，", ",").split(",") if part.strip()]
+    except ValueError as exc:
+        raise click.BadParameter("请填写以逗号分隔的整数天数，例如 7,1") from exc
+
+
+@festival_cli.command("edit")
+@click.argument("name")
+@click.option("--lead-days", help="提前天数，逗号分隔，例如 7,1（0 表示当天）。")
+@click.option("--template", help="通知模板，可用占位符：{节日}{日期}{星期}{倒计时}。")
+@click.option("--enable/--disable", "enabled", default=None, help="启用或停用该节日的通知。")
+@click.option("--draft-event/--no-draft-event", "draft_event", default=None, help="是否为管理员创建草稿活动。")
+def festival_edit(
+    name: str, lead_days: str | None, template: str | None, enabled: bool | None, draft_event: bool | None
+) -> None:
+    """修改某个节日的通知设置，并预览今年（或明年）的通知。"""
+    leads = _parse_leads(lead_days)
+    festivals.ensure_festival_settings(db.session)
+    try:
+        setting = festivals.update_festival_setting(
+            db.session, name, audit.Actor.cli(),
+            lead_days=leads, template=template, enabled=enabled, create_draft_event=draft_event,
+        )
+    except AppError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    today = local_today()
+    day = calendar_cn.festival_date(name, today.year)
+    if day < today:
+        day = calendar_cn.festival_date(name, today.year + 1)
+    lead = setting.lead_days[0]
+    preview = festivals.render_notice(setting.template, name, day, day - timedelta(days=lead))
+    click.echo(f"已保存。{name}（{day.isoformat()}）提前 {lead} 天的通知将是：\n{preview}")
+
+
+@tips_cli.command("list")
+def tips_list() -> None:
+    """按主题统计文明提示，并显示本轮已推送的条数。"""
+    rows = db.session.execute(
+        select(CivilityTip.theme, func.count()).where(CivilityTip.enabled.is_(True)).group_by(CivilityTip.theme)
+    ).tuples()
+    counts = dict(rows.all())
+    for theme in sorted(counts, key=lambda t: (t not in tips_theme_order(), tips_theme_order().get(t, 0), t)):
+        click.echo(f"{theme}\t{counts[theme]} 条")
+    cycle = db.session.scalar(select(func.max(TipOfDay.cycle)))
+    used = db.session.scalar(select(func.count()).select_from(TipOfDay).where(TipOfDay.cycle == cycle)) if cycle else 0
+    click.echo(f"共 {sum(counts.values())} 条；第 {cycle or 1} 轮已推送 {used} 条。")
+
+
+def tips_theme_order() -> dict[str, int]:
+    from app.civility_tips import THEMES
+
+    return {theme: index for index, theme in enumerate(THEMES)}
+
+
+@tips_cli.command("today")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="查看某天的提示（默认今天）。")
+def tips_today(day: datetime | None) -> None:
+    """显示今天（或指定日期）的文明提示。"""
+    tip = tips.todays_tip(db.session, day.date() if day else local_today())
+    db.session.commit()
+    if tip is None:
+        raise click.ClickException("提示库为空：请先执行 flask --app app seed-demo，或启动一次定时任务进程。")
+    click.echo(tips.tip_message(tip))
+
+
+def init_app(app: Flask) -> None:
+    for command in (scheduler_cli, jobs_command, festivals_command, festival_cli, tips_cli):
+        app.cli.add_command(command)

@@ -1,0 +1,112 @@
+"""Civility tips: one a working day to the groups, rotating through the library without repeats.
+
+Each day's tip is recorded in ``tip_of_day`` (the day is the primary key), so the push job, a
+re-run of it and the bot's ``提示`` command all see the same tip for a day, and two schedulers cannot
+choose two. A cycle ends when every enabled tip has been used; the next cycle uses them again in a
+different order and never starts with the tip that ended the previous one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import calendar_cn
+from app.civility_tips import TIPS
+from app.models import CivilityTip, TipOfDay
+from app.services import notices, outbox
+from app.services.sql import insert_ignoring_conflicts
+from app.timeutil import local_today
+
+logger = logging.getLogger(__name__)
+
+# How far back ``todays_tip`` looks for the last working day (the longest holiday is 8 or 9 days).
+MAX_HOLIDAY_DAYS = 14
+
+
+def seed_tips(session: Session) -> int:
+    """Add every library tip that is not in the database yet; returns how many were added."""
+    existing = set(session.scalars(select(CivilityTip.content)))
+    missing = [(theme, content) for theme, content in TIPS if content not in existing]
+    session.add_all(CivilityTip(theme=theme, content=content) for theme, content in missing)
+    session.commit()
+    return len(missing)
+
+
+def tip_message(tip: CivilityTip) -> str:
+    return f"【文明提示·{tip.theme}】{tip.content}"
+
+
+def todays_tip(session: Session, day: date) -> CivilityTip | None:
+    """The tip for ``day`` (on a weekend or holiday, the last working day's); None if the library is empty.
+
+    If the day has no tip yet, its choice is added to ``session`` for the caller to commit with its own
+    work (the bot commits with its reply), so the push later that day sends the same tip.
+    """
+    tip_day = day
+    for _ in range(MAX_HOLIDAY_DAYS):
+        if calendar_cn.is_working_day(tip_day):
+            break
+        tip_day -= timedelta(days=1)
+    else:
+        tip_day = day
+    return _tip_for_day(session, tip_day)
+
+
+class BotTips:
+    """The bot's ``提示`` data source (``bot.sources.TipsSource``)."""
+
+    def tip_for(self, session: Session, day: date) -> str | None:
+        tip = todays_tip(session, day)
+        return None if tip is None else f"【{tip.theme}】{tip.content}"
+
+
+def push_daily_tip(session: Session, now: datetime) -> str | None:
+    """Queue today's tip to the groups if today is a working day; returns the notice key if queued."""
+    today = local_today(now)
+    if not calendar_cn.is_working_day(today):
+        logger.info("no civility tip on %s: not a working day", today)
+        return None
+    tip = _tip_for_day(session, today)
+    if tip is None:
+        logger.warning("no civility tip on %s: the tip library is empty or all tips are disabled", today)
+        session.commit()
+        return None
+    key = f"tip:{today.isoformat()}"
+    queued = notices.claim(session, key)
+    if queued:
+        outbox.enqueue_to_groups(session, key, outbox.text(tip_message(tip)))
+    session.commit()
+    return key if queued else None
+
+
+def _tip_for_day(session: Session, day: date) -> CivilityTip | None:
+    assigned = session.get(TipOfDay, day)
+    if assigned is not None:
+        return assigned.tip
+    choice = _next_tip(session)
+    if choice is None:
+        return None
+    tip_id, cycle = choice
+    insert_ignoring_conflicts(session, TipOfDay, {"day": day, "tip_id": tip_id, "cycle": cycle}, ["day"])
+    # Whoever inserted first (this call or a concurrent one) decided the day's tip.
+    return session.scalars(select(TipOfDay).where(TipOfDay.day == day)).one().tip
+
+
+def _next_tip(session: Session) -> tuple[int, int] | None:
+    enabled = list(session.scalars(select(CivilityTip.id).where(CivilityTip.enabled.is_(True))))
+    if not enabled:
+        return None
+    cycle = session.scalar(select(func.max(TipOfDay.cycle))) or 1
+    used = set(session.scalars(select(TipOfDay.tip_id).where(TipOfDay.cycle == cycle)))
+    candidates = [tip_id for tip_id in enabled if tip_id not in used]
+    if not candidates:
+        cycle += 1
+        last = session.scalar(select(TipOfDay.tip_id).order_by(TipOfDay.day.desc()).limit(1))
+        candidates = [tip_id for tip_id in enabled if tip_id != last] or enabled
+    # A fixed shuffle per cycle mixes the themes and changes the order from one cycle to the next.
+    return min(candidates, key=lambda tip_id: hashlib.sha256(f"{cycle}:{tip_id}".encode()).digest()), cycle

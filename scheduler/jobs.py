@@ -1,0 +1,110 @@
+"""The scheduler's jobs, declared as data with stable ids, and the thin functions they run.
+
+``JOBS`` is reconciled with the persistent job store each time the scheduler starts (see
+``scheduler.process``): new ids are added, changed ones updated, ids no longer listed removed. A job
+function only opens an app context and calls one service with the current time; every service is
+idempotent (it claims a notice key before queueing outbox rows), so a double firing sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from flask import Flask
+
+from app.extensions import db
+from app.services import festivals, tips, wishes
+from config import ConfigError
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    func: str  # "module:function", so the job store holds a reference rather than pickled code
+    description: str  # shown by ``flask jobs``
+    time_setting: str | None = None  # the config key of the local "HH:MM" of a daily job
+    minute: int | None = None  # or: an hourly job at this minute past each hour
+    day_of_week: str = "*"
+
+    def trigger(self, config: dict, zone: ZoneInfo) -> CronTrigger:
+        if self.time_setting is None:
+            return CronTrigger(day_of_week=self.day_of_week, minute=self.minute, timezone=zone)
+        hour, minute = parse_clock_time(self.time_setting, config[self.time_setting])
+        return CronTrigger(day_of_week=self.day_of_week, hour=hour, minute=minute, timezone=zone)
+
+    def when(self, config: dict) -> str:
+        """The schedule in words, for ``flask jobs``."""
+        if self.time_setting is None:
+            return f"每小时第 {self.minute} 分"
+        return f"每天 {config[self.time_setting]}"
+
+
+JOBS: tuple[JobSpec, ...] = (
+    # Runs every day: the service skips weekends and holidays and keeps 调休 working Saturdays.
+    JobSpec("civility-tip", "scheduler.jobs:push_civility_tip", "文明提示（每个工作日一条）", "SCHEDULER_TIP_TIME"),
+    JobSpec("festival-notices", "scheduler.jobs:send_festival_notices", "节日通知", "SCHEDULER_FESTIVAL_TIME"),
+    # Claims fall due at any hour: release the overdue ones and remind those due within two days.
+    JobSpec("wish-deadlines", "scheduler.jobs:handle_wish_deadlines", "微心愿认领到期提醒与自动释放", minute=5),
+    # MERGE HOOKS, once the events domain is on main (each a JobSpec plus a thin function below
+    # calling an idempotent service that claims keys through app.services.notices or the outbox):
+    #   "weekly-digest"    day_of_week="mon", last week's activities and participation by department;
+    #   "moral-lecture"    remind admins when no moral lecture was held in the current half year.
+    # Event reminders (issue 3) need no job: publishing queues them as outbox rows with ``due_at``
+    # (the day before at 09:00, one hour before) under a prefix such as ``event:{id}:remind:``;
+    # editing withdraws that prefix and queues again, cancelling withdraws it.
+)
+
+_app: Flask | None = None
+_clock: Clock = system_clock
+
+
+def parse_clock_time(name: str, value: str) -> tuple[int, int]:
+    try:
+        hour_text, minute_text = value.split(":")
+        hour, minute = int(hour_text), int(minute_text)
+    except ValueError:
+        hour = minute = -1
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise ConfigError(f"{name} must be a local time HH:MM, got {value!r}")
+    return hour, minute
+
+
+def bind(app: Flask, clock: Clock = system_clock) -> None:
+    """Give job functions the app and clock of the scheduler process that holds the lock."""
+    global _app, _clock
+    _app, _clock = app, clock
+
+
+@contextmanager
+def job_context() -> Iterator[datetime]:
+    if _app is None:
+        raise RuntimeError("scheduler jobs run only inside `flask scheduler run`")
+    with _app.app_context():
+        yield _clock()
+
+
+def push_civility_tip() -> None:
+    with job_context() as now:
+        tips.push_daily_tip(db.session, now)
+
+
+def send_festival_notices() -> None:
+    with job_context() as now:
+        festivals.send_due_festival_notices(db.session, now)
+
+
+def handle_wish_deadlines() -> None:
+    with job_context() as now:
+        wishes.release_overdue_claims(db.session, now)
+        wishes.remind_claims_due(db.session, now)
