@@ -31,6 +31,7 @@ def create_app(config: Config | None = None) -> APIFlask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"], x_proto=1)
 
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_commands(app)
     return app
@@ -46,6 +47,12 @@ def register_extensions(app: APIFlask) -> None:
     limiter.init_app(app)
     wechat.init_app(app)
     errors.init_app(app)
+
+
+def register_converters(app: APIFlask) -> None:
+    from app import converters
+
+    converters.init_app(app)
 
 
 def register_blueprints(app: APIFlask) -> None:
