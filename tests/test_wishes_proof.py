@@ -96,6 +96,22 @@ def test_claimer_and_admin_see_proof_photos_others_get_403(client, claimed):
     assert error_code(client.get(f"/api/mp/wishes/{wish.id}/photos/999999", headers=headers)) == "photo_not_found"
 
 
+def test_next_claimer_sees_only_their_own_proofs_and_admin_sees_all(client, claimed):
+    wish, first = claimed
+    _, admin_headers = sign_in("管理员", admin=True)
+    assert upload(client, wish.id, first, [photo(image_bytes())], note="第一位认领人的说明").status_code == 201
+    assert client.post(f"/api/mp/wishes/{wish.id}/return", json={"reason": "照片不清楚"}, headers=admin_headers).status_code == 200
+    assert client.post(f"/api/mp/wishes/{wish.id}/revoke", json={"reason": "换人"}, headers=admin_headers).status_code == 200
+    _, second = sign_in("吴敏")
+    body = client.post(f"/api/mp/wishes/{wish.id}/claim", headers=second).get_json()
+    assert body["private"]["proofs"] == []
+    assert upload(client, wish.id, second, [photo(image_bytes())], note="第二位认领人的说明").status_code == 201
+    proofs = client.get(f"/api/mp/wishes/{wish.id}", headers=second).get_json()["private"]["proofs"]
+    assert [(p["note"], p["submitted_by"]["name"]) for p in proofs] == [("第二位认领人的说明", "吴敏")]
+    proofs = client.get(f"/api/mp/wishes/{wish.id}", headers=admin_headers).get_json()["private"]["proofs"]
+    assert [p["note"] for p in proofs] == ["第二位认领人的说明", "第一位认领人的说明"]
+
+
 def test_someone_else_cannot_submit_proof(app, client, claimed):
     wish, _ = claimed
     _, stranger = sign_in()

@@ -633,13 +633,17 @@ def get_wish(session: Session, wish_id: int, viewer: Staff | None) -> Wish:
 
 
 def wish_details(session: Session, wish: Wish, viewer: Staff | None) -> dict[str, Any] | None:
-    """What only the claimer and admins see: full beneficiary details, the claim and the proofs."""
-    if not wish.can_see_private(viewer):
+    """What only the claimer and admins see: full beneficiary details, the claim and the proofs.
+
+    Admins see every proof; a claimer only their own, not an earlier claimer's (as ``photo_for_viewer``).
+    """
+    if viewer is None or not wish.can_see_private(viewer):
         return None
     claim = _active_claim(session, wish.id)
-    proofs = session.scalars(
-        select(WishProof).where(WishProof.wish_id == wish.id).order_by(WishProof.id.desc())
-    ).all()
+    statement = select(WishProof).where(WishProof.wish_id == wish.id).order_by(WishProof.id.desc())
+    if not viewer.is_admin:
+        statement = statement.where(WishProof.staff_id == viewer.id)
+    proofs = session.scalars(statement).all()
     return {
         "beneficiary_name": wish.beneficiary_name,
         "household": wish.household,
