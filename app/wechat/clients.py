@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,11 +42,22 @@ class WeChatError(Exception):
         return self.errcode in TRANSIENT_ERRCODES
 
 
+# Credentials that travel in query strings (robot webhook key, access token, app secrets) and so appear
+# in requests' error messages, which end up in the outbox, logs and admin notices.
+_SECRET_PARAMETER = re.compile(r"(?<![A-Za-z0-9_])(key|access_token|corpsecret|secret)=[^&\s'\"()]*", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``text`` with the values of secret query parameters replaced by ``***``."""
+    return _SECRET_PARAMETER.sub(r"\1=***", text)
+
+
 def _wrap(exc: Exception) -> WeChatError:
     if isinstance(exc, WeChatClientException):
         status = exc.response.status_code if exc.response is not None else None
-        return WeChatError(exc.errcode, str(exc.errmsg or "http error"), http_status=status)
-    return WeChatError(None, f"{type(exc).__name__}: {exc}")
+        errmsg = str(exc.errmsg) if exc.errmsg else f"HTTP {status if status is not None else 'error'}"
+        return WeChatError(exc.errcode, redact(errmsg), http_status=status)
+    return WeChatError(None, redact(f"{type(exc).__name__}: {exc}"))
 
 
 @dataclass(frozen=True)
