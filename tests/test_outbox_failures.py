@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import OutboxMessage, PushTarget
 from app.services import outbox
 from app.services.dispatcher import DEAD_NOTICE_PREFIX
+from sandbox import Fault
 from tests import factories
 from tests.bot_helpers import FAST_OUTBOX, settle
 from tests.conftest import WECOM_SECRET
@@ -54,3 +55,56 @@ def test_unreachable_robot_dies_without_its_key_in_errors_notices_or_logs(app, r
     for text in [robot_row.last_error, notice.last_error or "", notice_text, caplog.text, status]:
         assert ROBOT_KEY not in text
         assert WECOM_SECRET not in text
+
+
+def queue(target: str, count: int, channel: str = "robot") -> None:
+    for i in range(count):
+        outbox.enqueue(db.session, dedup_key=f"m:{i}", channel=channel, address=target,
+                       payload=outbox.text(f"消息{i}"))
+    db.session.commit()
+
+
+def delivered(sandbox) -> list[str]:
+    return [m["body"]["text"]["content"] for m in sandbox.state.messages]
+
+
+RETRYING = dict(FAST_OUTBOX, OUTBOX_MAX_ATTEMPTS=3)
+
+
+@pytest.mark.parametrize("config_overrides", [RETRYING])
+def test_robot_answering_a_json_array_is_given_up_and_the_next_message_goes_through(app, sandbox):
+    robot = queue_robot_message("array-key")
+    queue(str(robot.id), 1)
+    sandbox.state.faults.append(Fault(kind="body", body="[]", status=200, path="cgi-bin/webhook", count=1))
+    settle(app, timeout=10)
+    first, second = rows()
+    assert first.status == "dead" and "JSON" in first.last_error
+    assert second.status == "sent"
+    assert delivered(sandbox) == ["消息0"]
+
+
+@pytest.mark.parametrize("config_overrides", [RETRYING])
+def test_unexpected_failure_is_retried_with_back_off_then_dead_and_admins_told(app, sandbox, caplog):
+    factories.make_staff(name="张伟", employee_no="A0001", admin=True, wecom_userid="zhangwei")
+    robot = queue_robot_message("odd-errcode-key")
+    queue(str(robot.id), 1)
+    sandbox.state.faults.append(Fault(kind="body", body='{"errcode": "busy"}', path="cgi-bin/webhook", count=3))
+    with caplog.at_level(logging.WARNING):
+        totals = settle(app, timeout=10)
+    assert totals["retried"] == 2 and totals["dead"] == 1
+    first, second, notice = rows()
+    assert first.status == "dead" and first.attempts == 3 and "ValueError" in first.last_error
+    assert second.status == "sent" and delivered(sandbox)[0] == "消息0"
+    assert notice.dedup_key.startswith(DEAD_NOTICE_PREFIX) and notice.status == "sent"
+    assert any(record.exc_info for record in caplog.records if "outbox row" in record.getMessage())
+
+
+@pytest.mark.parametrize("config_overrides", [RETRYING])
+@pytest.mark.parametrize("body", ["<html>网关</html>", "[]"], ids=["not-json", "array"])
+def test_app_message_answered_with_a_200_that_is_not_an_object_is_not_marked_sent(app, sandbox, body):
+    queue("touser:zhangwei", 1, channel="app")
+    sandbox.state.faults.append(Fault(kind="body", body=body, status=200, path="cgi-bin/message/send", count=1))
+    settle(app, timeout=10)
+    [row] = rows()
+    assert row.status == "dead" and row.sent_at is None
+    assert delivered(sandbox) == []

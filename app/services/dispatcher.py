@@ -55,6 +55,7 @@ from app.services.sql import insert_ignoring_conflicts
 from app.services.staff import active_admins
 from app.timeutil import format_local
 from app.wechat import WeChatError, get_robot, get_work
+from app.wechat.clients import redact
 from config import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -354,9 +355,13 @@ class Dispatcher:
         row = replace(row, attempts=row.attempts + 1)
         try:
             send(row.payload)
-        except WeChatError as exc:
-            error = str(exc)
-            if exc.transient and row.attempts < self.settings.max_attempts:
+        except Exception as exc:  # noqa: BLE001  (any failure is a failed attempt, never a stuck row)
+            if isinstance(exc, WeChatError):
+                error, transient = str(exc), exc.transient
+            else:  # a bug or an answer nobody expected: log it in full, retry it like an outage
+                logger.exception("outbox row %s: unexpected failure while sending", row.id)
+                error, transient = redact(f"{type(exc).__name__}: {exc}"), True
+            if transient and row.attempts < self.settings.max_attempts:
                 return STATUS_PENDING, self._back_off(session, row, error)
             self._mark_dead(session, row, error, notify=True)
             session.commit()

@@ -137,17 +137,20 @@ class Work:
 
     def send_app_message(self, payload: dict[str, Any]) -> dict[str, Any]:
         """``message/send`` with a full payload (touser/toparty/totag, msgtype, body); agentid is added."""
-        body = {"agentid": self.agent_id, **payload}
-        try:
-            return self._client.post("message/send", data=body)
-        except (WeChatClientException, requests.RequestException) as exc:
-            raise _wrap(exc) from exc
+        return self._post("message/send", {"agentid": self.agent_id, **payload})
 
     def send_appchat_message(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._post("appchat/send", payload)
+
+    def _post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            return self._client.post("appchat/send", data=payload)
+            result = self._client.post(endpoint, data=body)
         except (WeChatClientException, requests.RequestException) as exc:
             raise _wrap(exc) from exc
+        if not isinstance(result, dict):  # wechatpy hands back the raw response when it is not JSON
+            status = getattr(result, "status_code", None)
+            raise WeChatError(None, f"{endpoint} answered something that is not a JSON object", http_status=status or 200)
+        return result
 
 
 class Robot:
@@ -175,6 +178,8 @@ class Robot:
             data = response.json()
         except ValueError as exc:
             raise WeChatError(None, "invalid JSON from webhook", http_status=response.status_code) from exc
+        if not isinstance(data, dict):
+            raise WeChatError(None, "webhook answered JSON that is not an object", http_status=response.status_code)
         if data.get("errcode", 0) != 0:
             raise WeChatError(int(data["errcode"]), str(data.get("errmsg", "")))
         return data
