@@ -38,7 +38,7 @@ def create_app(config: Config | None = None) -> APIFlask:
 
 
 def register_extensions(app: APIFlask) -> None:
-    from app import errors, wechat
+    from app import errors, parsing, wechat
     from app.extensions import db, limiter, migrate
 
     db.init_app(app)
@@ -47,6 +47,7 @@ def register_extensions(app: APIFlask) -> None:
     limiter.init_app(app)
     wechat.init_app(app)
     errors.init_app(app)
+    parsing.init_app(app)
 
 
 def register_converters(app: APIFlask) -> None:

@@ -48,3 +48,23 @@ def test_openapi_documents_path_ids_as_bounded_integers(client):
     assert {p["name"]: p["schema"] for p in parameters} == {
         name: {"type": "integer", "minimum": 1, "maximum": 2**31 - 1} for name in ("wish_id", "photo_id")
     }
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"code": ' + "9" * 5000 + "}", '{"code": "x", "n": [' + "1" * 4301 + "]}", '{"code": ' + "[" * 100_000 + "}"],
+    ids=["long-integer", "nested-long-integer", "deep-nesting"],
+)
+def test_json_body_python_cannot_parse_gets_400_malformed_json(client, body):
+    response = client.post("/api/mp/login", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert error_code(response) == "malformed_json"
+
+
+def test_long_integer_in_a_bound_users_json_body_gets_400(client):
+    wish = make_wish()
+    _, headers = sign_in("周杰")
+    body = '{"reason": ' + "7" * 4400 + "}"
+    response = client.post(f"/api/mp/wishes/{wish.id}/release", data=body, content_type="application/json", headers=headers)
+    assert response.status_code == 400
+    assert error_code(response) == "malformed_json"
