@@ -3,6 +3,8 @@ integers and invalid characters in JSON bodies, oversized bodies."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.wish_helpers import error_code, make_wish, sign_in
@@ -68,3 +70,62 @@ def test_long_integer_in_a_bound_users_json_body_gets_400(client):
     response = client.post(f"/api/mp/wishes/{wish.id}/release", data=body, content_type="application/json", headers=headers)
     assert response.status_code == 400
     assert error_code(response) == "malformed_json"
+
+
+BAD_TEXT = ["\u0000", "\ud800", "a\udfffb", "\x07", "\x1b[31m", "\x85"]
+BAD_TEXT_IDS = ["nul", "lone-high-surrogate", "lone-low-surrogate", "bell", "escape", "c1-control"]
+
+
+def post_json(client, url: str, body: dict, headers: dict | None = None):
+    """JSON as a mini-program sends it: ASCII with ``\\uXXXX`` escapes, so lone surrogates survive."""
+    return client.post(url, data=json.dumps(body), content_type="application/json", headers=headers)
+
+
+def assert_invalid_characters(response, field: str) -> None:
+    assert response.status_code == 422, response.get_json()
+    assert error_code(response) == "validation_error"
+    assert response.get_json()["error"]["fields"][field] == "包含无效字符"
+
+
+@pytest.mark.parametrize("text", BAD_TEXT, ids=BAD_TEXT_IDS)
+def test_login_code_with_invalid_characters_gets_422(client, sandbox, text):
+    assert_invalid_characters(post_json(client, "/api/mp/login", {"code": f"test:{text}"}), "code")
+    assert sandbox.state.requests.get("sns/jscode2session", 0) == 0
+
+
+@pytest.mark.parametrize("text", BAD_TEXT, ids=BAD_TEXT_IDS)
+def test_binding_with_invalid_characters_gets_422(client, login, staff, text):
+    headers = login("openid-bad-text")
+    body = {"name": f"李{text}明", "employee_no": staff.employee_no}
+    assert_invalid_characters(post_json(client, "/api/mp/bind", body, headers), "name")
+    body = {"name": staff.name, "employee_no": text}
+    assert_invalid_characters(post_json(client, "/api/mp/bind", body, headers), "employee_no")
+
+
+@pytest.mark.parametrize("text", BAD_TEXT, ids=BAD_TEXT_IDS)
+def test_reason_with_invalid_characters_gets_422(client, text):
+    wish = make_wish()
+    _, headers = sign_in("管理员", admin=True)
+    response = post_json(client, f"/api/mp/wishes/{wish.id}/withdraw", {"reason": f"原因{text}"}, headers)
+    assert_invalid_characters(response, "reason")
+
+
+def test_tabs_and_line_breaks_are_ordinary_text(client):
+    wish = make_wish()
+    _, headers = sign_in("管理员", admin=True)
+    reason = "第一行\r\n第二行\t缩进 😀"
+    response = client.post(f"/api/mp/wishes/{wish.id}/withdraw", json={"reason": reason}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+
+
+@pytest.mark.parametrize("text", ["\u0000", "\x07"], ids=["nul", "bell"])
+def test_proof_note_with_invalid_characters_gets_422(client, text):
+    from tests.wish_helpers import image_bytes, photo
+
+    wish = make_wish()
+    _, headers = sign_in("周杰")
+    assert client.post(f"/api/mp/wishes/{wish.id}/claim", headers=headers).status_code == 200
+    data = {"note": f"已送达{text}", "photos": [photo(image_bytes())]}
+    response = client.post(f"/api/mp/wishes/{wish.id}/proof", data=data, headers=headers,
+                           content_type="multipart/form-data")
+    assert_invalid_characters(response, "note")
