@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import g, send_file
+from functools import wraps
+
+from flask import current_app, g, request, send_file
 
 from app.errors import Forbidden
 from app.extensions import db
@@ -39,6 +41,18 @@ def _detail(wish: Wish, viewer: Staff | None) -> dict:
 
 def _admin() -> audit.Actor:
     return audit.Actor.staff(g.staff.id)
+
+
+def _room_for_photos(view):
+    """Let this request's body hold every photo at full size plus 1 MB for the note and multipart
+    framing; every other request keeps ``MAX_CONTENT_LENGTH``. Set before the body is read."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        request.max_content_length = wishes.MAX_PHOTOS * current_app.config["PHOTO_MAX_BYTES"] + 1024 * 1024
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 @bp.get("/wishes")
@@ -111,6 +125,7 @@ def release_wish(wish_id: int, body: dict):
 
 
 @bp.post("/wishes/<id:wish_id>/proof")
+@_room_for_photos
 @bound_required
 @bp.input(ProofIn, location="files", arg_name="form")
 @bp.output(WishDetailOut, status_code=201)

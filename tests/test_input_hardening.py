@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.wish_helpers import error_code, make_wish, sign_in
+from tests.wish_helpers import error_code, make_wish, post_multipart, sign_in
 
 OUT_OF_RANGE_IDS = [0, 2**31, 2**63, 10**30]
 
@@ -129,3 +129,39 @@ def test_proof_note_with_invalid_characters_gets_422(client, text):
     response = client.post(f"/api/mp/wishes/{wish.id}/proof", data=data, headers=headers,
                            content_type="multipart/form-data")
     assert_invalid_characters(response, "note")
+
+
+def test_two_megabyte_json_login_gets_413_json(client, sandbox):
+    response = client.post("/api/mp/login", data='{"code": "' + "x" * (2 * 1024 * 1024) + '"}',
+                           content_type="application/json")
+    assert response.status_code == 413
+    assert error_code(response) == "payload_too_large"
+    assert sandbox.state.requests.get("sns/jscode2session", 0) == 0
+
+
+def noisy_jpeg(side: int = 700) -> bytes:
+    """A photo that does not compress: about 0.6 MB of JPEG for 700×700 pixels."""
+    import io
+    import random
+
+    from PIL import Image
+
+    pixels = random.Random(side).randbytes(side * side * 3)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), pixels).save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def test_claimer_uploads_several_photos_totalling_more_than_one_megabyte(app, client):
+    from tests.wish_helpers import photo
+
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+    wish = make_wish()
+    _, headers = sign_in("周杰")
+    assert client.post(f"/api/mp/wishes/{wish.id}/claim", headers=headers).status_code == 200
+    photos = [noisy_jpeg(), noisy_jpeg(710), noisy_jpeg(720)]
+    assert sum(map(len, photos)) > 1.5 * 1024 * 1024
+    data = {"note": "三张照片", "photos": [photo(p, f"{i}.jpg") for i, p in enumerate(photos)]}
+    response = post_multipart(client, f"/api/mp/wishes/{wish.id}/proof", headers, data)
+    assert response.status_code == 201, response.get_json()
+    assert len(response.get_json()["private"]["proofs"][0]["photos"]) == 3

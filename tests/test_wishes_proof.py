@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import OutboxMessage, WishPhoto, WishProof
 from sandbox import Fault
-from tests.wish_helpers import error_code, fetch_wish, image_bytes, jpeg_with_gps, make_wish, photo, png_bomb, sign_in
+from tests.wish_helpers import (
+    error_code, fetch_wish, image_bytes, jpeg_with_gps, make_wish, photo, png_bomb, post_multipart, sign_in,
+)
 
 
 @pytest.fixture
@@ -221,10 +223,12 @@ def test_json_instead_of_multipart_gets_422(client, claimed):
     assert error_code(response) in ("photo_count_invalid", "validation_error")
 
 
-@pytest.mark.parametrize("config_overrides", [{"MAX_CONTENT_LENGTH": 50_000}])
+@pytest.mark.parametrize("config_overrides", [{"PHOTO_MAX_BYTES": 10_000}])
 def test_request_over_the_body_limit_gets_413_json(app, client, claimed):
+    """The proof upload's own limit: nine photos of PHOTO_MAX_BYTES plus 1 MB."""
     wish, headers = claimed
-    response = upload(client, wish.id, headers, [photo(b"\xff" * 60_000, "huge.jpg")])
+    data = {"note": "完成", "photos": [photo(b"\xff" * (9 * 10_000 + 1024 * 1024), "huge.jpg")]}
+    response = post_multipart(client, f"/api/mp/wishes/{wish.id}/proof", headers, data)
     assert response.status_code == 413
     assert error_code(response) == "payload_too_large"
     assert_nothing_stored(app, wish.id)
