@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from apiflask import APIFlask
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 # Primary keys are 32-bit integers on PostgreSQL; a larger id in a URL is simply not a resource.
 MAX_ID = 2**31 - 1
@@ -14,10 +15,18 @@ _ID_ARGUMENT = re.compile(r"<id:([^>]+)>")
 
 
 class IdConverter(IntegerConverter):
-    """``<id:wish_id>``: a database id, 1 to 2³¹−1. Anything else does not match the route (404)."""
+    """``<id:wish_id>``: a database id, 1 to 2³¹−1. Anything else is a 404."""
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002  (Werkzeug's signature)
         super().__init__(map, min=1, max=MAX_ID)
+
+    def to_python(self, value: str) -> int:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            # Not "no match": Werkzeug would then answer 405 when the same path has a rule for another
+            # method. Digits out of range name no resource on any rule.
+            raise NotFound() from None
 
 
 def init_app(app: APIFlask) -> None:

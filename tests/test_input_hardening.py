@@ -165,3 +165,32 @@ def test_claimer_uploads_several_photos_totalling_more_than_one_megabyte(app, cl
     response = post_multipart(client, f"/api/mp/wishes/{wish.id}/proof", headers, data)
     assert response.status_code == 201, response.get_json()
     assert len(response.get_json()["private"]["proofs"][0]["photos"]) == 3
+
+
+# ---- events ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/api/mp/events/{id}"),
+        ("post", "/api/mp/events/{id}/registration"),
+        ("delete", "/api/mp/events/{id}/registration"),
+        ("post", "/api/mp/admin/events/{id}/publish"),
+        ("post", "/api/mp/admin/events/{id}/cancel"),
+        ("get", "/api/mp/admin/events/{id}/attendance"),
+        ("post", "/api/mp/admin/events/{id}/checkins"),
+        ("post", "/api/mp/admin/checkins/{id}/undo"),
+        ("post", "/api/mp/admin/checkins/{id}/hours"),
+        ("get", "/api/mp/admin/events/{id}/screen-link"),
+        ("get", "/api/mp/admin/events/{id}/wxacode"),
+        ("get", "/screens/events/{id}/live/code"),
+        ("get", "/screens/events/{id}/live"),
+    ],
+)
+def test_admin_using_an_out_of_range_event_or_checkin_id_gets_404(client, method, path):
+    _, headers = sign_in("管理员", admin=True)
+    response = getattr(client, method)(path.format(id=2**31), headers=headers, json={"reason": "测试原因"})
+    assert response.status_code == 404
+    assert error_code(response) == "not_found"
+
