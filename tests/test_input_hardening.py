@@ -194,3 +194,10 @@ def test_admin_using_an_out_of_range_event_or_checkin_id_gets_404(client, method
     assert response.status_code == 404
     assert error_code(response) == "not_found"
 
+
+@pytest.mark.parametrize("text", BAD_TEXT, ids=BAD_TEXT_IDS)
+def test_event_title_with_invalid_characters_gets_422(client, text):
+    _, headers = sign_in("管理员", admin=True)
+    body = {"kind": "志愿服务", "title": f"志愿服务{text}", "starts_at": "2030-01-01T09:00:00",
+            "ends_at": "2030-01-01T11:00:00"}
+    assert_invalid_characters(post_json(client, "/api/mp/admin/events", body, headers), "title")
