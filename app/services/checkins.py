@@ -155,9 +155,11 @@ def _insert(session: Session, record: Checkin) -> Checkin | None:
     """Insert, or return None when a concurrent scan (or a retry) got there first.
 
     One INSERT … RETURNING rather than a unit-of-work flush: this is the hot path of a crowded venue."""
-    values = {column.key: getattr(record, column.key) for column in Checkin.__table__.columns if column.key != "id"}
+    table = Checkin.__table__
+    values = {column.key: getattr(record, column.key) for column in table.columns if column.key != "id"}
     try:
-        record.id = session.execute(insert(Checkin).values(**values).returning(Checkin.id)).scalar_one()
+        # Values as parameters, not baked into the statement: the compiled INSERT is cached once.
+        record.id = session.execute(insert(table).returning(table.c.id), values).scalar_one()
     except IntegrityError:
         session.rollback()
         return None
