@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
 
 from app.models import Event
 from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_CANCELLED, EVENT_DRAFT
@@ -168,5 +167,5 @@ def checkin_code(context: CommandContext, request: CodeRequest) -> Reply:
     ]
     if event.status == EVENT_DRAFT:
         caption.append("注意：活动尚未发布，发布后此码才能使用。")
-    image: dict[str, Any] = rendered_image("checkin-code", event_id=event.id, direction=request.direction)
+    image = rendered_image("checkin-code", event_id=event.id, direction=request.direction)
     return [outbox.text("\n".join(caption)), image]
