@@ -10,11 +10,4 @@ from apiflask import APIBlueprint
 bp = APIBlueprint("bot", __name__, url_prefix="/wecom", enable_openapi=False)
 
 
-@bp.record_once
-def _connect_sources(state) -> None:
-    from bot.sources import connect_sources
-
-    connect_sources(state.app)
-
-
 from bot import callback  # noqa: E402,F401  (routes register on bp)

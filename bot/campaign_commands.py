@@ -1,65 +1,88 @@
-"""Commands over campaign data that other parts of the system own (see ``bot/sources.py``).
-
-Each declares the source it reads; none exists for senders until that source is connected.
-"""
+"""Commands over campaign data: 活动, 心愿, 提示, 我的, 统计 and 签到码 (reads through ``bot/queries.py``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
 
+from app.models import Event
+from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_CANCELLED, EVENT_DRAFT
 from app.models.org import ROLE_ADMIN
-from app.services import outbox
-from app.timeutil import format_local, local_datetime, local_today
-from bot import sources
-from bot.commands import CommandContext, UsageError, registry
+from app.services import outbox, stats, tips
+from app.services.outbox_media import rendered_image
+from app.timeutil import format_local, local_datetime, local_today, to_local
+from bot import queries
+from bot.commands import CommandContext, Reply, UsageError, registry
 
 LIST_LIMIT = 10
 PERIODS = ("本月", "本年")
+MAX_ID = 2**31 - 1
+WEEKDAYS = "一二三四五六日"
 
 
-@registry.command("活动", alias="/events", requires=(sources.EVENTS,))
-def upcoming_events(context: CommandContext, _: None) -> dict[str, Any]:
-    """近期活动：时间、地点、报名情况"""
-    events = context.sources[sources.EVENTS].upcoming_for(context.session, context.staff, context.now, LIST_LIMIT)
+def _when(event: Event) -> str:
+    start, end = to_local(event.starts_at), to_local(event.ends_at)
+    day = f"{start:%m月%d日}（周{WEEKDAYS[start.weekday()]}）{start:%H:%M}"
+    return f"{day}–{end:%H:%M}" if start.date() == end.date() else f"{day} 至 {end:%m月%d日 %H:%M}"
+
+
+@registry.command("活动", alias="/events")
+def upcoming_events(context: CommandContext, _: None) -> Reply:
+    """近期活动：时间、地点、我的报名情况"""
+    events = queries.upcoming_events(context.session, context.staff, context.now, LIST_LIMIT)
     if not events:
         return outbox.text("近期没有安排活动。")
     lines = [
-        f"{index}. {e.title}\n   时间：{format_local(e.starts_at)}\n   地点：{e.place}\n   报名：{e.registration}"
-        for index, e in enumerate(events, start=1)
+        f"{index}. {item.event.title}（{item.event.kind}，编号 {item.event.id}）\n"
+        f"   时间：{_when(item.event)}\n   地点：{item.event.location or '另行通知'}\n   报名：{item.registration}"
+        for index, item in enumerate(events, start=1)
     ]
     return outbox.text("近期活动：\n" + "\n".join(lines))
 
 
-@registry.command("心愿", alias="/wishes", requires=(sources.WISHES,))
-def open_wishes(context: CommandContext, _: None) -> dict[str, Any]:
-    """可认领的微心愿"""
-    wishes = context.sources[sources.WISHES].open_wishes(context.session, context.now, LIST_LIMIT)
+@registry.command("心愿", alias="/wishes")
+def open_wishes(context: CommandContext, _: None) -> Reply:
+    """可认领的微心愿（截止最近的在前）"""
+    wishes, total = queries.open_wishes(context.session, LIST_LIMIT)
     if not wishes:
         return outbox.text("目前没有待认领的微心愿。")
-    lines = []
-    for index, wish in enumerate(wishes, start=1):
-        deadline = f"（{wish.deadline:%m月%d日}前）" if wish.deadline else ""
-        lines.append(f"{index}. {wish.title}{deadline}\n   {wish.detail}")
-    return outbox.text("待认领的微心愿：\n" + "\n".join(lines) + "\n请在小程序中认领。")
+    lines = [
+        f"{index}. {wish.title}（{wish.claim_deadline:%m月%d日}截止）\n"
+        f"   {wish.village} {wish.masked_beneficiary} · {wish.category_label}"
+        for index, wish in enumerate(wishes, start=1)
+    ]
+    more = f"（共 {total} 个，显示截止最近的 {len(wishes)} 个）" if total > len(wishes) else ""
+    return outbox.text(f"待认领的微心愿{more}：\n" + "\n".join(lines) + "\n请在小程序「微心愿」中认领。")
 
 
-@registry.command("提示", alias="/tip", requires=(sources.TIPS,))
-def todays_tip(context: CommandContext, _: None) -> dict[str, Any]:
+@registry.command("提示", alias="/tip")
+def todays_tip(context: CommandContext, _: None) -> Reply:
     """今日文明提示"""
-    tip = context.sources[sources.TIPS].tip_for(context.session, local_today(context.now))
-    return outbox.text(f"今日文明提示：{tip}" if tip else "今天没有文明提示。")
+    tip = tips.todays_tip(context.session, local_today(context.now))
+    return outbox.text(f"今日文明提示：【{tip.theme}】{tip.content}" if tip else "今天没有文明提示。")
 
 
-@registry.command("我的", alias="/me", requires=(sources.RECORDS,))
-def my_record(context: CommandContext, _: None) -> dict[str, Any]:
-    """我今年的签到、志愿时长和认领的心愿"""
-    since = local_today(context.now).replace(month=1, day=1)
-    record = context.sources[sources.RECORDS].record_of(context.session, context.staff, since)
-    return outbox.text(
-        f"{context.staff.name}，您今年：\n签到 {record.sign_ins} 次\n志愿服务 {record.hours:g} 小时\n"
-        f"认领微心愿 {record.claims} 个（已完成 {record.claims_done} 个）"
-    )
+@registry.command("我的", alias="/me")
+def my_record(context: CommandContext, _: None) -> Reply:
+    """我的签到、志愿时长和认领的心愿"""
+    record = queries.my_record(context.session, context.staff, local_today(context.now).year)
+    lines = [
+        f"{context.staff.name}，您的参与情况：",
+        f"{record.year}年签到 {record.sign_ins} 次，志愿服务 {record.hours:g} 小时（累计 {record.hours_all_time:g} 小时）",
+    ]
+    if record.recent:
+        lines.append("最近签到：")
+        lines += [f"· {format_local(c.at, '%m月%d日 %H:%M')} {c.event.title}" for c in record.recent]
+    if record.active_claims:
+        lines.append(f"进行中的微心愿 {len(record.active_claims)} 个：")
+        lines += [
+            f"· {claim.wish.title}（{claim.wish.status_label}，{format_local(claim.due_at, '%m月%d日')}前完成）"
+            for claim in record.active_claims
+        ]
+    else:
+        lines.append("没有进行中的微心愿。")
+    lines.append(f"已完成的微心愿 {record.fulfilled_claims} 个。")
+    return outbox.text("\n".join(lines))
 
 
 def _period(text: str) -> str:
@@ -81,16 +104,68 @@ def period_bounds(period: str, now: datetime) -> tuple[datetime, datetime]:
     return local_datetime(start, time()), local_datetime(end, time())
 
 
-@registry.command("统计", alias="/stats", usage="统计 [本月|本年]", role=ROLE_ADMIN, parse=_period,
-                  requires=(sources.EVENTS,))
-def participation(context: CommandContext, period: str) -> dict[str, Any]:
-    """各部门参与情况"""
+@registry.command("统计", alias="/stats", usage="统计 [本月|本年]", role=ROLE_ADMIN, parse=_period)
+def participation(context: CommandContext, period: str) -> Reply:
+    """各部门参与情况：签到、参与人数、志愿时长"""
     start, end = period_bounds(period, context.now)
-    rows = context.sources[sources.EVENTS].participation_by_department(context.session, start, end)
-    if not rows:
-        return outbox.text(f"{period}还没有参与记录。")
+    rows = stats.participation_by_department(context.session, start, end)
+    label = f"{to_local(start):%Y年%m月}" if period == "本月" else f"{to_local(start):%Y年}"
+    if not any(row.sign_ins or row.hours for row in rows):
+        return outbox.text(f"{label}还没有签到记录。")
     lines = [
-        f"{r.department}：{r.participants}/{r.staff_count} 人参与，签到 {r.sign_ins} 次，志愿 {r.hours:g} 小时"
+        f"· {r.department}：{r.participants}/{r.roster} 人参与（{r.rate:.0%}），签到 {r.sign_ins} 次，志愿 {r.hours:g} 小时"
         for r in rows
     ]
-    return outbox.text(f"{period}各部门参与情况：\n" + "\n".join(lines))
+    people, roster = sum(r.participants for r in rows), sum(r.roster for r in rows)
+    total = (
+        f"合计：{people}/{roster} 人参与，签到 {sum(r.sign_ins for r in rows)} 次，"
+        f"志愿 {sum(r.hours for r in rows):g} 小时"
+    )
+    return outbox.text(f"{label}各部门参与情况（按活动开始时间统计）：\n" + "\n".join(lines) + "\n" + total)
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    event_id: int
+    direction: str
+
+
+_DIRECTION_WORDS = {"签到": DIRECTION_IN, "签退": DIRECTION_OUT}
+
+
+def _code_request(text: str) -> CodeRequest:
+    words = text.split()
+    if not 1 <= len(words) <= 2 or not (words[0].isascii() and words[0].isdigit()):
+        raise UsageError()
+    event_id = int(words[0])
+    if not 1 <= event_id <= MAX_ID:
+        raise UsageError("活动编号应为正整数。")
+    direction = words[1] if len(words) == 2 else "签到"
+    if direction not in _DIRECTION_WORDS:
+        raise UsageError("第二项只能是「签到」或「签退」。")
+    return CodeRequest(event_id, _DIRECTION_WORDS[direction])
+
+
+@registry.command("签到码", alias="/code", usage="签到码 <活动编号> [签到|签退]", role=ROLE_ADMIN, parse=_code_request)
+def checkin_code(context: CommandContext, request: CodeRequest) -> Reply:
+    """发送活动的打印版签到码图片"""
+    event = context.session.get(Event, request.event_id)
+    if event is None:
+        return outbox.text(f"没有编号为 {request.event_id} 的活动。发送「活动」可查看近期活动及其编号。")
+    if event.status == EVENT_CANCELLED:
+        return outbox.text(f"活动「{event.title}」已取消，不再提供签到码。")
+    action = "签退" if request.direction == DIRECTION_OUT else "签到"
+    if request.direction == DIRECTION_OUT and not event.checkout_required:
+        return outbox.text(f"活动「{event.title}」不需要签退，没有签退码。")
+    opens, closes = event.window(request.direction)
+    caption = [
+        f"活动「{event.title}」的{action}码（编号 {event.id}）",
+        f"时间：{_when(event)}",
+        f"地点：{event.location or '另行通知'}",
+        f"{action}时间：{format_local(opens, '%m月%d日 %H:%M')} 至 {format_local(closes, '%m月%d日 %H:%M')}",
+        "可打印张贴，参加者用微信扫码" + action + "。",
+    ]
+    if event.status == EVENT_DRAFT:
+        caption.append("注意：活动尚未发布，发布后此码才能使用。")
+    image = rendered_image("checkin-code", event_id=event.id, direction=request.direction)
+    return [outbox.text("\n".join(caption)), image]

@@ -1,20 +1,19 @@
 """The chat-command registry and its one dispatch path: match, parse, check the role, run.
 
 A command is a function decorated with ``@registry.command``; the decorator records only metadata
-(Chinese name, slash alias, required role, usage, the data sources it needs) and the docstring's
-first line is its help. ``帮助`` is generated from the registry, listing only what the sender may use.
+(Chinese name, slash alias, required role, usage, argument parser) and the docstring's first line is
+its help. ``帮助`` is generated from the registry, listing only what the sender may use.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,10 +32,11 @@ class CommandContext:
     staff: Staff
     msg_id: str
     now: datetime
-    sources: dict[str, Any]
 
 
-Handler = Callable[[CommandContext, Any], dict[str, Any]]
+# A handler answers one message, or several sent in order (a caption, then an image).
+Reply = dict[str, Any] | list[dict[str, Any]]
+Handler = Callable[[CommandContext, Any], Reply]
 
 
 def no_arguments(text: str) -> None:
@@ -52,7 +52,6 @@ class Command:
     role: str | None
     handler: Handler
     parse: Callable[[str], Any]
-    requires: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -65,7 +64,11 @@ class Command:
 @dataclass
 class Outcome:
     command: str | None
-    reply: dict[str, Any]
+    replies: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, command: str | None, reply: Reply) -> Outcome:
+        return cls(command, reply if isinstance(reply, list) else [reply])
 
 
 _WORD = re.compile(r"\s+")
@@ -83,21 +86,19 @@ class Registry:
         usage: str | None = None,
         role: str | None = None,
         parse: Callable[[str], Any] = no_arguments,
-        requires: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         def decorator(handler: Handler) -> Handler:
             if name in self.commands:
                 raise ValueError(f"command {name!r} registered twice")
             if role is not None and role not in ROLES:
                 raise ValueError(f"unknown role {role!r}")
-            self.commands[name] = Command(name, alias, usage or name, role, handler, parse, requires)
+            self.commands[name] = Command(name, alias, usage or name, role, handler, parse)
             return handler
 
         return decorator
 
-    def active(self, connected: Collection[str]) -> list[Command]:
-        """Commands whose data sources are connected; the others do not exist for senders."""
-        return [c for c in self.commands.values() if all(need in connected for need in c.requires)]
+    def visible_to(self, staff: Staff) -> list[Command]:
+        return [c for c in self.commands.values() if c.allowed_for(staff)]
 
     def split(self, text: str, commands: list[Command]) -> tuple[Command | None, str, str]:
         """``(command, word, arguments)``: the first word is a command's name or slash alias."""
@@ -121,38 +122,31 @@ class Registry:
 registry = Registry()
 
 
-def connected_sources() -> dict[str, Any]:
-    return current_app.extensions.setdefault("bot_sources", {})
-
-
 def dispatch(session: Session, user_id: str, text: str, *, msg_id: str, now: datetime) -> Outcome:
     """Run the command in ``text`` for WeCom user ``user_id``; returns the reply to send back."""
     staff = session.scalar(select(Staff).where(Staff.wecom_userid == user_id))
     if staff is None or not staff.active:
-        return Outcome(None, outbox.text(
+        return Outcome.of(None, outbox.text(
             f"您的企业微信账号（{user_id}）尚未登记在花名册中，暂时无法使用本应用。"
             "请联系管理员在花名册中填写您的企业微信账号。"
         ))
-    sources = connected_sources()
-    commands = registry.active(sources)
-    visible = [c for c in commands if c.allowed_for(staff)]
-    command, word, arguments = registry.split(text, commands)
+    command, word, arguments = registry.split(text, list(registry.commands.values()))
     if command is None:
-        suggestion = registry.suggest(word, visible)
+        suggestion = registry.suggest(word, registry.visible_to(staff))
         hint = f"您是不是想输入「{suggestion}」？" if suggestion else ""
-        return Outcome(None, outbox.text(f"没有「{word[:20]}」这个命令。{hint}发送「帮助」查看您可以使用的命令。"))
+        return Outcome.of(None, outbox.text(f"没有「{word[:20]}」这个命令。{hint}发送「帮助」查看您可以使用的命令。"))
     try:
         parsed = command.parse(arguments)
     except UsageError as exc:
         detail = f"\n{exc}" if str(exc) else ""
-        return Outcome(command.name, outbox.text(f"用法：{command.usage}{detail}"))
+        return Outcome.of(command.name, outbox.text(f"用法：{command.usage}{detail}"))
     if not command.allowed_for(staff):
-        return Outcome(command.name, outbox.text(f"「{command.name}」仅限{ROLES[command.role]}使用。"))
-    context = CommandContext(session=session, staff=staff, msg_id=msg_id, now=now, sources=sources)
-    return Outcome(command.name, command.handler(context, parsed))
+        return Outcome.of(command.name, outbox.text(f"「{command.name}」仅限{ROLES[command.role]}使用。"))
+    context = CommandContext(session=session, staff=staff, msg_id=msg_id, now=now)
+    return Outcome.of(command.name, command.handler(context, parsed))
 
 
 def help_text(staff: Staff) -> str:
-    commands = [c for c in registry.active(connected_sources()) if c.allowed_for(staff)]
+    commands = registry.visible_to(staff)
     lines = [f"· {c.usage}（{c.alias}）：{c.summary}" for c in commands]
     return "您可以使用以下命令：\n" + "\n".join(lines)

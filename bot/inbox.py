@@ -59,14 +59,16 @@ def _record(session: Session, message: IncomingMessage, outcome: str) -> int | N
     return insert_ignoring_conflicts(session, InboundMessage, values, ["msg_id"])
 
 
-def _reply(session: Session, message: IncomingMessage, payload: dict) -> None:
-    outbox.enqueue(
-        session,
-        dedup_key=f"bot-reply:{message.msg_id}",
-        channel=CHANNEL_APP,
-        address=f"touser:{message.from_user}",
-        payload=payload,
-    )
+def _reply(session: Session, message: IncomingMessage, payloads: list[dict]) -> None:
+    """Queue the replies in order (the dispatcher sends a target's rows by due time, then id)."""
+    for number, payload in enumerate(payloads, start=1):
+        outbox.enqueue(
+            session,
+            dedup_key=f"bot-reply:{message.msg_id}" + (f":{number}" if number > 1 else ""),
+            channel=CHANNEL_APP,
+            address=f"touser:{message.from_user}",
+            payload=payload,
+        )
 
 
 def receive_message(session: Session, message: IncomingMessage) -> bool:
@@ -83,12 +85,12 @@ def receive_message(session: Session, message: IncomingMessage) -> bool:
     try:
         result = dispatch(session, message.from_user, message.content or "", msg_id=message.msg_id, now=utcnow())
         session.execute(update(InboundMessage).where(InboundMessage.id == inbound_id).values(command=result.command))
-        _reply(session, message, result.reply)
+        _reply(session, message, result.replies)
         session.commit()
     except Exception:
         session.rollback()
         logger.exception("command failed for wecom message %s", message.msg_id)
         _record(session, message, INBOUND_FAILED)
-        _reply(session, message, outbox.text("抱歉，处理您的消息时出错了，请稍后再试；如多次出现请联系管理员。"))
+        _reply(session, message, [outbox.text("抱歉，处理您的消息时出错了，请稍后再试；如多次出现请联系管理员。")])
         session.commit()
     return True

@@ -12,6 +12,8 @@ Control endpoints (not part of WeChat):
   slash. ``body`` answers the raw ``body`` text with HTTP ``status`` (JSON content type), e.g. a JSON
   array or a non-numeric errcode where WeChat would send an object; the message is not recorded.
 - ``GET /_sandbox/stats`` counts requests by path and rejected messages by errcode.
+- ``GET /_sandbox/media/<media_id>`` answers the bytes uploaded to ``cgi-bin/media/upload`` under that id
+  (404 when unknown), so a test can check the image a message referred to.
 """
 
 from __future__ import annotations
@@ -36,6 +38,13 @@ TEXT_MAX_BYTES = 2048
 MARKDOWN_MAX_BYTES = 4096
 SCENE_MAX_CHARS = 32
 TOKEN_TTL_SECONDS = 7200
+# media/upload: temporary media live three days; an image is a JPG or PNG of at most 2 MB.
+MEDIA_TYPES = ("image", "voice", "video", "file")
+MEDIA_TTL_SECONDS = 3 * 24 * 3600
+MEDIA_MIN_BYTES = 5
+IMAGE_MAX_BYTES = 2 * 1024 * 1024
+SIZE_ERRCODES = {"image": 40009, "voice": 40010, "video": 40011, "file": 40006}
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
 @dataclass
@@ -68,6 +77,15 @@ class Fault:
         return path.startswith(self.path) and (self.count is None or self.count > 0)
 
 
+@dataclass(frozen=True)
+class Media:
+    media_type: str
+    filename: str
+    content_type: str
+    content: bytes
+    expires_at: float
+
+
 class SandboxState:
     """Everything the sandbox remembers; guarded by one lock since the server is threaded."""
 
@@ -81,6 +99,7 @@ class SandboxState:
         self.user_sends: dict[str, deque[float]] = defaultdict(deque)
         self.requests: dict[str, int] = defaultdict(int)
         self.rejections: dict[int, int] = defaultdict(int)
+        self.media: dict[str, Media] = {}
         self.sequence = 0
 
     def take_fault(self, path: str) -> Fault | None:
@@ -135,6 +154,17 @@ class SandboxState:
         with self.lock:
             self.rejections[errcode] += 1
 
+    def store_media(self, media: Media) -> str:
+        media_id = f"sandbox-media-{secrets.token_hex(12)}"
+        with self.lock:
+            self.media[media_id] = media
+        return media_id
+
+    def live_media(self, media_id: object) -> Media | None:
+        with self.lock:
+            media = self.media.get(media_id) if isinstance(media_id, str) else None
+        return media if media is not None and media.expires_at > time.monotonic() else None
+
 
 def _err(errcode: int, errmsg: str, **extra: Any) -> Response:
     return jsonify({"errcode": errcode, "errmsg": errmsg, **extra})
@@ -164,6 +194,17 @@ def _content_length_error(body: dict[str, Any]) -> Response | None:
         limit = TEXT_MAX_BYTES if msgtype == "text" else MARKDOWN_MAX_BYTES
         if len(content.encode("utf-8")) > limit:
             return _err(40058, f"{msgtype}.content exceed max length {limit}")
+    return None
+
+
+def _media_error(state: SandboxState, body: dict[str, Any]) -> Response | None:
+    """Image, voice, video and file messages must name a media_id that media/upload issued and is still live."""
+    msgtype = body.get("msgtype")
+    if msgtype not in MEDIA_TYPES:
+        return None
+    media = state.live_media(body[msgtype].get("media_id"))
+    if media is None or media.media_type != msgtype:
+        return _err(40007, "invalid media_id")
     return None
 
 
@@ -228,6 +269,7 @@ def create_sandbox_app(settings: SandboxSettings | None = None) -> Flask:
             state.user_sends.clear()
             state.rejections.clear()
             state.requests.clear()
+            state.media.clear()
         return jsonify({"cleared": True})
 
     @app.post("/_sandbox/faults")
@@ -261,6 +303,14 @@ def create_sandbox_app(settings: SandboxSettings | None = None) -> Flask:
         with state.lock:
             state.faults.clear()
         return jsonify({"cleared": True})
+
+    @app.get("/_sandbox/media/<media_id>")
+    def media_content(media_id: str):
+        with state.lock:
+            media = state.media.get(media_id)
+        if media is None:
+            return jsonify({"error": "unknown media_id"}), 404
+        return Response(media.content, mimetype=media.content_type)
 
     @app.get("/_sandbox/stats")
     def stats():
@@ -390,7 +440,7 @@ def create_sandbox_app(settings: SandboxSettings | None = None) -> Flask:
             return _err(40056, "invalid agentid")
         if not any(body.get(k) for k in ("touser", "toparty", "totag")):
             return _err(40035, "invalid args: touser, toparty and totag are all empty")
-        if (error := _content_length_error(body)) is not None:
+        if (error := _content_length_error(body) or _media_error(state, body)) is not None:
             return error
         users = [u for u in str(body.get("touser", "")).split("|") if u]
         if len(users) > 1000:
@@ -415,10 +465,42 @@ def create_sandbox_app(settings: SandboxSettings | None = None) -> Flask:
         chatid = body.get("chatid")
         if not chatid:
             return _err(86001, "chatid is empty")
-        if (error := _content_length_error(body)) is not None:
+        if (error := _content_length_error(body) or _media_error(state, body)) is not None:
             return error
         state.record("appchat", str(chatid), body)
         return _ok()
+
+    @app.post("/cgi-bin/media/upload")
+    def media_upload():
+        """Temporary media (上传临时素材): multipart field ``media``; answers a media_id valid for three days."""
+        if (error := _work_token_error()) is not None:
+            return error
+        media_type = request.args.get("type", "")
+        if media_type not in MEDIA_TYPES:
+            return _err(40004, "invalid media type")
+        upload = request.files.get("media")
+        if upload is None:
+            return _err(41005, "media data missing")
+        content = upload.read()
+        if not content:
+            return _err(44001, "empty media data")
+        if len(content) < MEDIA_MIN_BYTES:
+            return _err(SIZE_ERRCODES[media_type], "invalid file size")
+        if media_type == "image":
+            if len(content) > IMAGE_MAX_BYTES:
+                return _err(40009, "invalid image size")
+            if not content.startswith(IMAGE_SIGNATURES):
+                return _err(40005, "invalid file type")
+        media = Media(
+            media_type=media_type,
+            filename=upload.filename or "",
+            content_type="image/png" if content.startswith(IMAGE_SIGNATURES[0]) else (
+                "image/jpeg" if content.startswith(IMAGE_SIGNATURES[1]) else "application/octet-stream"
+            ),
+            content=content,
+            expires_at=time.monotonic() + MEDIA_TTL_SECONDS,
+        )
+        return _ok(type=media_type, media_id=state.store_media(media), created_at=str(int(time.time())))
 
     @app.post("/cgi-bin/webhook/send")
     def webhook_send():

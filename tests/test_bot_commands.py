@@ -8,7 +8,6 @@ import pytest
 
 from app.extensions import db
 from app.models.base import utcnow
-from bot import sources
 from bot.commands import dispatch, registry
 from bot.campaign_commands import period_bounds
 from tests import factories
@@ -27,17 +26,7 @@ def member(app):
 def reply(user: str, text: str) -> str:
     outcome = dispatch(db.session, user, text, msg_id="m", now=utcnow())
     db.session.rollback()
-    return outcome.reply["text"]["content"]
-
-
-class Events:
-    """A connected events source for these tests (the real one is built with the events feature)."""
-
-    def upcoming_for(self, session, staff, now, limit):
-        return [sources.EventLine(7, "道德讲堂", datetime(2026, 12, 1, 7, 0, tzinfo=UTC), "三楼会议室", "报名中（12/30）")]
-
-    def participation_by_department(self, session, start, end):
-        return [sources.DepartmentParticipation("办公室", 5, 3, 4, 6.5)]
+    return outcome.replies[0]["text"]["content"]
 
 
 def test_every_command_has_a_name_alias_usage_and_one_line_help():
@@ -49,30 +38,32 @@ def test_every_command_has_a_name_alias_usage_and_one_line_help():
 def test_member_help_lists_only_what_a_member_may_use(member):
     text = reply("wangfang", "帮助")
     assert "帮助（/help）：列出您可以使用的命令" in text
-    assert "公告" not in text
+    for command in ("活动（/events）", "心愿（/wishes）", "提示（/tip）", "我的（/me）"):
+        assert command in text
+    assert "公告" not in text and "统计" not in text and "签到码" not in text
 
 
 def test_admin_help_also_lists_admin_commands(admin):
     text = reply("zhangwei", "/HELP")
     assert "公告 <内容>（/notice）" in text
+    assert "统计 [本月|本年]（/stats）" in text and "签到码 <活动编号> [签到|签退]（/code）" in text
 
 
-def test_commands_whose_data_is_not_connected_do_not_exist(admin):
-    assert "活动" not in reply("zhangwei", "帮助")
-    assert reply("zhangwei", "活动").startswith("没有「活动」这个命令。")
-
-
-def test_connected_events_source_makes_events_and_stats_available(app, admin):
-    sources.connect(app, sources.EVENTS, Events())
-    assert "活动（/events）" in reply("zhangwei", "帮助")
-    text = reply("zhangwei", "活动")
-    assert "道德讲堂" in text and "2026-12-01 15:00" in text and "三楼会议室" in text and "报名中（12/30）" in text
-    assert "办公室：3/5 人参与，签到 4 次，志愿 6.5 小时" in reply("zhangwei", "统计 本年")
-
-
-def test_stats_with_an_unknown_period_answers_usage(app, admin):
-    sources.connect(app, sources.EVENTS, Events())
+def test_stats_with_an_unknown_period_answers_usage(admin):
     assert reply("zhangwei", "统计 上个月") == "用法：统计 [本月|本年]\n统计周期只能是「本月」或「本年」。"
+
+
+def test_member_asking_for_stats_is_refused(member):
+    assert reply("wangfang", "统计") == "「统计」仅限管理员使用。"
+
+
+@pytest.mark.parametrize("arguments", ["", "abc", "12 签出", "1 2 3", "０１", "99999999999"])
+def test_checkin_code_with_bad_arguments_answers_usage(admin, arguments):
+    assert reply("zhangwei", f"签到码 {arguments}").startswith("用法：签到码 <活动编号> [签到|签退]")
+
+
+def test_member_asking_for_a_checkin_code_is_refused(member):
+    assert reply("wangfang", "签到码 1") == "「签到码」仅限管理员使用。"
 
 
 def test_unknown_command_suggests_the_closest_one_the_sender_may_use(admin, member):
@@ -107,8 +98,3 @@ def test_inactive_staff_cannot_use_commands(app):
 def test_month_bounds_roll_over_the_year():
     start, end = period_bounds("本月", datetime(2026, 12, 15, 4, tzinfo=UTC))
     assert (start.date(), end.date()) == (date(2026, 12, 1), date(2027, 1, 1))
-
-
-def test_connecting_an_unknown_source_is_a_programming_error(app):
-    with pytest.raises(ValueError):
-        sources.connect(app, "parking", object())

@@ -20,7 +20,7 @@ from tests.wish_helpers import fetch_wish, make_wish, sign_in
 def bot_reply(user: str, text: str) -> str:
     outcome = dispatch(db.session, user, text, msg_id="m", now=utcnow())
     db.session.commit()
-    return outcome.reply["text"]["content"]
+    return outcome.replies[0]["text"]["content"]
 
 
 def test_member_asking_tip_gets_todays_tip_and_it_is_kept_for_the_day(app):

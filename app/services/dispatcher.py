@@ -50,7 +50,7 @@ from app.models.messaging import (
     TARGET_APPCHAT,
     TARGET_ROBOT,
 )
-from app.services import outbox
+from app.services import outbox, outbox_media
 from app.services.sql import insert_ignoring_conflicts
 from app.services.staff import active_admins
 from app.timeutil import format_local
@@ -323,7 +323,7 @@ class Dispatcher:
         """How to send to this target, resolved once per visit. Raises ``Undeliverable``."""
         if channel == CHANNEL_APP:
             recipient = parse_app_address(address)
-            return lambda payload: get_work().send_app_message({**recipient, **payload})
+            return lambda payload: get_work().send_app_message({**recipient, **outbox_media.resolve(payload)})
         kind = {CHANNEL_ROBOT: TARGET_ROBOT, CHANNEL_APPCHAT: TARGET_APPCHAT}.get(channel)
         target = session.get(PushTarget, int(address)) if kind and address.isdigit() else None
         if target is None or target.kind != kind:
@@ -333,7 +333,7 @@ class Dispatcher:
         key = target.address
         if kind == TARGET_ROBOT:
             return lambda payload: get_robot().send(key, payload)
-        return lambda payload: get_work().send_appchat_message({"chatid": key, **payload})
+        return lambda payload: get_work().send_appchat_message({"chatid": key, **outbox_media.resolve(payload)})
 
     # ---- one row ----------------------------------------------------------------------------------
 
@@ -358,6 +358,8 @@ class Dispatcher:
         except Exception as exc:  # noqa: BLE001  (any failure is a failed attempt, never a stuck row)
             if isinstance(exc, WeChatError):
                 error, transient = str(exc), exc.transient
+            elif isinstance(exc, outbox_media.Unrenderable):
+                error, transient = str(exc), False
             else:  # a bug or an answer nobody expected: log it in full, retry it like an outage
                 logger.exception("outbox row %s: unexpected failure while sending", row.id)
                 error, transient = redact(f"{type(exc).__name__}: {exc}"), True

@@ -127,6 +127,19 @@ def poster_lines(event: Event, direction: str) -> dict[str, str]:
     }
 
 
+def _printed_code(event_id: int, direction: str, border: int) -> Image.Image:
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=border)
+    qr.add_data(checkin_codes.code_url(checkin_codes.printed_token(event_id, direction)))
+    return qr.make_image().get_image().convert("RGB")
+
+
+def render_printed_code(event_id: int, direction: str) -> bytes:
+    """The poster's code alone as a PNG (no text, so no font is needed): what the bot's 签到码 sends."""
+    buffer = io.BytesIO()
+    _printed_code(event_id, direction, border=4).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def render_poster(event: Event, direction: str) -> bytes:
     """The poster as PNG bytes. Raises ``FontUnavailable`` rather than drawing boxes."""
     lines = poster_lines(event, direction)
@@ -155,9 +168,7 @@ def render_poster(event: Event, direction: str) -> bytes:
             draw.text((margin, y), line, font=body_font, fill=(40, 40, 40))
             y += 100
 
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=2)
-    qr.add_data(checkin_codes.code_url(checkin_codes.printed_token(event.id, direction)))
-    code = qr.make_image().get_image().convert("RGB").resize((1500, 1500), Image.Resampling.NEAREST)
+    code = _printed_code(event.id, direction, border=2).resize((1500, 1500), Image.Resampling.NEAREST)
     top = max(y + 80, 1500)
     image.paste(code, ((width - 1500) // 2, top))
     y = top + 1500 + 80

@@ -57,14 +57,6 @@ def todays_tip(session: Session, day: date) -> CivilityTip | None:
     return _tip_for_day(session, tip_day)
 
 
-class BotTips:
-    """The bot's ``提示`` data source (``bot.sources.TipsSource``)."""
-
-    def tip_for(self, session: Session, day: date) -> str | None:
-        tip = todays_tip(session, day)
-        return None if tip is None else f"【{tip.theme}】{tip.content}"
-
-
 def push_daily_tip(session: Session, now: datetime) -> str | None:
     """Queue today's tip to the groups if today is a working day; returns the notice key if queued."""
     today = local_today(now)

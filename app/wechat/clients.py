@@ -142,6 +142,17 @@ class Work:
     def send_appchat_message(self, payload: dict[str, Any]) -> dict[str, Any]:
         return self._post("appchat/send", payload)
 
+    def upload_media(self, media_type: str, filename: str, content: bytes, mimetype: str) -> str:
+        """``media/upload`` (multipart field ``media``): a temporary media_id, valid for three days."""
+        try:
+            result = self._client.media.upload(media_type, (filename, content, mimetype))
+        except (WeChatClientException, requests.RequestException) as exc:
+            raise _wrap(exc) from exc
+        media_id = result.get("media_id") if isinstance(result, dict) else None
+        if not isinstance(media_id, str) or not media_id:
+            raise WeChatError(None, "media/upload answered without a media_id", http_status=200)
+        return media_id
+
     def _post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
             result = self._client.post(endpoint, data=body)
