@@ -248,10 +248,13 @@ def test_a_season_walk_sends_reminders_digests_and_lecture_checks_once_on_their_
                                                              "ends_at": local(date(2027, 5, 21), 16, 30)},
                                     SYSTEM, now=now)
             if (day, hour) == (date(2027, 5, 10), 10):  # restarted: a new process fires the jobs again
-                jobs.bind(build_app(), clock)
+                restarted = build_app()
+                jobs.bind(restarted, clock)
                 jobs.send_weekly_digest()
                 jobs.check_moral_lecture()
                 jobs.bind(app, clock)
+                with restarted.app_context():
+                    db.engine.dispose()
             fire_jobs(now)
             for key in deliver_due(now):
                 delivered.setdefault(key, []).append(now)
