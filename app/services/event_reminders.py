@@ -168,13 +168,19 @@ def queue_event_reminders(session: Session, event: Event, now: datetime) -> int:
         )
         for rule, due_at in _upcoming(event, now)
     )
-    people = session.scalars(
-        select(Staff)
-        .join(EventRegistration, EventRegistration.staff_id == Staff.id)
-        .where(EventRegistration.event_id == event.id)
-        .order_by(Staff.id)
-    ).all()
+    people = registered_people(session, event.id)
     return queued + sum(queue_person_reminders(session, event, person, now) for person in people)
+
+
+def registered_people(session: Session, event_id: int) -> list[Staff]:
+    return list(
+        session.scalars(
+            select(Staff)
+            .join(EventRegistration, EventRegistration.staff_id == Staff.id)
+            .where(EventRegistration.event_id == event_id)
+            .order_by(Staff.id)
+        )
+    )
 
 
 def withdraw_event_reminders(session: Session, event_id: int) -> int:

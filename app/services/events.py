@@ -236,11 +236,7 @@ def cancel_event(session: Session, event_id: int, actor: audit.Actor, reason: st
     if result.rowcount != 1:
         session.rollback()
         raise EventCancelled()
-    people = session.scalars(
-        select(Staff).join(EventRegistration, EventRegistration.staff_id == Staff.id).where(
-            EventRegistration.event_id == event_id
-        )
-    ).all()
+    people = event_reminders.registered_people(session, event_id)
     notice = outbox.text(
         f"【活动取消】您报名的“{event.title}”（{format_local(event.starts_at)}）已取消。原因：{reason}"
     )
@@ -325,11 +321,7 @@ def update_event(
 
 
 def _notify_change(session: Session, event: Event, before: dict, now: datetime) -> None:
-    people = session.scalars(
-        select(Staff).join(EventRegistration, EventRegistration.staff_id == Staff.id).where(
-            EventRegistration.event_id == event.id
-        )
-    ).all()
+    people = event_reminders.registered_people(session, event.id)
     lines = [f"【活动变更】您报名的“{event.title}”有变动："]
     if event.starts_at != before["starts_at"] or event.ends_at != before["ends_at"]:
         lines.append(f"时间改为 {format_local(event.starts_at)}—{format_local(event.ends_at, '%H:%M')}"
