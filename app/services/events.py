@@ -324,8 +324,9 @@ def _notify_change(session: Session, event: Event, before: dict, now: datetime) 
     people = event_reminders.registered_people(session, event.id)
     lines = [f"【活动变更】您报名的“{event.title}”有变动："]
     if event.starts_at != before["starts_at"] or event.ends_at != before["ends_at"]:
-        lines.append(f"时间改为 {format_local(event.starts_at)}—{format_local(event.ends_at, '%H:%M')}"
-                     f"（原 {format_local(before['starts_at'])}）")
+        same_day = format_local(event.starts_at, "%Y%m%d") == format_local(event.ends_at, "%Y%m%d")
+        ends = format_local(event.ends_at, "%H:%M" if same_day else "%Y-%m-%d %H:%M")
+        lines.append(f"时间改为 {format_local(event.starts_at)}—{ends}（原 {format_local(before['starts_at'])}）")
     if event.location != before["location"]:
         lines.append(f"地点改为 {event.location or '待定'}（原 {before['location'] or '待定'}）")
     lines.append("如不能参加，请在小程序中取消报名。")

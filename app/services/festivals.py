@@ -297,7 +297,7 @@ def create_draft_festival_event(session: Session, name: str, festival_day: date,
     message = (
         f"【草稿活动】已为{name}（{festival_day.month}月{festival_day.day}日，"
         f"{calendar_cn.weekday_name(festival_day)}）创建草稿活动“{title}”（编号 {event.id}），"
-        f"暂定 {day.month}月{day.day}日 {DRAFT_EVENT_START:%H:%M}。请在管理后台完善时间、地点和内容后发布。"
+        f"暂定 {day.month}月{day.day}日 {DRAFT_EVENT_START:%H:%M}。请在小程序“活动管理”中完善时间、地点和内容后发布。"
     )
     outbox.enqueue_to_staff(session, key, staff.active_admins(session), outbox.text(message))
     return event.id

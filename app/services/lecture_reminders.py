@@ -94,7 +94,7 @@ def remind_if_no_moral_lecture(session: Session, now: datetime) -> str | None:
         planned = "；".join(f"“{event.title}”（{format_local(event.starts_at)}）" for event in lectures[:3])
         lines.append(f"已安排：{planned}，请确保按时举办。")
     else:
-        lines.append("可在管理后台或用 flask --app app events create --kind 道德讲堂 创建活动。")
+        lines.append("请在小程序“活动管理”中创建道德讲堂活动。")
     outbox.enqueue_to_staff(session, key, staff.active_admins(session), outbox.text("\n".join(lines)))
     session.commit()
     return key
