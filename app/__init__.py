@@ -31,13 +31,14 @@ def create_app(config: Config | None = None) -> APIFlask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"], x_proto=1)
 
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_commands(app)
     return app
 
 
 def register_extensions(app: APIFlask) -> None:
-    from app import errors, wechat
+    from app import errors, parsing, wechat
     from app.extensions import db, limiter, migrate
 
     db.init_app(app)
@@ -46,6 +47,13 @@ def register_extensions(app: APIFlask) -> None:
     limiter.init_app(app)
     wechat.init_app(app)
     errors.init_app(app)
+    parsing.init_app(app)
+
+
+def register_converters(app: APIFlask) -> None:
+    from app import converters
+
+    converters.init_app(app)
 
 
 def register_blueprints(app: APIFlask) -> None:

@@ -47,7 +47,7 @@ def qr_svg(content: str) -> str:
     return qr.make_image().to_string(encoding="unicode")
 
 
-@bp.get("/screens/events/<int:event_id>/live/code")
+@bp.get("/screens/events/<id:event_id>/live/code")
 def live_code(event_id: int):
     """JSON for the screen's script: the current code and when to fetch the next one."""
     event, direction = _verified_event(event_id)
@@ -56,7 +56,7 @@ def live_code(event_id: int):
     return {"qr": url, "svg": qr_svg(url), "refresh_in": round(refresh_in, 3)}, 200, NO_STORE
 
 
-@bp.get("/screens/events/<int:event_id>/live")
+@bp.get("/screens/events/<id:event_id>/live")
 def live_page(event_id: int):
     try:
         event, direction = _verified_event(event_id)

@@ -53,6 +53,12 @@ def reject(error: type[AppError], reason: str, remote: str | None) -> AppError:
     return error()
 
 
+def _plausible_timestamp(timestamp: str) -> bool:
+    """Unix seconds in ASCII digits; ``isdigit`` alone admits "²" and other digits ``int`` refuses or
+    reads differently, and an unbounded length would overflow the arithmetic."""
+    return bool(timestamp) and timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12
+
+
 def signature(token: str, timestamp: str, nonce: str, encrypted: str) -> str:
     """WeCom's msg_signature: SHA1 over the four values sorted and joined."""
     return hashlib.sha1("".join(sorted([token, timestamp, nonce, encrypted])).encode("utf-8")).hexdigest()
@@ -91,7 +97,7 @@ class CallbackCrypto:
 
     def verify(self, msg_signature: str, timestamp: str, nonce: str, encrypted: str, remote: str | None) -> None:
         """Refuse a stale timestamp or a wrong signature (compared in constant time)."""
-        if not (msg_signature and timestamp and nonce and encrypted) or not timestamp.isdigit():
+        if not (msg_signature and nonce and encrypted and _plausible_timestamp(timestamp)):
             raise reject(CallbackMalformed, "missing or malformed parameters", remote)
         if abs(time.time() - int(timestamp)) > self.max_skew:
             raise reject(CallbackRejected, f"stale timestamp {timestamp}", remote)

@@ -125,7 +125,8 @@ class Config:
         # Number of reverse proxies in front of the app whose X-Forwarded-For we trust.
         self.TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
-        self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 100 * 1024 * 1024)
+        # Largest request body; the proof upload alone allows 9 photos of PHOTO_MAX_BYTES plus 1 MB.
+        self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.UPLOAD_FOLDER = env_str("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
         # 微心愿: active claims per person, days a claimer has to fulfil (never past the wish's own
         # deadline), the reminder before that, and the limits on uploaded photos.

@@ -8,7 +8,7 @@ from apiflask.validators import Length, OneOf, Range, Regexp
 
 from app.models.events import DIRECTIONS, EVENT_KINDS
 from miniprogram_api.pagination import PageMeta, PageQuery
-from miniprogram_api.schemas import StrictSchema
+from miniprogram_api.schemas import InputString, StrictSchema
 
 
 REMINDERS_HELP = (
@@ -19,7 +19,7 @@ REMINDERS_HELP = (
 
 def _reminders_field() -> List:
     return List(
-        String(validate=Length(min=1, max=20)),
+        InputString(validate=Length(min=1, max=20)),
         allow_none=True,
         validate=Length(max=5),
         metadata={"description": REMINDERS_HELP},
@@ -27,7 +27,7 @@ def _reminders_field() -> List:
 
 
 class EventQuery(PageQuery):
-    kind = String(validate=OneOf(EVENT_KINDS))
+    kind = InputString(validate=OneOf(EVENT_KINDS))
     date_from = Date(metadata={"description": "开始日期（含），本地日期 YYYY-MM-DD"})
     date_to = Date(metadata={"description": "结束日期（含）"})
 
@@ -85,8 +85,8 @@ class RegistrationOut(Schema):
 
 
 class CheckinIn(StrictSchema):
-    qr = String(required=True, validate=Length(min=1, max=512), metadata={"description": "扫码得到的完整内容"})
-    nonce = String(
+    qr = InputString(required=True, validate=Length(min=1, max=512), metadata={"description": "扫码得到的完整内容"})
+    nonce = InputString(
         required=True,
         validate=Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="应为 8 到 64 位字母、数字、下划线或连字符"),
         metadata={"description": "客户端为本次扫码生成的随机编号；重试时原样重发"},
@@ -132,11 +132,12 @@ class VolunteerHoursOut(Schema):
 
 # ---- admin -------------------------------------------------------------------------------------------
 
+
 class EventCreateIn(StrictSchema):
-    kind = String(required=True, validate=OneOf(EVENT_KINDS))
-    title = String(required=True, validate=Length(min=1, max=100))
-    description = String(load_default="", validate=Length(max=5000))
-    location = String(allow_none=True, validate=Length(max=200))
+    kind = InputString(required=True, validate=OneOf(EVENT_KINDS))
+    title = InputString(required=True, validate=Length(min=1, max=100))
+    description = InputString(load_default="", validate=Length(max=5000))
+    location = InputString(allow_none=True, validate=Length(max=200))
     latitude = Float(allow_none=True, validate=Range(min=-90, max=90))
     longitude = Float(allow_none=True, validate=Range(min=-180, max=180))
     radius_m = Integer(allow_none=True, validate=Range(min=10, max=50_000))
@@ -154,31 +155,31 @@ class EventCreateIn(StrictSchema):
 class EventUpdateIn(StrictSchema):
     """Only the fields sent are changed."""
 
-    title = String(validate=Length(min=1, max=100))
-    description = String(validate=Length(max=5000))
-    location = String(allow_none=True, validate=Length(max=200))
+    title = InputString(validate=Length(min=1, max=100))
+    description = InputString(validate=Length(max=5000))
+    location = InputString(allow_none=True, validate=Length(max=200))
     starts_at = DateTime(metadata={"description": "不带时区时按本地时间理解"})
     ends_at = DateTime()
     reminders = _reminders_field()
 
 
 class ReasonIn(StrictSchema):
-    reason = String(required=True, validate=Length(min=2, max=200))
+    reason = InputString(required=True, validate=Length(min=2, max=200))
 
 
 class ManualCheckinIn(StrictSchema):
-    employee_no = String(required=True, validate=Length(min=1, max=32))
-    direction = String(load_default="in", validate=OneOf(DIRECTIONS))
-    reason = String(required=True, validate=Length(min=2, max=200))
+    employee_no = InputString(required=True, validate=Length(min=1, max=32))
+    direction = InputString(load_default="in", validate=OneOf(DIRECTIONS))
+    reason = InputString(required=True, validate=Length(min=2, max=200))
 
 
 class AdjustHoursIn(StrictSchema):
     hours = Float(required=True, validate=Range(min=0, max=24))
-    reason = String(required=True, validate=Length(min=2, max=200))
+    reason = InputString(required=True, validate=Length(min=2, max=200))
 
 
 class DirectionQuery(Schema):
-    direction = String(load_default="in", validate=OneOf(DIRECTIONS))
+    direction = InputString(load_default="in", validate=OneOf(DIRECTIONS))
 
 
 class ScreenLinkOut(Schema):

@@ -57,7 +57,7 @@ def list_events(query: dict):
     return paginate(db.session, statement, query["page"], query["per_page"])
 
 
-@bp.get("/events/<int:event_id>")
+@bp.get("/events/<id:event_id>")
 @bound_required
 @bp.output(EventDetailOut)
 @bp.doc(summary="活动详情", description="含我的报名、签到、签退状态。", **STAFF)
@@ -65,7 +65,7 @@ def get_event(event_id: int):
     return _detail(events.get_visible_event(db.session, event_id), g.staff)
 
 
-@bp.post("/events/<int:event_id>/registration")
+@bp.post("/events/<id:event_id>/registration")
 @bound_required
 @bp.output(RegistrationOut, status_code=201)
 @bp.doc(summary="报名", description="名额已满时 409 event_full。", **STAFF)
@@ -76,7 +76,7 @@ def register(event_id: int):
     return {"registered": True, "registered_count": event.registered_count, "capacity": event.capacity}
 
 
-@bp.delete("/events/<int:event_id>/registration")
+@bp.delete("/events/<id:event_id>/registration")
 @bound_required
 @bp.output(RegistrationOut)
 @bp.doc(summary="取消报名", description="活动开始后或已签到时不能取消。", **STAFF)
@@ -143,7 +143,7 @@ def create_event(body: dict):
     return events.create_event(db.session, draft, Actor.staff(g.staff.id), created_by=g.staff)
 
 
-@bp.patch("/admin/events/<int:event_id>")
+@bp.patch("/admin/events/<id:event_id>")
 @admin_required
 @bp.input(EventUpdateIn, arg_name="body")
 @bp.output(EventAdminOut)
@@ -157,7 +157,7 @@ def update_event(event_id: int, body: dict):
     return events.update_event(db.session, event_id, body, Actor.staff(g.staff.id))
 
 
-@bp.post("/admin/events/<int:event_id>/publish")
+@bp.post("/admin/events/<id:event_id>/publish")
 @admin_required
 @bp.output(EventAdminOut)
 @bp.doc(summary="发布草稿活动", **ADMIN)
@@ -165,7 +165,7 @@ def publish_event(event_id: int):
     return events.publish_event(db.session, event_id, Actor.staff(g.staff.id))
 
 
-@bp.post("/admin/events/<int:event_id>/cancel")
+@bp.post("/admin/events/<id:event_id>/cancel")
 @admin_required
 @bp.input(ReasonIn, arg_name="body")
 @bp.output(EventAdminOut)
@@ -174,7 +174,7 @@ def cancel_event(event_id: int, body: dict):
     return events.cancel_event(db.session, event_id, Actor.staff(g.staff.id), body["reason"])
 
 
-@bp.get("/admin/events/<int:event_id>/attendance")
+@bp.get("/admin/events/<id:event_id>/attendance")
 @admin_required
 @bp.output(AttendanceOut)
 @bp.doc(summary="活动出勤", description="已签到的人，以及报名未到的人。", **ADMIN)
@@ -189,7 +189,7 @@ def attendance(event_id: int):
     }
 
 
-@bp.post("/admin/events/<int:event_id>/checkins")
+@bp.post("/admin/events/<id:event_id>/checkins")
 @admin_required
 @bp.input(ManualCheckinIn, arg_name="body")
 @bp.output(ManualCheckinOut, status_code=201)
@@ -208,7 +208,7 @@ def manual_check_in(event_id: int, body: dict):
     return answer, 201 if result.created else 200
 
 
-@bp.post("/admin/checkins/<int:checkin_id>/undo")
+@bp.post("/admin/checkins/<id:checkin_id>/undo")
 @admin_required
 @bp.input(ReasonIn, arg_name="body")
 @bp.output({}, status_code=204)
@@ -218,7 +218,7 @@ def undo_checkin(checkin_id: int, body: dict):
     return ""
 
 
-@bp.post("/admin/checkins/<int:checkin_id>/hours")
+@bp.post("/admin/checkins/<id:checkin_id>/hours")
 @admin_required
 @bp.input(AdjustHoursIn, arg_name="body")
 @bp.output(AdjustedOut)
@@ -227,7 +227,7 @@ def adjust_hours(checkin_id: int, body: dict):
     return checkins.adjust_hours(db.session, checkin_id, body["hours"], body["reason"], g.staff)
 
 
-@bp.get("/admin/events/<int:event_id>/screen-link")
+@bp.get("/admin/events/<id:event_id>/screen-link")
 @admin_required
 @bp.input(DirectionQuery, location="query", arg_name="query")
 @bp.output(ScreenLinkOut)
@@ -238,7 +238,7 @@ def screen_link(event_id: int, query: dict):
     return {"url": url, "expires_at": expires_at}
 
 
-@bp.get("/admin/events/<int:event_id>/wxacode")
+@bp.get("/admin/events/<id:event_id>/wxacode")
 @admin_required
 @bp.input(DirectionQuery, location="query", arg_name="query")
 @bp.doc(

@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length
 from marshmallow import RAISE
+
+# Control characters other than tab, line feed and carriage return (C0, DEL, C1), and surrogates: JSON's
+# decoder joins a valid pair into one character, so any surrogate left in a ``str`` is unpaired.
+_INVALID_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+class InputString(String):
+    """Every string the API accepts from a person. NUL cannot be stored by PostgreSQL, a lone surrogate
+    cannot be encoded as UTF-8 (database, WeChat calls) and other control characters are never text."""
+
+    default_error_messages = {"invalid_characters": "包含无效字符"}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _INVALID_CHARACTERS.search(text):
+            raise self.make_error("invalid_characters")
+        return text
 
 
 class StrictSchema(Schema):
@@ -14,7 +34,7 @@ class StrictSchema(Schema):
 
 
 class LoginIn(StrictSchema):
-    code = String(required=True, validate=Length(min=1, max=128), metadata={"description": "wx.login() 返回的 code"})
+    code = InputString(required=True, validate=Length(min=1, max=128), metadata={"description": "wx.login() 返回的 code"})
 
 
 class DepartmentOut(Schema):
@@ -46,5 +66,5 @@ class LoginOut(Schema):
 
 
 class BindIn(StrictSchema):
-    name = String(required=True, validate=Length(min=1, max=50))
-    employee_no = String(required=True, validate=Length(min=1, max=32))
+    name = InputString(required=True, validate=Length(min=1, max=50))
+    employee_no = InputString(required=True, validate=Length(min=1, max=32))

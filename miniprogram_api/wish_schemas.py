@@ -10,29 +10,29 @@ from flask import url_for
 
 from app.models.wish import CATEGORY_LABELS, STATUS_LABELS
 from miniprogram_api.pagination import PageMeta, PageQuery
-from miniprogram_api.schemas import StrictSchema
+from miniprogram_api.schemas import InputString, StrictSchema
 
 
 class WishQuery(PageQuery):
-    status = String(validate=OneOf(list(STATUS_LABELS)), metadata={"description": "按状态筛选"})
-    category = String(validate=OneOf(list(CATEGORY_LABELS)), metadata={"description": "goods 实物类 / service 服务类"})
+    status = InputString(validate=OneOf(list(STATUS_LABELS)), metadata={"description": "按状态筛选"})
+    category = InputString(validate=OneOf(list(CATEGORY_LABELS)), metadata={"description": "goods 实物类 / service 服务类"})
 
 
 class ReasonIn(StrictSchema):
-    reason = String(required=True, validate=Length(min=1, max=200), metadata={"description": "原因（会告知认领人）"})
+    reason = InputString(required=True, validate=Length(min=1, max=200), metadata={"description": "原因（会告知认领人）"})
 
 
 class OptionalReasonIn(StrictSchema):
-    reason = String(validate=Length(min=1, max=200))
+    reason = InputString(validate=Length(min=1, max=200))
 
 
 class ConfirmIn(StrictSchema):
-    reason = String(validate=Length(min=1, max=200))
+    reason = InputString(validate=Length(min=1, max=200))
     approve_note = Boolean(load_default=False, metadata={"description": "凭证说明被判为需人工审核时，确认已审阅"})
 
 
 class ProofIn(StrictSchema):
-    note = String(required=True, validate=Length(min=1, max=500), metadata={"description": "完成情况说明"})
+    note = InputString(required=True, validate=Length(min=1, max=500), metadata={"description": "完成情况说明"})
     # The count (1-9) and the content are checked by the service, which names the bad photo.
     photos = List(
         File(error_messages={"invalid": "应为图片文件"}),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import g, send_file
+from functools import wraps
+
+from flask import current_app, g, request, send_file
 
 from app.errors import Forbidden
 from app.extensions import db
@@ -41,6 +43,18 @@ def _admin() -> audit.Actor:
     return audit.Actor.staff(g.staff.id)
 
 
+def _room_for_photos(view):
+    """Let this request's body hold every photo at full size plus 1 MB for the note and multipart
+    framing; every other request keeps ``MAX_CONTENT_LENGTH``. Set before the body is read."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        request.max_content_length = wishes.MAX_PHOTOS * current_app.config["PHOTO_MAX_BYTES"] + 1024 * 1024
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @bp.get("/wishes")
 @login_required
 @bp.input(WishQuery, location="query", arg_name="query")
@@ -55,7 +69,7 @@ def list_wishes(query: dict):
     return paginate(db.session, statement, query["page"], query["per_page"])
 
 
-@bp.get("/wishes/<int:wish_id>")
+@bp.get("/wishes/<id:wish_id>")
 @login_required
 @bp.output(WishDetailOut)
 @bp.doc(summary="微心愿详情", description="认领人和管理员另可看到受助人完整信息、认领和凭证（private）。", security=AUTH)
@@ -64,7 +78,7 @@ def get_wish(wish_id: int):
     return _detail(wishes.get_wish(db.session, wish_id, viewer), viewer)
 
 
-@bp.get("/wishes/<int:wish_id>/photos/<int:photo_id>")
+@bp.get("/wishes/<id:wish_id>/photos/<id:photo_id>")
 @login_required
 @bp.doc(summary="心愿或凭证照片", description="凭证照片仅认领人和管理员可以查看。", security=AUTH)
 def wish_photo(wish_id: int, photo_id: int):
@@ -87,7 +101,7 @@ def my_wishes(query: dict):
     return paginate(db.session, wishes.my_claims_query(g.staff.id), query["page"], query["per_page"])
 
 
-@bp.post("/wishes/<int:wish_id>/claim")
+@bp.post("/wishes/<id:wish_id>/claim")
 @bound_required
 @bp.output(WishDetailOut)
 @bp.doc(
@@ -100,7 +114,7 @@ def claim_wish(wish_id: int):
     return _detail(claim.wish, g.staff)
 
 
-@bp.post("/wishes/<int:wish_id>/release")
+@bp.post("/wishes/<id:wish_id>/release")
 @bound_required
 @bp.input(OptionalReasonIn, arg_name="body")
 @bp.output(WishDetailOut)
@@ -110,7 +124,8 @@ def release_wish(wish_id: int, body: dict):
     return _detail(wishes.release_claim(db.session, wish_id, viewer, body.get("reason")), viewer)
 
 
-@bp.post("/wishes/<int:wish_id>/proof")
+@bp.post("/wishes/<id:wish_id>/proof")
+@_room_for_photos
 @bound_required
 @bp.input(ProofIn, location="files", arg_name="form")
 @bp.output(WishDetailOut, status_code=201)
@@ -143,7 +158,7 @@ def wish_stats():
     }
 
 
-@bp.get("/wishes/<int:wish_id>/history")
+@bp.get("/wishes/<id:wish_id>/history")
 @admin_required
 @bp.output(WishHistoryOut)
 @bp.doc(summary="状态变更记录（管理员）", security=AUTH)
@@ -152,7 +167,7 @@ def wish_history(wish_id: int):
     return {"items": wishes.wish_history(db.session, wish_id)}
 
 
-@bp.post("/wishes/<int:wish_id>/publish")
+@bp.post("/wishes/<id:wish_id>/publish")
 @admin_required
 @bp.output(WishDetailOut)
 @bp.doc(summary="发布草稿（管理员）", security=AUTH)
@@ -160,7 +175,7 @@ def publish_wish(wish_id: int):
     return _detail(wishes.publish_wish(db.session, wish_id, _admin()), g.staff)
 
 
-@bp.post("/wishes/<int:wish_id>/withdraw")
+@bp.post("/wishes/<id:wish_id>/withdraw")
 @admin_required
 @bp.input(ReasonIn, arg_name="body")
 @bp.output(WishDetailOut)
@@ -169,7 +184,7 @@ def withdraw_wish(wish_id: int, body: dict):
     return _detail(wishes.withdraw_wish(db.session, wish_id, _admin(), body["reason"]), g.staff)
 
 
-@bp.post("/wishes/<int:wish_id>/revoke")
+@bp.post("/wishes/<id:wish_id>/revoke")
 @admin_required
 @bp.input(ReasonIn, arg_name="body")
 @bp.output(WishDetailOut)
@@ -178,7 +193,7 @@ def revoke_wish(wish_id: int, body: dict):
     return _detail(wishes.revoke_claim(db.session, wish_id, _admin(), body["reason"]), g.staff)
 
 
-@bp.post("/wishes/<int:wish_id>/return")
+@bp.post("/wishes/<id:wish_id>/return")
 @admin_required
 @bp.input(ReasonIn, arg_name="body")
 @bp.output(WishDetailOut)
@@ -187,7 +202,7 @@ def return_wish(wish_id: int, body: dict):
     return _detail(wishes.return_proof(db.session, wish_id, _admin(), body["reason"]), g.staff)
 
 
-@bp.post("/wishes/<int:wish_id>/confirm")
+@bp.post("/wishes/<id:wish_id>/confirm")
 @admin_required
 @bp.input(ConfirmIn, arg_name="body")
 @bp.output(WishDetailOut)

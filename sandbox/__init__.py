@@ -6,9 +6,11 @@ and can be told to fail on purpose. Tests, benchmarks and the offline demo talk 
 Control endpoints (not part of WeChat):
 - ``GET /_sandbox/messages`` lists accepted messages; ``DELETE`` clears them.
 - ``POST /_sandbox/faults`` adds a fault, ``GET`` lists, ``DELETE`` clears. A fault is
-  ``{"kind": "http_503" | "timeout" | "errcode", "errcode": 45009, "errmsg": "...", "count": 3,
-  "path": "cgi-bin/webhook/send", "delay": 10, "then": "drop" | "process"}``; ``count`` omitted means
-  until cleared, ``path`` is a prefix of the request path without the leading slash.
+  ``{"kind": "http_503" | "timeout" | "errcode" | "body", "errcode": 45009, "errmsg": "...", "count": 3,
+  "path": "cgi-bin/webhook/send", "delay": 10, "then": "drop" | "process", "body": "[]", "status": 200}``;
+  ``count`` omitted means until cleared, ``path`` is a prefix of the request path without the leading
+  slash. ``body`` answers the raw ``body`` text with HTTP ``status`` (JSON content type), e.g. a JSON
+  array or a non-numeric errcode where WeChat would send an object; the message is not recorded.
 - ``GET /_sandbox/stats`` counts requests by path and rejected messages by errcode.
 """
 
@@ -59,6 +61,8 @@ class Fault:
     errmsg: str = "system error"
     delay: float = 10.0
     then: str = "drop"
+    body: str = ""
+    status: int = 200
 
     def matches(self, path: str) -> bool:
         return path.startswith(self.path) and (self.count is None or self.count > 0)
@@ -198,6 +202,8 @@ def create_sandbox_app(settings: SandboxSettings | None = None) -> Flask:
             if fault.then == "process":
                 return None  # slow, but the message still arrives (the client has given up)
             return Response("Gateway Timeout", status=504)
+        if fault.kind == "body":
+            return Response(fault.body, status=fault.status, mimetype="application/json")
         return None
 
     # ---- control endpoints -------------------------------------------------------------------------
@@ -228,8 +234,8 @@ def create_sandbox_app(settings: SandboxSettings | None = None) -> Flask:
     def add_fault():
         data = _json_body() or {}
         kind = data.get("kind")
-        if kind not in {"http_503", "timeout", "errcode"}:
-            return jsonify({"error": "kind must be http_503, timeout or errcode"}), 400
+        if kind not in {"http_503", "timeout", "errcode", "body"}:
+            return jsonify({"error": "kind must be http_503, timeout, errcode or body"}), 400
         fault = Fault(
             kind=kind,
             path=str(data.get("path", "")).lstrip("/"),
@@ -238,6 +244,8 @@ def create_sandbox_app(settings: SandboxSettings | None = None) -> Flask:
             errmsg=str(data.get("errmsg", "system error")),
             delay=float(data.get("delay", 10.0)),
             then=str(data.get("then", "drop")),
+            body=str(data.get("body", "")),
+            status=int(data.get("status", 200)),
         )
         with state.lock:
             state.faults.append(fault)

@@ -134,7 +134,6 @@ def lock_holder(engine: Engine, now: datetime | None = None) -> str | None:
                 text(
                     "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 "
                     "AND objid = :key AND granted "
-                    # Advisory locks are per database; other databases on the server are not ours.
                     "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                 ),
                 {"key": ADVISORY_KEY},

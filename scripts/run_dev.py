@@ -66,12 +66,14 @@ def main() -> int:
 
     web = f"127.0.0.1:{env['RUN_PORT']}"
     processes = {
-        "sandbox": flask("wechat-sandbox", "--port", env["SANDBOX_PORT"]),
         "scheduler": flask("scheduler", "run"),
         "web": [str(BIN / "gunicorn"), "--workers", "2", "--bind", web, "--access-logfile", "-", "app:create_app()"],
         "dispatcher": flask("outbox", "dispatch"),
     }
-    children = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in processes.items()}
+    # The sandbox first, so the dispatcher's first sends do not fail against a port not yet open.
+    children = {"sandbox": subprocess.Popen(flask("wechat-sandbox", "--port", env["SANDBOX_PORT"]), cwd=ROOT, env=env)}
+    wait_for(f"{env['WECHAT_API_BASE']}/_sandbox/faults", 20)
+    children.update({name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in processes.items()})
 
     def stop(*_: object) -> None:
         for child in children.values():

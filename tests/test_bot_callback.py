@@ -165,6 +165,19 @@ def test_missing_query_parameters_get_400(client):
     assert client.get("/wecom/callback").status_code == 400
 
 
+@pytest.mark.parametrize("timestamp", ["²", "١٧٠٠٠٠٠٠٠٠", "１７００００００００", "9" * 400, "-1", " 1"],
+                         ids=["superscript", "arabic-indic", "fullwidth", "400-digits", "negative", "space"])
+def test_odd_timestamp_gets_400(client, timestamp):
+    query = {"msg_signature": "x", "timestamp": timestamp, "nonce": "n", "echostr": "abc"}
+    response = client.get("/wecom/callback", query_string=query)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "callback_malformed"
+    body = b"<xml><Encrypt>abc</Encrypt></xml>"
+    response = client.post("/wecom/callback", query_string={k: v for k, v in query.items() if k != "echostr"}, data=body)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "callback_malformed"
+
+
 def test_sender_missing_from_the_roster_is_told_to_ask_an_admin(app, client, sandbox):
     send_text(client, "stranger", "帮助")
     drain(app)

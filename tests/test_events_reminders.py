@@ -240,6 +240,10 @@ def test_admin_creates_an_event_with_custom_reminders_and_edits_its_time(client,
         ({"kind": "其他"}, 422, None),
         ({"starts_at": "2000-01-01T08:00:00"}, 422, "invalid_event"),
         ({"title": ""}, 422, None),
+        ({"title": "道德\u0000讲堂"}, 422, None),
+        ({"reminders": ["1d@09:00\u0000"]}, 422, None),
+        ({"location": 5}, 422, None),
+        ({"created_by_id": 1}, 422, None),
     ],
 )
 def test_admin_edit_with_bad_input_is_refused(client, admin_headers, body, status, code):

@@ -122,6 +122,15 @@ def test_faults_fail_on_purpose_then_clear(sb):
     assert robot(sb, "d", key="k")["errcode"] == 0
 
 
+def test_body_fault_answers_the_given_raw_body_and_status(sb):
+    control = f"{sb.url}/_sandbox/faults"
+    requests.post(control, json={"kind": "body", "body": "[]", "status": 200, "count": 1}, timeout=5)
+    answer = requests.post(f"{sb.url}/cgi-bin/webhook/send?key=k", json={"msgtype": "text", "text": {"content": "a"}}, timeout=5)
+    assert answer.status_code == 200 and answer.text == "[]"
+    assert requests.get(f"{sb.url}/_sandbox/messages", timeout=5).json()["count"] == 0
+    assert robot(sb, "b", key="k")["errcode"] == 0  # count exhausted
+
+
 def test_timeout_fault_makes_the_client_give_up(sb):
     requests.post(f"{sb.url}/_sandbox/faults", json={"kind": "timeout", "delay": 1.0, "count": 1}, timeout=5)
     with pytest.raises(requests.Timeout):

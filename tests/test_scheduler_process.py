@@ -225,6 +225,23 @@ def test_postgresql_advisory_lock_admits_one_holder(app):
     assert lock_holder(db.engine) is None
 
 
+def test_a_scheduler_of_another_database_on_the_same_server_is_not_reported(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks exist only on PostgreSQL")
+    from sqlalchemy import create_engine
+
+    other = create_engine(db.engine.url.set(database="postgres"))
+    elsewhere, here = AdvisoryLock(other), AdvisoryLock(db.engine)
+    try:
+        assert elsewhere.try_acquire()
+        assert lock_holder(db.engine) is None
+        assert here.try_acquire()  # advisory locks are per database
+    finally:
+        elsewhere.release()
+        here.release()
+        other.dispose()
+
+
 @pytest.mark.parametrize("value", ["25:00", "8", "08:60", "早上八点"])
 def test_a_bad_job_time_setting_is_refused(value):
     with pytest.raises(ConfigError, match="SCHEDULER_TIP_TIME must be a local time HH:MM"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.wechat import WeChatError, get_miniprogram, get_robot, get_work
-from app.wechat.clients import _SandboxableMiniProgramClient
+from app.wechat.clients import _SandboxableMiniProgramClient, redact
 from app.wechat.storage import DatabaseStorage
 from app.extensions import db
 from sandbox import Fault
@@ -48,6 +48,24 @@ def test_robot_errors_are_classified(app, sandbox):
     with pytest.raises(WeChatError) as too_long:
         get_robot().send("k", {"msgtype": "text", "text": {"content": "x" * 3000}})
     assert too_long.value.errcode == 40058 and not too_long.value.transient
+
+
+def test_work_http_error_names_its_status(app, sandbox):
+    get_work().send_app_message({"touser": "zhangwei", "msgtype": "text", "text": {"content": "取令牌"}})
+    sandbox.state.faults.append(Fault(kind="http_503", path="cgi-bin/message/send", count=1))
+    with pytest.raises(WeChatError) as down:
+        get_work().send_app_message({"touser": "zhangwei", "msgtype": "text", "text": {"content": "测试"}})
+    assert down.value.http_status == 503 and down.value.transient
+    assert "HTTP 503" in str(down.value)
+
+
+def test_secret_query_parameters_are_redacted_from_error_text():
+    text = "url: /cgi-bin/webhook/send?key=abc-123 and /cgi-bin/gettoken?corpid=ww&corpsecret=s3cr3t&x=1 " \
+           "/cgi-bin/message/send?access_token=TOKEN) /cgi-bin/token?appid=wx&secret=abc"
+    assert redact(text) == (
+        "url: /cgi-bin/webhook/send?key=*** and /cgi-bin/gettoken?corpid=ww&corpsecret=***&x=1 "
+        "/cgi-bin/message/send?access_token=***) /cgi-bin/token?appid=wx&secret=***"
+    )
 
 
 def test_msg_sec_check_through_the_wrapper(app):

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import OutboxMessage, WishPhoto, WishProof
 from sandbox import Fault
-from tests.wish_helpers import error_code, fetch_wish, image_bytes, jpeg_with_gps, make_wish, photo, png_bomb, sign_in
+from tests.wish_helpers import (
+    error_code, fetch_wish, image_bytes, jpeg_with_gps, make_wish, photo, png_bomb, post_multipart, sign_in,
+)
 
 
 @pytest.fixture
@@ -94,6 +96,22 @@ def test_claimer_and_admin_see_proof_photos_others_get_403(client, claimed):
     assert response.status_code == 403 and error_code(response) == "photo_forbidden"
     assert client.get(url).status_code == 401
     assert error_code(client.get(f"/api/mp/wishes/{wish.id}/photos/999999", headers=headers)) == "photo_not_found"
+
+
+def test_next_claimer_sees_only_their_own_proofs_and_admin_sees_all(client, claimed):
+    wish, first = claimed
+    _, admin_headers = sign_in("管理员", admin=True)
+    assert upload(client, wish.id, first, [photo(image_bytes())], note="第一位认领人的说明").status_code == 201
+    assert client.post(f"/api/mp/wishes/{wish.id}/return", json={"reason": "照片不清楚"}, headers=admin_headers).status_code == 200
+    assert client.post(f"/api/mp/wishes/{wish.id}/revoke", json={"reason": "换人"}, headers=admin_headers).status_code == 200
+    _, second = sign_in("吴敏")
+    body = client.post(f"/api/mp/wishes/{wish.id}/claim", headers=second).get_json()
+    assert body["private"]["proofs"] == []
+    assert upload(client, wish.id, second, [photo(image_bytes())], note="第二位认领人的说明").status_code == 201
+    proofs = client.get(f"/api/mp/wishes/{wish.id}", headers=second).get_json()["private"]["proofs"]
+    assert [(p["note"], p["submitted_by"]["name"]) for p in proofs] == [("第二位认领人的说明", "吴敏")]
+    proofs = client.get(f"/api/mp/wishes/{wish.id}", headers=admin_headers).get_json()["private"]["proofs"]
+    assert [p["note"] for p in proofs] == ["第二位认领人的说明", "第一位认领人的说明"]
 
 
 def test_someone_else_cannot_submit_proof(app, client, claimed):
@@ -205,10 +223,12 @@ def test_json_instead_of_multipart_gets_422(client, claimed):
     assert error_code(response) in ("photo_count_invalid", "validation_error")
 
 
-@pytest.mark.parametrize("config_overrides", [{"MAX_CONTENT_LENGTH": 50_000}])
+@pytest.mark.parametrize("config_overrides", [{"PHOTO_MAX_BYTES": 10_000}])
 def test_request_over_the_body_limit_gets_413_json(app, client, claimed):
+    """The proof upload's own limit: nine photos of PHOTO_MAX_BYTES plus 1 MB."""
     wish, headers = claimed
-    response = upload(client, wish.id, headers, [photo(b"\xff" * 60_000, "huge.jpg")])
+    data = {"note": "完成", "photos": [photo(b"\xff" * (9 * 10_000 + 1024 * 1024), "huge.jpg")]}
+    response = post_multipart(client, f"/api/mp/wishes/{wish.id}/proof", headers, data)
     assert response.status_code == 413
     assert error_code(response) == "payload_too_large"
     assert_nothing_stored(app, wish.id)

@@ -118,3 +118,24 @@ def png_bomb(width: int = 30000, height: int = 30000) -> bytes:
 
 def photo(data: bytes, name: str = "photo.jpg") -> tuple[io.BytesIO, str]:
     return io.BytesIO(data), name
+
+
+def post_multipart(client, url: str, headers: dict[str, str], data: dict[str, Any]):
+    """POST a multipart body of any size and return the response (its body already read).
+
+    The test client spools bodies over 500 kB to a temporary file that it never closes (it closes only
+    the limiting wrapper around it); building the environ here lets the file be closed afterwards.
+    """
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(path=url, method="POST", headers=headers, data=data, content_type="multipart/form-data")
+    try:
+        environ = builder.get_environ()
+    finally:
+        builder.close()
+    try:
+        response = client.open(environ)
+        response.get_data()
+        return response
+    finally:
+        environ["wsgi.input"].close()

@@ -38,7 +38,7 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import OutboxLease, OutboxMessage, PushTarget, Staff, StaffRole
+from app.models import OutboxLease, OutboxMessage, PushTarget
 from app.models.base import utcnow
 from app.models.messaging import (
     CHANNEL_APP,
@@ -50,11 +50,12 @@ from app.models.messaging import (
     TARGET_APPCHAT,
     TARGET_ROBOT,
 )
-from app.models.org import ROLE_ADMIN
 from app.services import outbox
 from app.services.sql import insert_ignoring_conflicts
+from app.services.staff import active_admins
 from app.timeutil import format_local
 from app.wechat import WeChatError, get_robot, get_work
+from app.wechat.clients import redact
 from config import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -354,9 +355,13 @@ class Dispatcher:
         row = replace(row, attempts=row.attempts + 1)
         try:
             send(row.payload)
-        except WeChatError as exc:
-            error = str(exc)
-            if exc.transient and row.attempts < self.settings.max_attempts:
+        except Exception as exc:  # noqa: BLE001  (any failure is a failed attempt, never a stuck row)
+            if isinstance(exc, WeChatError):
+                error, transient = str(exc), exc.transient
+            else:  # a bug or an answer nobody expected: log it in full, retry it like an outage
+                logger.exception("outbox row %s: unexpected failure while sending", row.id)
+                error, transient = redact(f"{type(exc).__name__}: {exc}"), True
+            if transient and row.attempts < self.settings.max_attempts:
                 return STATUS_PENDING, self._back_off(session, row, error)
             self._mark_dead(session, row, error, notify=True)
             session.commit()
@@ -420,9 +425,6 @@ def target_label(session: Session, channel: str, address: str) -> str:
 
 def notify_admins_of_failure(session: Session, row: Pending, error: str, now: datetime) -> int:
     """Tell every admin, once per target per hour, that a message was given up on."""
-    admins = session.scalars(
-        select(Staff).join(StaffRole).where(StaffRole.role == ROLE_ADMIN, Staff.active.is_(True))
-    ).all()
     target_hash = hashlib.sha1(f"{row.channel}:{row.address}".encode()).hexdigest()[:12]
     key = f"{DEAD_NOTICE_PREFIX}{target_hash}:{format_local(now, '%Y%m%d%H')}"
     content = (
@@ -431,4 +433,4 @@ def notify_admins_of_failure(session: Session, row: Pending, error: str, now: da
         "请检查推送目标配置；失败消息可用 flask --app app outbox status 查看，"
         "修复后用 outbox requeue 重新发送。"
     )
-    return outbox.enqueue_to_staff(session, key, admins, outbox.text(content))
+    return outbox.enqueue_to_staff(session, key, active_admins(session), outbox.text(content))

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from app.errors import AppError, Conflict, Forbidden, NotFound, UpstreamUnavailable
-from app.models import ROLE_ADMIN, Department, Staff, StaffRole, Wish, WishClaim, WishPhoto, WishProof, WishTransition
+from app.models import Department, Staff, Wish, WishClaim, WishPhoto, WishProof, WishTransition
 from app.models.base import utcnow
 from app.models.wish import (
     CATEGORY_LABELS,
@@ -42,6 +42,7 @@ from app.models.wish import (
     TRANSITIONS,
 )
 from app.services import audit, images, outbox
+from app.services.staff import active_admins
 from app.timeutil import format_local, local_datetime, local_today
 from app.wechat import WeChatError, get_miniprogram
 
@@ -472,11 +473,8 @@ def store_proof(
         _add_photos(session, wish_id, proof.id, cleaned, paths)
         wish = _fresh(session, wish_id)
         held = "（说明文字需人工审核）" if note_status == NOTE_HELD else ""
-        admins = session.scalars(
-            select(Staff).join(StaffRole).where(StaffRole.role == ROLE_ADMIN, Staff.active.is_(True))
-        ).all()
         outbox.enqueue_to_staff(
-            session, f"wish:{wish_id}:proof:{proof.id}:submitted", admins,
+            session, f"wish:{wish_id}:proof:{proof.id}:submitted", active_admins(session),
             outbox.text(f"{staff.name}（{staff.department.name}）提交了微心愿「{wish.title}」的完成凭证"
                         f"{held}，请及时审核确认。"),
         )
@@ -633,13 +631,17 @@ def get_wish(session: Session, wish_id: int, viewer: Staff | None) -> Wish:
 
 
 def wish_details(session: Session, wish: Wish, viewer: Staff | None) -> dict[str, Any] | None:
-    """What only the claimer and admins see: full beneficiary details, the claim and the proofs."""
-    if not wish.can_see_private(viewer):
+    """What only the claimer and admins see: full beneficiary details, the claim and the proofs.
+
+    Admins see every proof; a claimer only their own, not an earlier claimer's (as ``photo_for_viewer``).
+    """
+    if viewer is None or not wish.can_see_private(viewer):
         return None
     claim = _active_claim(session, wish.id)
-    proofs = session.scalars(
-        select(WishProof).where(WishProof.wish_id == wish.id).order_by(WishProof.id.desc())
-    ).all()
+    statement = select(WishProof).where(WishProof.wish_id == wish.id).order_by(WishProof.id.desc())
+    if not viewer.is_admin:
+        statement = statement.where(WishProof.staff_id == viewer.id)
+    proofs = session.scalars(statement).all()
     return {
         "beneficiary_name": wish.beneficiary_name,
         "household": wish.household,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,11 +42,22 @@ class WeChatError(Exception):
         return self.errcode in TRANSIENT_ERRCODES
 
 
+# Credentials that travel in query strings (robot webhook key, access token, app secrets) and so appear
+# in requests' error messages, which end up in the outbox, logs and admin notices.
+_SECRET_PARAMETER = re.compile(r"(?<![A-Za-z0-9_])(key|access_token|corpsecret|secret)=[^&\s'\"()]*", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``text`` with the values of secret query parameters replaced by ``***``."""
+    return _SECRET_PARAMETER.sub(r"\1=***", text)
+
+
 def _wrap(exc: Exception) -> WeChatError:
     if isinstance(exc, WeChatClientException):
         status = exc.response.status_code if exc.response is not None else None
-        return WeChatError(exc.errcode, str(exc.errmsg or "http error"), http_status=status)
-    return WeChatError(None, f"{type(exc).__name__}: {exc}")
+        errmsg = str(exc.errmsg) if exc.errmsg else f"HTTP {status if status is not None else 'error'}"
+        return WeChatError(exc.errcode, redact(errmsg), http_status=status)
+    return WeChatError(None, redact(f"{type(exc).__name__}: {exc}"))
 
 
 @dataclass(frozen=True)
@@ -125,17 +137,20 @@ class Work:
 
     def send_app_message(self, payload: dict[str, Any]) -> dict[str, Any]:
         """``message/send`` with a full payload (touser/toparty/totag, msgtype, body); agentid is added."""
-        body = {"agentid": self.agent_id, **payload}
-        try:
-            return self._client.post("message/send", data=body)
-        except (WeChatClientException, requests.RequestException) as exc:
-            raise _wrap(exc) from exc
+        return self._post("message/send", {"agentid": self.agent_id, **payload})
 
     def send_appchat_message(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._post("appchat/send", payload)
+
+    def _post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            return self._client.post("appchat/send", data=payload)
+            result = self._client.post(endpoint, data=body)
         except (WeChatClientException, requests.RequestException) as exc:
             raise _wrap(exc) from exc
+        if not isinstance(result, dict):  # wechatpy hands back the raw response when it is not JSON
+            status = getattr(result, "status_code", None)
+            raise WeChatError(None, f"{endpoint} answered something that is not a JSON object", http_status=status or 200)
+        return result
 
 
 class Robot:
@@ -163,6 +178,8 @@ class Robot:
             data = response.json()
         except ValueError as exc:
             raise WeChatError(None, "invalid JSON from webhook", http_status=response.status_code) from exc
+        if not isinstance(data, dict):
+            raise WeChatError(None, "webhook answered JSON that is not an object", http_status=response.status_code)
         if data.get("errcode", 0) != 0:
             raise WeChatError(int(data["errcode"]), str(data.get("errmsg", "")))
         return data
