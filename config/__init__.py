@@ -154,6 +154,8 @@ class Config:
         # how late a missed run may still start, and how a second scheduler process waits.
         self.SCHEDULER_TIP_TIME = env_str("SCHEDULER_TIP_TIME", "08:30")
         self.SCHEDULER_FESTIVAL_TIME = env_str("SCHEDULER_FESTIVAL_TIME", "09:00")
+        self.SCHEDULER_DIGEST_TIME = env_str("SCHEDULER_DIGEST_TIME", "08:00")  # Mondays
+        self.SCHEDULER_LECTURE_CHECK_TIME = env_str("SCHEDULER_LECTURE_CHECK_TIME", "09:30")
         self.SCHEDULER_MISFIRE_GRACE_HOURS = env_float("SCHEDULER_MISFIRE_GRACE_HOURS", 6.0)
         self.SCHEDULER_LOCK_LEASE_SECONDS = env_int("SCHEDULER_LOCK_LEASE_SECONDS", 60)
         self.SCHEDULER_LOCK_RETRY_SECONDS = env_float("SCHEDULER_LOCK_RETRY_SECONDS", 15.0)

@@ -11,6 +11,21 @@ from miniprogram_api.pagination import PageMeta, PageQuery
 from miniprogram_api.schemas import InputString, StrictSchema
 
 
+REMINDERS_HELP = (
+    "提醒规则：“1d@09:00”表示提前 1 天的 09:00，“60m”“2h”表示开始前 60 分钟、2 小时；"
+    "最多 5 条；null 为默认（提前 1 天 09:00 和开始前 60 分钟），[] 为不提醒"
+)
+
+
+def _reminders_field() -> List:
+    return List(
+        InputString(validate=Length(min=1, max=20)),
+        allow_none=True,
+        validate=Length(max=5),
+        metadata={"description": REMINDERS_HELP},
+    )
+
+
 class EventQuery(PageQuery):
     kind = InputString(validate=OneOf(EVENT_KINDS))
     date_from = Date(metadata={"description": "开始日期（含），本地日期 YYYY-MM-DD"})
@@ -43,6 +58,8 @@ class EventOut(EventSummaryOut):
 
 class EventAdminOut(EventOut):
     """An event on its own (admin answers); a separate class so the spec names it apart from nested ones."""
+
+    reminders = List(String(), allow_none=True, metadata={"description": REMINDERS_HELP})
 
 
 class EventListOut(Schema):
@@ -132,6 +149,18 @@ class EventCreateIn(StrictSchema):
     registration_required = Boolean(load_default=False)
     checkout_required = Boolean(load_default=False)
     publish = Boolean(load_default=True)
+    reminders = _reminders_field()
+
+
+class EventUpdateIn(StrictSchema):
+    """Only the fields sent are changed."""
+
+    title = InputString(validate=Length(min=1, max=100))
+    description = InputString(validate=Length(max=5000))
+    location = InputString(allow_none=True, validate=Length(max=200))
+    starts_at = DateTime(metadata={"description": "不带时区时按本地时间理解"})
+    ends_at = DateTime()
+    reminders = _reminders_field()
 
 
 class ReasonIn(StrictSchema):

@@ -22,6 +22,7 @@ from miniprogram_api.events_schemas import (
     EventListOut,
     EventOut,
     EventQuery,
+    EventUpdateIn,
     HoursQuery,
     ManualCheckinIn,
     ManualCheckinOut,
@@ -140,6 +141,20 @@ def my_volunteer_hours(query: dict):
 def create_event(body: dict):
     draft = events.EventDraft(**body)
     return events.create_event(db.session, draft, Actor.staff(g.staff.id), created_by=g.staff)
+
+
+@bp.patch("/admin/events/<id:event_id>")
+@admin_required
+@bp.input(EventUpdateIn, arg_name="body")
+@bp.output(EventAdminOut)
+@bp.doc(
+    summary="修改活动",
+    description="只修改提交的字段（名称、简介、地点、时间、提醒规则）。已发布活动的待发提醒按新信息重新安排；"
+    "时间或地点变动会通知已报名的人。活动开始后不能再改时间。",
+    **ADMIN,
+)
+def update_event(event_id: int, body: dict):
+    return events.update_event(db.session, event_id, body, Actor.staff(g.staff.id))
 
 
 @bp.post("/admin/events/<id:event_id>/publish")

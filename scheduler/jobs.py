@@ -18,7 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from app.extensions import db
-from app.services import festivals, tips, wishes
+from app.services import digest, festivals, lecture_reminders, tips, wishes
 from config import ConfigError
 
 Clock = Callable[[], datetime]
@@ -47,7 +47,11 @@ class JobSpec:
         """The schedule in words, for ``flask jobs``."""
         if self.time_setting is None:
             return f"每小时第 {self.minute} 分"
-        return f"每天 {config[self.time_setting]}"
+        days = "每天" if self.day_of_week == "*" else f"每周{WEEKDAY_NAMES[self.day_of_week]}"
+        return f"{days} {config[self.time_setting]}"
+
+
+WEEKDAY_NAMES = {"mon": "一", "tue": "二", "wed": "三", "thu": "四", "fri": "五", "sat": "六", "sun": "日"}
 
 
 JOBS: tuple[JobSpec, ...] = (
@@ -56,13 +60,14 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("festival-notices", "scheduler.jobs:send_festival_notices", "节日通知", "SCHEDULER_FESTIVAL_TIME"),
     # Claims fall due at any hour: release the overdue ones and remind those due within two days.
     JobSpec("wish-deadlines", "scheduler.jobs:handle_wish_deadlines", "微心愿认领到期提醒与自动释放", minute=5),
-    # MERGE HOOKS, once the events domain is on main (each a JobSpec plus a thin function below
-    # calling an idempotent service that claims keys through app.services.notices or the outbox):
-    #   "weekly-digest"    day_of_week="mon", last week's activities and participation by department;
-    #   "moral-lecture"    remind admins when no moral lecture was held in the current half year.
-    # Event reminders (issue 3) need no job: publishing queues them as outbox rows with ``due_at``
-    # (the day before at 09:00, one hour before) under a prefix such as ``event:{id}:remind:``;
-    # editing withdraws that prefix and queues again, cancelling withdraws it.
+    JobSpec("weekly-digest", "scheduler.jobs:send_weekly_digest", "每周简报（上周活动与参与、微心愿、本周活动）",
+            "SCHEDULER_DIGEST_TIME", day_of_week="mon"),
+    # Runs every day; the service acts only on its check dates (10 May/June/November/December).
+    JobSpec("moral-lecture", "scheduler.jobs:check_moral_lecture",
+            "道德讲堂半年提醒（5、6、11、12 月 10 日检查）", "SCHEDULER_LECTURE_CHECK_TIME"),
+    # Event reminders need no job: publishing queues them as outbox rows with ``due_at`` under
+    # ``event:{id}:remind:`` (app.services.event_reminders); editing withdraws and queues again,
+    # cancelling withdraws them, and the dispatcher sends each when it falls due.
 )
 
 _app: Flask | None = None
@@ -108,3 +113,13 @@ def handle_wish_deadlines() -> None:
     with job_context() as now:
         wishes.release_overdue_claims(db.session, now)
         wishes.remind_claims_due(db.session, now)
+
+
+def send_weekly_digest() -> None:
+    with job_context() as now:
+        digest.send_weekly_digest(db.session, now)
+
+
+def check_moral_lecture() -> None:
+    with job_context() as now:
+        lecture_reminders.remind_if_no_moral_lecture(db.session, now)

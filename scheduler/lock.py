@@ -8,6 +8,8 @@ stops renewing and the lease expires, so a standby takes over after at most one 
 
 from __future__ import annotations
 
+import contextlib
+
 import logging
 import os
 import socket
@@ -73,7 +75,11 @@ class AdvisoryLock:
     def release(self) -> None:
         if self._connection is not None:
             try:
-                self._connection.close()  # ends the session, which releases the lock
+                # Unlock explicitly: the server ends a closed session asynchronously, and until then
+                # pg_locks (``flask jobs``, a standby's next try) would still show the lock as held.
+                with contextlib.suppress(DBAPIError):
+                    self._connection.execute(text("SELECT pg_advisory_unlock_all()"))  # its own connection
+                self._connection.close()  # ends the session, which releases the lock anyway
             finally:
                 self._connection = None
         self._engine.dispose()

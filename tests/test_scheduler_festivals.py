@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from borax.calendars.lunardate import LunarDate
@@ -12,10 +12,12 @@ from sqlalchemy import select
 from app import calendar_cn
 from app.errors import NotFound
 from app.extensions import db
-from app.models import AuditLog, FestivalSetting, OutboxMessage, ScheduledNotice
+from app.models import AuditLog, Event, FestivalSetting, OutboxMessage, ScheduledNotice
 from app.models.scheduling import NOTICE_SKIPPED
 from app.services import audit, festivals, scheduling
-from tests.scheduler_helpers import local, make_robots, notice_keys, outbox_keys
+from app.timeutil import to_local
+from tests.factories import make_staff
+from tests.scheduler_helpers import SHANGHAI, local, make_robots, notice_keys, outbox_keys
 
 # Checked against published calendars (the State Council's holiday notices and printed almanacs),
 # not only against borax, so that a library upgrade cannot silently move a festival. Two festivals
@@ -245,11 +247,32 @@ def test_festival_notices_cli_rejects_bad_input(runner, app, args, message):
     assert message in result.output
 
 
-def test_draft_event_option_is_recorded_honestly_until_events_exist(seeded, caplog):
-    caplog.set_level(logging.WARNING)
+def test_draft_event_option_creates_one_draft_festival_event_per_occurrence_and_tells_admins(seeded):
+    admin = make_staff(name="管理员甲", employee_no="A0001", admin=True, wecom_userid="admin-a")
+    make_staff(name="普通职工", employee_no="S0001", wecom_userid="staff-s")
     festivals.update_festival_setting(db.session, "中秋", audit.Actor.cli(), create_draft_event=True)
-    run = festivals.send_due_festival_notices(db.session, local(date(2026, 9, 18)))
-    assert run.sent == ["festival:2026:中秋:T-7"] and run.drafts == []
-    draft = db.session.get(ScheduledNotice, "festival:2026:中秋:draft")
-    assert draft.status == NOTICE_SKIPPED and "活动模块尚未接入" in draft.detail
-    assert "festival:2026:中秋:draft skipped" in caplog.text
+    first = festivals.send_due_festival_notices(db.session, local(date(2026, 9, 18)))
+    again = festivals.send_due_festival_notices(db.session, local(date(2026, 9, 18), 15))
+    later = festivals.send_due_festival_notices(db.session, local(date(2026, 9, 24)))
+    assert first.drafts == ["festival:2026:中秋:draft"] and again.drafts == [] and later.drafts == []
+
+    drafts = db.session.scalars(select(Event)).all()
+    assert [(e.kind, e.title, e.status) for e in drafts] == [("传统节日", "中秋主题活动", "draft")]
+    day = festivals.draft_event_day(date(2026, 9, 25))
+    assert to_local(drafts[0].starts_at) == datetime.combine(day, time(15, 0), tzinfo=SHANGHAI)
+    told = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.dedup_key.like("festival:2026:中秋:draft%"))
+    ).all()
+    assert [row.address for row in told] == [f"touser:{admin.wecom_userid}"]
+    assert "中秋主题活动" in told[0].payload["text"]["content"] and "完善" in told[0].payload["text"]["content"]
+    # A draft is not published: no event reminders are queued for it.
+    assert not [key for key in outbox_keys() if key.startswith("event:")]
+
+
+def test_spring_festival_draft_falls_on_the_last_working_day_before_the_holiday():
+    with_holidays = date(2026, 2, 17)
+    day = festivals.draft_event_day(with_holidays)
+    assert day < with_holidays and calendar_cn.is_working_day(day)
+    assert not any(calendar_cn.is_working_day(day + timedelta(days=n)) for n in range(1, (with_holidays - day).days + 1))
+    working_festival = date(2026, 3, 5)  # 学雷锋纪念日, a Thursday
+    assert festivals.draft_event_day(working_festival) == working_festival

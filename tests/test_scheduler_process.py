@@ -78,7 +78,7 @@ def test_restart_keeps_unchanged_jobs_updates_changed_ones_and_removes_retired_o
         result = process.reconciliation
     with later.app_context():
         db.engine.dispose()
-    assert result.unchanged == [job for job in ALL_JOBS if job != "festival-notices"]
+    assert sorted(result.unchanged) == [job for job in ALL_JOBS if job != "festival-notices"]
     assert result.updated == ["festival-notices"]
     assert result.removed == ["retired-job"]
     assert stored_next_run("civility-tip") == tip_run

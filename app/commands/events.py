@@ -38,6 +38,15 @@ def _write(path: Path, data: bytes) -> None:
         raise click.ClickException(f"无法写入 {path}：{exc.strerror}") from exc
 
 
+REMIND_HELP = "提醒规则，可重复：1d@09:00（提前 1 天 09:00）、60m、2h；不写则为默认（提前 1 天 09:00 和开始前 60 分钟）"
+
+
+def _reminder_rules(reminders: tuple[str, ...], none: bool) -> list[str] | None:
+    if none and reminders:
+        raise click.UsageError("--remind 与 --no-reminders 不能同时使用")
+    return [] if none else (list(reminders) or None)
+
+
 @events_cli.command("create")
 @click.option("--kind", required=True, type=click.Choice(EVENT_KINDS), help="活动类型")
 @click.option("--title", required=True, help="活动名称")
@@ -52,7 +61,12 @@ def _write(path: Path, data: bytes) -> None:
 @click.option("--lng", type=click.FloatRange(-180, 180), default=None, help="签到范围中心经度")
 @click.option("--radius", type=click.IntRange(10, 50_000), default=None, help="签到范围半径（米）")
 @click.option("--draft", is_flag=True, help="保存为草稿，不发布")
-def create(kind, title, start, end, location, description, capacity, registration, checkout, lat, lng, radius, draft):
+@click.option("--remind", "reminders", multiple=True, help=REMIND_HELP)
+@click.option("--no-reminders", is_flag=True, help="不发送活动提醒")
+def create(
+    kind, title, start, end, location, description, capacity, registration, checkout, lat, lng, radius, draft,
+    reminders, no_reminders,
+):
     """创建活动，输出活动编号。"""
     draft_event = events.EventDraft(
         kind=kind,
@@ -68,12 +82,50 @@ def create(kind, title, start, end, location, description, capacity, registratio
         registration_required=registration if registration is not None else capacity is not None,
         checkout_required=checkout,
         publish=not draft,
+        reminders=_reminder_rules(reminders, no_reminders),
     )
     try:
         event = events.create_event(db.session, draft_event, audit.Actor.cli())
     except AppError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(event.id)
+
+
+@events_cli.command("edit")
+@click.argument("event_id", type=int)
+@click.option("--title", default=None, help="活动名称")
+@click.option("--start", "start", default=None, help="开始时间（ISO 8601；不带时区按本地时间）")
+@click.option("--end", "end", default=None, help="结束时间")
+@click.option("--location", default=None, help="地点")
+@click.option("--description", default=None, help="简介")
+@click.option("--remind", "reminders", multiple=True, help=REMIND_HELP)
+@click.option("--no-reminders", is_flag=True, help="不发送活动提醒")
+@click.option("--default-reminders", is_flag=True, help="恢复默认提醒")
+def edit(event_id, title, start, end, location, description, reminders, no_reminders, default_reminders):
+    """修改活动；已发布活动的待发提醒随之调整，时间或地点变动会通知已报名的人。"""
+    _event_or_fail(event_id)
+    changes: dict = {}
+    for name, value in (("title", title), ("location", location), ("description", description)):
+        if value is not None:
+            changes[name] = value
+    if start is not None:
+        changes["starts_at"] = _parse_time(start, "--start ")
+    if end is not None:
+        changes["ends_at"] = _parse_time(end, "--end ")
+    if default_reminders and (reminders or no_reminders):
+        raise click.UsageError("--default-reminders 不能与 --remind、--no-reminders 同时使用")
+    if default_reminders:
+        changes["reminders"] = None
+    elif reminders or no_reminders:
+        changes["reminders"] = _reminder_rules(reminders, no_reminders)
+    if not changes:
+        raise click.UsageError("请至少指定一项要修改的内容")
+    try:
+        events.update_event(db.session, event_id, changes, audit.Actor.cli())
+    except AppError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"活动 {event_id} 已修改。")
 
 
 @events_cli.command("poster")

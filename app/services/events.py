@@ -1,4 +1,6 @@
-"""Events: creating, publishing, cancelling, listing, and registration with a capacity that holds."""
+"""Events: creating, editing, publishing, cancelling, listing, and registration with a capacity that
+holds. Publishing, registering, editing and cancelling queue or withdraw the event's reminders
+(``app.services.event_reminders``) in the same transaction."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from app.models.events import (
     EVENT_KINDS,
     EVENT_PUBLISHED,
 )
-from app.services import audit, outbox
+from app.services import audit, event_reminders, outbox
 from app.timeutil import format_local, local_datetime, local_zone
 
 
@@ -90,6 +92,8 @@ class EventDraft:
     checkin_opens_at: datetime | None = None
     checkin_closes_at: datetime | None = None
     publish: bool = True
+    # Reminder rules such as ["1d@09:00", "60m"]; None: the default, []: no reminders.
+    reminders: list[str] | None = None
 
 
 def as_aware(moment: datetime) -> datetime:
@@ -123,11 +127,36 @@ def _validate(draft: EventDraft) -> None:
     opens, closes = draft.checkin_opens_at, draft.checkin_closes_at
     if opens is not None and closes is not None and closes <= opens:
         problems.append("签到截止时间应晚于签到开始时间")
+    if draft.reminders is not None:
+        try:
+            draft.reminders = event_reminders.validate_reminders(draft.reminders)
+        except event_reminders.InvalidReminders as exc:
+            problems.append(exc.message)
     if problems:
         raise InvalidEvent("活动信息有误：" + "；".join(problems))
 
 
-def create_event(session: Session, draft: EventDraft, actor: audit.Actor, created_by: Staff | None = None) -> Event:
+def create_event(
+    session: Session,
+    draft: EventDraft,
+    actor: audit.Actor,
+    created_by: Staff | None = None,
+    now: datetime | None = None,
+) -> Event:
+    """Create (and by default publish) an event; a published one has its reminders queued at once."""
+    event = add_event(session, draft, actor, created_by, now)
+    session.commit()
+    return event
+
+
+def add_event(
+    session: Session,
+    draft: EventDraft,
+    actor: audit.Actor,
+    created_by: Staff | None = None,
+    now: datetime | None = None,
+) -> Event:
+    """``create_event`` without the commit, for callers that add an event to a larger transaction."""
     draft.starts_at, draft.ends_at = as_aware(draft.starts_at), as_aware(draft.ends_at)
     draft.checkin_opens_at = as_aware(draft.checkin_opens_at) if draft.checkin_opens_at else None
     draft.checkin_closes_at = as_aware(draft.checkin_closes_at) if draft.checkin_closes_at else None
@@ -157,12 +186,13 @@ def create_event(session: Session, draft: EventDraft, actor: audit.Actor, create
         capacity=draft.capacity,
         registered_count=0,
         status=EVENT_PUBLISHED if draft.publish else EVENT_DRAFT,
+        reminders=draft.reminders,
         created_by_id=created_by.id if created_by else None,
     )
     session.add(event)
     session.flush()
     audit.record(session, actor, "event.create", "event", event.id, title=event.title, status=event.status)
-    session.commit()
+    event_reminders.queue_event_reminders(session, event, now or utcnow())
     return event
 
 
@@ -182,7 +212,7 @@ def get_visible_event(session: Session, event_id: int) -> Event:
     return event
 
 
-def publish_event(session: Session, event_id: int, actor: audit.Actor) -> Event:
+def publish_event(session: Session, event_id: int, actor: audit.Actor, now: datetime | None = None) -> Event:
     result = session.execute(
         update(Event).where(Event.id == event_id, Event.status == EVENT_DRAFT).values(status=EVENT_PUBLISHED)
     )
@@ -192,6 +222,7 @@ def publish_event(session: Session, event_id: int, actor: audit.Actor) -> Event:
         raise EventNotEditable()
     if result.rowcount == 1:
         audit.record(session, actor, "event.publish", "event", event_id)
+        event_reminders.queue_event_reminders(session, event, now or utcnow())
     session.commit()
     return event
 
@@ -205,19 +236,102 @@ def cancel_event(session: Session, event_id: int, actor: audit.Actor, reason: st
     if result.rowcount != 1:
         session.rollback()
         raise EventCancelled()
-    people = session.scalars(
-        select(Staff).join(EventRegistration, EventRegistration.staff_id == Staff.id).where(
-            EventRegistration.event_id == event_id
-        )
-    ).all()
+    people = event_reminders.registered_people(session, event_id)
     notice = outbox.text(
         f"【活动取消】您报名的“{event.title}”（{format_local(event.starts_at)}）已取消。原因：{reason}"
     )
     outbox.enqueue_to_staff(session, f"event:{event_id}:cancelled", people, notice)
-    outbox.withdraw(session, f"event:{event_id}:remind")
+    event_reminders.withdraw_event_reminders(session, event_id)
     audit.record(session, actor, "event.cancel", "event", event_id, reason=reason, notified=len(people))
     session.commit()
     return event
+
+
+EDITABLE_FIELDS = ("title", "description", "location", "starts_at", "ends_at", "reminders")
+
+
+class EventAlreadyStarted(Conflict):
+    code = "event_already_started"
+    message = "活动已开始，不能再修改时间"
+
+
+def update_event(
+    session: Session, event_id: int, changes: dict, actor: audit.Actor, now: datetime | None = None
+) -> Event:
+    """Change an event's title, description, place, time or reminder rules (keys of ``EDITABLE_FIELDS``;
+    ``reminders: None`` restores the default). Sign-in windows move with the start; a published event's
+    pending reminders are withdrawn and queued again for the new details, and registered people are told
+    when the time or place changed."""
+    now = now or utcnow()
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidEvent(f"不能修改的字段：{'、'.join(sorted(unknown))}")
+    event = get_event(session, event_id)
+    if event.status == EVENT_CANCELLED:
+        raise EventNotEditable()
+    starts_at = as_aware(changes.get("starts_at", event.starts_at))
+    ends_at = as_aware(changes.get("ends_at", event.ends_at))
+    moved = starts_at != event.starts_at or ends_at != event.ends_at
+    if moved and event.status == EVENT_PUBLISHED and now >= event.starts_at:
+        raise EventAlreadyStarted()
+    if starts_at != event.starts_at and event.status == EVENT_PUBLISHED and starts_at <= now:
+        raise InvalidEvent("活动信息有误：新的开始时间应晚于当前时间")
+    draft = EventDraft(
+        kind=event.kind,
+        title=changes.get("title", event.title),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=changes.get("location", event.location),
+        latitude=event.latitude,
+        longitude=event.longitude,
+        radius_m=event.radius_m,
+        capacity=event.capacity,
+        reminders=changes.get("reminders", event.reminders),
+    )
+    _validate(draft)
+    before = {name: getattr(event, name) for name in EDITABLE_FIELDS}
+    shift = starts_at - event.starts_at
+    event.title = draft.title.strip()
+    event.description = changes.get("description", event.description).strip()
+    event.location = (draft.location or "").strip() or None
+    event.reminders = draft.reminders
+    if moved:
+        event.starts_at, event.ends_at = starts_at, ends_at
+        event.checkin_opens_at += shift
+        event.checkin_closes_at += shift
+        if event.checkout_required:
+            minutes = current_app.config["CHECKOUT_CLOSES_AFTER_END_MINUTES"]
+            event.checkout_closes_at = ends_at + timedelta(minutes=minutes)
+    changed = {
+        name: (value.isoformat() if isinstance(value, datetime) else value)
+        for name in EDITABLE_FIELDS
+        if (value := getattr(event, name)) != before[name]
+    }
+    if not changed:
+        return event
+    session.flush()
+    if event.status == EVENT_PUBLISHED:
+        if moved or "location" in changed:
+            _notify_change(session, event, before, now)
+        event_reminders.withdraw_event_reminders(session, event.id)
+        event_reminders.queue_event_reminders(session, event, now)
+    audit.record(session, actor, "event.update", "event", event.id, **changed)
+    session.commit()
+    return event
+
+
+def _notify_change(session: Session, event: Event, before: dict, now: datetime) -> None:
+    people = event_reminders.registered_people(session, event.id)
+    lines = [f"【活动变更】您报名的“{event.title}”有变动："]
+    if event.starts_at != before["starts_at"] or event.ends_at != before["ends_at"]:
+        same_day = format_local(event.starts_at, "%Y%m%d") == format_local(event.ends_at, "%Y%m%d")
+        ends = format_local(event.ends_at, "%H:%M" if same_day else "%Y-%m-%d %H:%M")
+        lines.append(f"时间改为 {format_local(event.starts_at)}—{ends}（原 {format_local(before['starts_at'])}）")
+    if event.location != before["location"]:
+        lines.append(f"地点改为 {event.location or '待定'}（原 {before['location'] or '待定'}）")
+    lines.append("如不能参加，请在小程序中取消报名。")
+    key = f"event:{event.id}:changed:{now.strftime('%Y%m%d%H%M%S%f')}"
+    outbox.enqueue_to_staff(session, key, people, outbox.text("\n".join(lines)))
 
 
 def list_events_statement(
@@ -269,6 +383,7 @@ def register(session: Session, event_id: int, staff: Staff, now: datetime | None
         session.rollback()
         raise EventFull()
     audit.record(session, audit.Actor.staff(staff.id), "event.register", "event", event.id)
+    event_reminders.queue_person_reminders(session, event, staff, now)
     session.commit()
     return registration
 
@@ -295,6 +410,7 @@ def cancel_registration(session: Session, event_id: int, staff: Staff, now: date
         .values(registered_count=Event.registered_count - 1)
         .execution_options(synchronize_session=False)
     )
+    event_reminders.withdraw_person_reminders(session, event.id, staff.id)
     audit.record(session, audit.Actor.staff(staff.id), "event.unregister", "event", event.id)
     session.commit()
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import string
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from app import calendar_cn
 from app.errors import AppError, NotFound
 from app.models import FestivalSetting
-from app.services import audit, notices, outbox
-from app.timeutil import local_today
+from app.services import audit, events, notices, outbox, staff
+from app.timeutil import local_datetime, local_today
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,9 @@ MAX_TEMPLATE_LENGTH = 600  # a WeCom text message holds 2048 bytes; leave room f
 MAX_LEAD_DAYS = 60
 # A festival that passed less than this many days ago still has its unsent notices recorded as skipped.
 SKIP_LOOKBACK_DAYS = 7
+# A draft festival event is placed on the last working day up to the festival, this afternoon slot.
+DRAFT_EVENT_START = time(15, 0)
+DRAFT_EVENT_HOURS = 2
 
 
 @dataclass(frozen=True)
@@ -255,21 +258,46 @@ def _process_occurrence(
     if current is not None and setting.create_draft_event:
         draft_key = f"festival:{festival_day.year}:{setting.name}:draft"
         if notices.claim(session, draft_key):  # once per occurrence, with its first notice
-            if create_draft_festival_event(session, setting, festival_day):
-                run.drafts.append(draft_key)
-            else:
-                notices.mark_skipped(session, draft_key, "活动模块尚未接入，未创建草稿活动")
+            create_draft_festival_event(session, setting.name, festival_day, draft_key)
+            run.drafts.append(draft_key)
 
 
-def create_draft_festival_event(session: Session, setting: FestivalSetting, festival_day: date) -> bool:
-    """MERGE HOOK (issue 3, events): create a draft event for ``setting.name`` on ``festival_day``.
+def draft_event_day(festival_day: date) -> date:
+    """The festival day if it is a working day, else the last working day before it (within two weeks):
+    春节 falls in a holiday, so its activity is held before the break."""
+    for back in range(15):
+        day = festival_day - timedelta(days=back)
+        if calendar_cn.is_working_day(day):
+            return day
+    return festival_day
 
-    Called at most once per festival occurrence, in the transaction that queues its first notice,
-    when the admins turned ``create_draft_event`` on; returns whether a draft was created. The events
-    model is not on this branch, so nothing is created and the caller records the occurrence as
-    skipped (logged). After the merge, create the draft here through the events service (status
-    draft, title f"{setting.name}主题活动", on ``festival_day``, admins notified through the outbox)
-    and return True.
+
+def create_draft_festival_event(session: Session, name: str, festival_day: date, key: str) -> int:
+    """Add a draft 传统节日 event for one festival occurrence and tell the admins to complete it.
+
+    Called once per occurrence (the caller has claimed ``key``), in the transaction that queues the
+    festival's first notice; nothing is committed here. Returns the event's id.
     """
-    del session, setting, festival_day
-    return False
+    day = draft_event_day(festival_day)
+    starts_at = local_datetime(day, DRAFT_EVENT_START)
+    title = f"{name}主题活动"
+    event = events.add_event(
+        session,
+        events.EventDraft(
+            kind="传统节日",
+            title=title,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=DRAFT_EVENT_HOURS),
+            description=f"“我们的节日·{name}”主题活动（{festival_day.month}月{festival_day.day}日）。"
+            "由节日通知自动创建的草稿，请补充时间、地点和活动内容后发布。",
+            publish=False,
+        ),
+        audit.Actor.system(),
+    )
+    message = (
+        f"【草稿活动】已为{name}（{festival_day.month}月{festival_day.day}日，"
+        f"{calendar_cn.weekday_name(festival_day)}）创建草稿活动“{title}”（编号 {event.id}），"
+        f"暂定 {day.month}月{day.day}日 {DRAFT_EVENT_START:%H:%M}。请在小程序“活动管理”中完善时间、地点和内容后发布。"
+    )
+    outbox.enqueue_to_staff(session, key, staff.active_admins(session), outbox.text(message))
+    return event.id

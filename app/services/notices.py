@@ -34,14 +34,6 @@ def skip(session: Session, key: str, reason: str) -> bool:
     return recorded
 
 
-def mark_skipped(session: Session, key: str, reason: str) -> None:
-    """Turn a claimed notice into a skipped one (its work turned out impossible) and log why."""
-    notice = session.get(ScheduledNotice, key)
-    notice.status = NOTICE_SKIPPED
-    notice.detail = reason
-    logger.warning("scheduled notice %s skipped: %s", key, reason)
-
-
 def _record(session: Session, key: str, status: str, detail: str) -> bool:
     values = {"key": key, "status": status, "detail": detail, "recorded_at": utcnow()}
     return insert_ignoring_conflicts(session, ScheduledNotice, values, ["key"]) is not None

@@ -1,0 +1,175 @@
+"""The weekly digest to the groups (Monday morning): last week's activities and participation by
+department, wishes published and fulfilled last week, and this week's events.
+
+The digest of ISO week ``2027-W05`` is claimed under ``digest:2027-W05`` in ``scheduled_notice``
+and queued to every group robot with the same key prefix, so a double firing or a late run after
+downtime sends it once. It is a WeCom markdown message, kept concise: the lists are capped, and the
+outbox splits anything that still passes 4096 bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, distinct, func, select
+from sqlalchemy.orm import Session
+
+from app import calendar_cn
+from app.models import Checkin, Department, Event, Staff, WishTransition
+from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_PUBLISHED
+from app.services import notices, outbox
+from app.timeutil import local_datetime, local_today, to_local
+
+MAX_LISTED = 8  # events per section; the rest are counted
+
+
+@dataclass(frozen=True)
+class DepartmentParticipation:
+    department: str
+    signins: int
+    people: int
+    hours: float
+
+
+@dataclass(frozen=True)
+class PastEvent:
+    title: str
+    starts_at: datetime
+    signins: int
+
+
+@dataclass
+class WeeklyDigest:
+    week_start: date  # the Monday of the week the digest is sent in
+    past_events: list[PastEvent]
+    participation: list[DepartmentParticipation]
+    wishes_published: int
+    wishes_fulfilled: int
+    upcoming: list[Event]
+
+    @property
+    def key(self) -> str:
+        return digest_key(self.week_start)
+
+
+def digest_key(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"digest:{year}-W{week:02d}"
+
+
+def _bounds(monday: date) -> tuple[datetime, datetime]:
+    return local_datetime(monday, time.min), local_datetime(monday + timedelta(days=7), time.min)
+
+
+def build_digest(session: Session, today: date) -> WeeklyDigest:
+    monday = today - timedelta(days=today.weekday())
+    last_from, last_to = _bounds(monday - timedelta(days=7))
+    this_from, this_to = _bounds(monday)
+    held = and_(Event.status == EVENT_PUBLISHED, Event.starts_at >= last_from, Event.starts_at < last_to)
+
+    signins = func.count(Checkin.id)
+    past = session.execute(
+        select(Event.title, Event.starts_at, signins)
+        .outerjoin(Checkin, and_(Checkin.event_id == Event.id, Checkin.direction == DIRECTION_IN))
+        .where(held)
+        .group_by(Event.id, Event.title, Event.starts_at)
+        .order_by(Event.starts_at, Event.id)
+    ).all()
+
+    in_minutes = func.sum(Checkin.credited_minutes).filter(Checkin.direction == DIRECTION_OUT)
+    rows = session.execute(
+        select(
+            Department.name,
+            func.count(Checkin.id).filter(Checkin.direction == DIRECTION_IN),
+            func.count(distinct(Checkin.staff_id)),
+            func.coalesce(in_minutes, 0),
+        )
+        .select_from(Checkin)
+        .join(Event, Event.id == Checkin.event_id)
+        .join(Staff, Staff.id == Checkin.staff_id)
+        .join(Department, Department.id == Staff.department_id)
+        .where(held)
+        .group_by(Department.id, Department.name)
+    ).all()
+    participation = sorted(
+        (DepartmentParticipation(name, int(count), int(people), int(minutes) / 60) for name, count, people, minutes in rows),
+        key=lambda row: (-row.signins, -row.hours, row.department),
+    )
+
+    def transitions(action: str) -> int:
+        return session.scalar(
+            select(func.count(distinct(WishTransition.wish_id))).where(
+                WishTransition.action == action, WishTransition.at >= last_from, WishTransition.at < last_to
+            )
+        ) or 0
+
+    upcoming = session.scalars(
+        select(Event)
+        .where(Event.status == EVENT_PUBLISHED, Event.starts_at >= this_from, Event.starts_at < this_to)
+        .order_by(Event.starts_at, Event.id)
+    ).all()
+    return WeeklyDigest(
+        week_start=monday,
+        past_events=[PastEvent(title, starts_at, int(count)) for title, starts_at, count in past],
+        participation=participation,
+        wishes_published=transitions("publish"),
+        wishes_fulfilled=transitions("confirm"),
+        upcoming=list(upcoming),
+    )
+
+
+def _day(moment: datetime) -> str:
+    local = to_local(moment)
+    return f"{local.month}月{local.day}日（{calendar_cn.weekday_name(local.date())[-1]}）"
+
+
+def _hours(value: float) -> str:
+    return f"{value:g}"
+
+
+def render_digest(digest: WeeklyDigest) -> str:
+    last_monday = digest.week_start - timedelta(days=7)
+    last_sunday = digest.week_start - timedelta(days=1)
+    lines = [
+        f"## 文明创建周报（{last_monday.month}月{last_monday.day}日—{last_sunday.month}月{last_sunday.day}日）",
+        "",
+        f"**上周活动**：{len(digest.past_events)} 项",
+    ]
+    for event in digest.past_events[:MAX_LISTED]:
+        lines.append(f"> {_day(event.starts_at)} {event.title}，签到 {event.signins} 人次")
+    if len(digest.past_events) > MAX_LISTED:
+        lines.append(f"> 等 {len(digest.past_events)} 项")
+    if digest.participation:
+        total_signins = sum(row.signins for row in digest.participation)
+        total_hours = sum(row.hours for row in digest.participation)
+        lines += ["", f"**各部门参与**（合计签到 {total_signins} 人次，志愿服务 {_hours(total_hours)} 小时）"]
+        for row in digest.participation:
+            hours = f"，志愿 {_hours(row.hours)} 小时" if row.hours else ""
+            lines.append(f"> {row.department}：签到 {row.signins} 人次，{row.people} 人{hours}")
+    elif digest.past_events:
+        lines += ["", "**各部门参与**：上周活动暂无签到记录"]
+    lines += [
+        "",
+        f"**微心愿**：上周新发布 <font color=\"info\">{digest.wishes_published}</font> 个，"
+        f"完成 <font color=\"info\">{digest.wishes_fulfilled}</font> 个",
+        "",
+        f"**本周活动**：{len(digest.upcoming) or '暂无安排'}" + (" 项" if digest.upcoming else ""),
+    ]
+    for event in digest.upcoming[:MAX_LISTED]:
+        place = f"，{event.location}" if event.location else ""
+        lines.append(f"> {_day(event.starts_at)} {to_local(event.starts_at):%H:%M} {event.title}{place}")
+    if len(digest.upcoming) > MAX_LISTED:
+        lines.append(f"> 等 {len(digest.upcoming)} 项，详见小程序“活动”")
+    return "\n".join(lines)
+
+
+def send_weekly_digest(session: Session, now: datetime) -> str | None:
+    """Queue this week's digest to the groups unless it was already queued; returns its key if queued."""
+    digest = build_digest(session, local_today(now))
+    if not notices.claim(session, digest.key):
+        session.rollback()
+        return None
+    outbox.enqueue_to_groups(session, digest.key, outbox.markdown(render_digest(digest)))
+    session.commit()
+    return digest.key
