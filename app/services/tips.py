@@ -90,7 +90,7 @@ def _tip_for_day(session: Session, day: date) -> CivilityTip | None:
 
 
 def _next_tip(session: Session) -> tuple[int, int] | None:
-    enabled = list(session.scalars(select(CivilityTip.id).where(CivilityTip.enabled.is_(True))))
+    enabled = dict(session.execute(select(CivilityTip.id, CivilityTip.content).where(CivilityTip.enabled.is_(True))).all())
     if not enabled:
         return None
     cycle = session.scalar(select(func.max(TipOfDay.cycle))) or 1
@@ -99,6 +99,10 @@ def _next_tip(session: Session) -> tuple[int, int] | None:
     if not candidates:
         cycle += 1
         last = session.scalar(select(TipOfDay.tip_id).order_by(TipOfDay.day.desc()).limit(1))
-        candidates = [tip_id for tip_id in enabled if tip_id != last] or enabled
-    # A fixed shuffle per cycle mixes the themes and changes the order from one cycle to the next.
-    return min(candidates, key=lambda tip_id: hashlib.sha256(f"{cycle}:{tip_id}".encode()).digest()), cycle
+        candidates = [tip_id for tip_id in enabled if tip_id != last] or list(enabled)
+    # A fixed shuffle per cycle mixes the themes and changes the order from one cycle to the next. It is
+    # keyed on the tip's text, not its id, so every installation (and every test run) gets the same order.
+    def rank(tip_id: int) -> bytes:
+        return hashlib.sha256(f"{cycle}:{enabled[tip_id]}".encode()).digest()
+
+    return min(candidates, key=rank), cycle
