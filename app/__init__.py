@@ -27,6 +27,7 @@ def create_app(config: Config | None = None) -> APIFlask:
     app.config["VALIDATION_ERROR_STATUS_CODE"] = 422
     app.json.ensure_ascii = False
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin, every run
     if app.config["TRUSTED_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_COUNT"], x_proto=1)
 
