@@ -51,7 +51,7 @@ def parse_args() -> argparse.Namespace:
         default="wrk" if shutil.which("wrk") else "python",
         help="load generator: wrk (C, little client CPU; Debian package wrk) or a Python thread pool",
     )
-    parser.add_argument("--duration", type=float, default=2.0, help="seconds per round with --driver wrk")
+    parser.add_argument("--duration", type=int, default=2, help="whole seconds per round with --driver wrk")
     args = parser.parse_args()
     if args.rounds is None:
         args.rounds = 2 if args.driver == "wrk" else 4
@@ -128,7 +128,7 @@ def drive(port: int, requests: list[tuple[str, str, str | None, dict[str, str]]]
 
 
 def drive_wrk(port: int, requests: list[tuple[str, str, str | None, dict[str, str]]], concurrency: int,
-              duration: float) -> dict:
+              duration: int) -> dict:
     """Replay ``requests`` with wrk for ``duration`` seconds over ``concurrency`` keep-alive connections.
 
     Each prepared request is sent at most once; wrk's histogram holds exactly the requests sent."""
@@ -138,13 +138,15 @@ def drive_wrk(port: int, requests: list[tuple[str, str, str | None, dict[str, st
             file.write(f"{method}\t{path}\t{headers.get('Authorization', '')}\t{body or ''}\n")
     try:
         completed = subprocess.run(
-            ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{duration}s", "--timeout", "10s",
+            ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{max(1, round(duration))}s", "--timeout", "10s",
              "-s", str(ROOT / "bench" / "lua" / "replay.lua"), f"http://127.0.0.1:{port}", "--", file.name,
              str(threads)],
-            capture_output=True, text=True, check=True,
+            capture_output=True, text=True,
         )
     finally:
         os.unlink(file.name)
+    if completed.returncode != 0:
+        sys.exit(f"wrk failed ({completed.returncode}): {completed.stderr.strip() or completed.stdout.strip()}")
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     if result["exhausted_threads"]:
         sys.exit("wrk ran out of prepared requests: raise --people or lower --duration")
@@ -154,7 +156,7 @@ def drive_wrk(port: int, requests: list[tuple[str, str, str | None, dict[str, st
 def run_wrk_rounds(args, port: int, checkins: list, bare: list) -> tuple[dict, dict]:
     """Alternate rounds of sign-ins (a fresh slice of people each) and the bare endpoint."""
     totals = {"sign-in": [], "bare": []}
-    drive_wrk(port, bare[:2000], args.concurrency, 1.0)  # warm every worker and connection
+    drive_wrk(port, bare[:2000], args.concurrency, 1)  # warm every worker and connection
     for index in range(args.rounds):
         for label, batch in (("sign-in", checkins[index::args.rounds]), ("bare", bare)):
             totals[label].append(drive_wrk(port, batch, args.concurrency, args.duration))
@@ -390,14 +392,18 @@ def finish(args, app, event_id: int, signin_figures: dict, bare_figures: dict) -
     print(f"throughput ratio sign-in/bare {ratio:.2f} (target >= {TARGET_RATIO:.2f}); "
           f"p99 ratio sign-in/bare {signin_figures['p99'] / bare_figures['p99']:.2f}")
     signed_in = signin_figures["statuses"].get(201, 0)
+    # wrk stops on the clock: requests in flight at that moment are recorded by the server but never
+    # counted by wrk, at most one per connection per round.
+    in_flight = args.concurrency * args.rounds if args.driver == "wrk" else 0
     print(f"records: {len(per_person)} people with a record, {signed_in} sign-ins answered 201 "
-          f"(of {args.people} people bound); records per person {sorted(counts)}")
+          f"(of {args.people} people bound; up to {in_flight} more were in flight when wrk stopped); "
+          f"records per person {sorted(counts)}")
     print(f"errors: {errors}")
     checks = {
         f"throughput >= 1/3 of bare": ratio >= TARGET_RATIO,
         f"sign-in p99 < {TARGET_P99_MS:.0f} ms at {args.concurrency} clients": signin_figures["p99"] < TARGET_P99_MS,
         "zero errors": errors == 0,
-        "exactly one record per person": len(per_person) == signed_in and counts == {1},
+        "exactly one record per person": signed_in <= len(per_person) <= signed_in + in_flight and counts == {1},
     }
     for name, ok in checks.items():
         print(f"  [{'PASS' if ok else 'FAIL'}] {name}")

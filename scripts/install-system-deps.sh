@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # System packages the project needs beyond Python: a CJK font for posters (Noto Sans CJK) and
-# Debian's Chromium for the browser tests. Idempotent: does nothing when both are installed.
+# Debian's Chromium for the browser tests, and wrk, the load generator of bench/checkin.py.
+# Idempotent: does nothing when all are installed.
 set -euo pipefail
 
-PACKAGES=(fonts-noto-cjk chromium)
+PACKAGES=(fonts-noto-cjk chromium wrk)
 
 missing=()
 for package in "${PACKAGES[@]}"; do
