@@ -65,6 +65,10 @@ def test_admin_creates_an_event_with_local_times_and_default_window(client, admi
         ({"ends_at": "2026-03-05T08:00:00"}, "结束时间应晚于开始时间"),
         ({"latitude": 39.9}, "同时提供纬度、经度和半径"),
         ({"title": "   "}, "活动名称不能为空"),
+        # A custom window on one side only, against the default on the other (opens 08:30, closes 09:30).
+        ({"checkin_opens_at": "2026-03-05T10:00:00"}, "签到截止时间应晚于签到开始时间"),
+        ({"checkin_closes_at": "2026-03-05T08:00:00"}, "签到截止时间应晚于签到开始时间"),
+        ({"checkin_opens_at": "2026-03-05T09:30:00"}, "签到截止时间应晚于签到开始时间"),
     ],
 )
 def test_admin_gets_422_invalid_event_for_inconsistent_input(client, admin, change, fragment):

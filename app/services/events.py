@@ -103,7 +103,17 @@ def as_aware(moment: datetime) -> datetime:
     return moment
 
 
+def _effective_window(draft: EventDraft) -> tuple[datetime, datetime]:
+    """The sign-in window: the organiser's own ends, or the configured minutes around the start."""
+    config = current_app.config
+    opens = draft.checkin_opens_at or draft.starts_at - timedelta(minutes=config["CHECKIN_OPENS_BEFORE_MINUTES"])
+    closes = draft.checkin_closes_at or draft.starts_at + timedelta(minutes=config["CHECKIN_CLOSES_AFTER_MINUTES"])
+    return opens, closes
+
+
 def _validate(draft: EventDraft) -> None:
+    """Refuse an inconsistent draft with ``InvalidEvent``; settle its effective sign-in window, so one
+    end given alone is checked against the default for the other."""
     problems = []
     if draft.kind not in EVENT_KINDS:
         problems.append(f"活动类型应为以下之一：{'、'.join(EVENT_KINDS)}")
@@ -124,8 +134,8 @@ def _validate(draft: EventDraft) -> None:
         problems.append("经度应在 -180 到 180 之间")
     if draft.radius_m is not None and not 10 <= draft.radius_m <= 50_000:
         problems.append("签到半径应在 10 到 50000 米之间")
-    opens, closes = draft.checkin_opens_at, draft.checkin_closes_at
-    if opens is not None and closes is not None and closes <= opens:
+    draft.checkin_opens_at, draft.checkin_closes_at = _effective_window(draft)
+    if draft.checkin_closes_at <= draft.checkin_opens_at:
         problems.append("签到截止时间应晚于签到开始时间")
     if draft.reminders is not None:
         try:
@@ -162,8 +172,6 @@ def add_event(
     draft.checkin_closes_at = as_aware(draft.checkin_closes_at) if draft.checkin_closes_at else None
     _validate(draft)
     config = current_app.config
-    opens = draft.checkin_opens_at or draft.starts_at - timedelta(minutes=config["CHECKIN_OPENS_BEFORE_MINUTES"])
-    closes = draft.checkin_closes_at or draft.starts_at + timedelta(minutes=config["CHECKIN_CLOSES_AFTER_MINUTES"])
     event = Event(
         kind=draft.kind,
         title=draft.title.strip(),
@@ -174,8 +182,8 @@ def add_event(
         radius_m=draft.radius_m,
         starts_at=draft.starts_at,
         ends_at=draft.ends_at,
-        checkin_opens_at=opens,
-        checkin_closes_at=closes,
+        checkin_opens_at=draft.checkin_opens_at,
+        checkin_closes_at=draft.checkin_closes_at,
         checkout_required=draft.checkout_required,
         checkout_closes_at=(
             draft.ends_at + timedelta(minutes=config["CHECKOUT_CLOSES_AFTER_END_MINUTES"])
@@ -276,6 +284,7 @@ def update_event(
         raise EventAlreadyStarted()
     if starts_at != event.starts_at and event.status == EVENT_PUBLISHED and starts_at <= now:
         raise InvalidEvent("活动信息有误：新的开始时间应晚于当前时间")
+    shift = starts_at - event.starts_at  # sign-in windows move with the start
     draft = EventDraft(
         kind=event.kind,
         title=changes.get("title", event.title),
@@ -286,19 +295,19 @@ def update_event(
         longitude=event.longitude,
         radius_m=event.radius_m,
         capacity=event.capacity,
+        checkin_opens_at=event.checkin_opens_at + shift,
+        checkin_closes_at=event.checkin_closes_at + shift,
         reminders=changes.get("reminders", event.reminders),
     )
     _validate(draft)
     before = {name: getattr(event, name) for name in EDITABLE_FIELDS}
-    shift = starts_at - event.starts_at
     event.title = draft.title.strip()
     event.description = changes.get("description", event.description).strip()
     event.location = (draft.location or "").strip() or None
     event.reminders = draft.reminders
     if moved:
         event.starts_at, event.ends_at = starts_at, ends_at
-        event.checkin_opens_at += shift
-        event.checkin_closes_at += shift
+        event.checkin_opens_at, event.checkin_closes_at = draft.checkin_opens_at, draft.checkin_closes_at
         if event.checkout_required:
             minutes = current_app.config["CHECKOUT_CLOSES_AFTER_END_MINUTES"]
             event.checkout_closes_at = ends_at + timedelta(minutes=minutes)
