@@ -7,6 +7,7 @@ from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, Neste
 from apiflask.validators import Length, OneOf, Range, Regexp
 
 from app.models.events import DIRECTIONS, EVENT_KINDS
+from app.services.events import FIRST_DAY, LAST_DAY
 from miniprogram_api.pagination import PageMeta, PageQuery
 from miniprogram_api.schemas import InputString, StrictSchema
 
@@ -28,8 +29,8 @@ def _reminders_field() -> List:
 
 class EventQuery(PageQuery):
     kind = InputString(validate=OneOf(EVENT_KINDS))
-    date_from = Date(metadata={"description": "开始日期（含），本地日期 YYYY-MM-DD"})
-    date_to = Date(metadata={"description": "结束日期（含）"})
+    date_from = Date(validate=Range(min=FIRST_DAY, max=LAST_DAY), metadata={"description": "开始日期（含），本地日期 YYYY-MM-DD"})
+    date_to = Date(validate=Range(min=FIRST_DAY, max=LAST_DAY), metadata={"description": "结束日期（含）"})
 
 
 class EventSummaryOut(Schema):

@@ -103,6 +103,19 @@ def as_aware(moment: datetime) -> datetime:
     return moment
 
 
+# Event times Python, both databases and the calendar can all hold with room to spare (local days, inclusive).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
+def _ensure_supported_dates(*moments: datetime | None) -> None:
+    """Refuse times outside ``FIRST_DAY``..``LAST_DAY`` before any arithmetic on them can overflow."""
+    earliest = local_datetime(FIRST_DAY, time.min)
+    latest = local_datetime(LAST_DAY + timedelta(days=1), time.min)
+    if any(moment is not None and not earliest <= moment < latest for moment in moments):
+        raise InvalidEvent(f"活动信息有误：活动时间应在 {FIRST_DAY} 到 {LAST_DAY} 之间")
+
+
 def _effective_window(draft: EventDraft) -> tuple[datetime, datetime]:
     """The sign-in window: the organiser's own ends, or the configured minutes around the start."""
     config = current_app.config
@@ -114,6 +127,7 @@ def _effective_window(draft: EventDraft) -> tuple[datetime, datetime]:
 def _validate(draft: EventDraft) -> None:
     """Refuse an inconsistent draft with ``InvalidEvent``; settle its effective sign-in window, so one
     end given alone is checked against the default for the other."""
+    _ensure_supported_dates(draft.starts_at, draft.ends_at, draft.checkin_opens_at, draft.checkin_closes_at)
     problems = []
     if draft.kind not in EVENT_KINDS:
         problems.append(f"活动类型应为以下之一：{'、'.join(EVENT_KINDS)}")
@@ -279,6 +293,7 @@ def update_event(
         raise EventNotEditable()
     starts_at = as_aware(changes.get("starts_at", event.starts_at))
     ends_at = as_aware(changes.get("ends_at", event.ends_at))
+    _ensure_supported_dates(starts_at, ends_at)
     moved = starts_at != event.starts_at or ends_at != event.ends_at
     if moved and event.status == EVENT_PUBLISHED and now >= event.starts_at:
         raise EventAlreadyStarted()
