@@ -3,11 +3,15 @@ with a Chinese ``invalid_event`` by the service for the API and the CLI alike.""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event
+from app.services import events
+from app.services.audit import Actor
 from tests import factories
 from tests.events_helpers import error_code
 
@@ -72,4 +76,51 @@ def test_operator_creating_an_event_in_year_one_sees_the_chinese_reason(runner):
     ])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
     assert RANGE_MESSAGE in result.output and "Traceback" not in result.output
+    assert events_count() == 0
+
+
+def cli_create(runner, *extra: str):
+    return runner.invoke(args=[
+        "events", "create", "--kind", "道德讲堂", "--title", "讲堂", "--start", "2026-12-05T09:00", "--end", "2026-12-05T10:00",
+        *extra,
+    ])
+
+
+@pytest.mark.parametrize(
+    "extra, fragment",
+    [
+        (("--location", "会" * 250), "地点不能超过 200 字"),
+        (("--description", "简" * 5001), "简介不能超过 5000 字"),
+        (("--title", "讲" * 101), "活动名称不能为空，且不超过 100 字"),
+    ],
+)
+def test_operator_creating_an_event_beyond_a_column_limit_sees_the_chinese_reason(runner, extra, fragment):
+    result = cli_create(runner, *extra)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert fragment in result.output and "Traceback" not in result.output
+    assert events_count() == 0
+
+
+def test_operator_editing_an_event_beyond_a_column_limit_sees_the_chinese_reason(runner):
+    event = factories.make_event()
+    result = runner.invoke(args=["events", "edit", str(event.id), "--location", "会" * 201])
+    assert result.exit_code == 1 and "地点不能超过 200 字" in result.output, result.output
+    result = runner.invoke(args=["events", "edit", str(event.id), "--description", "简" * 5001])
+    assert result.exit_code == 1 and "简介不能超过 5000 字" in result.output, result.output
+
+
+def test_operator_giving_a_capacity_beyond_the_limit_gets_a_usage_error(runner):
+    result = cli_create(runner, "--capacity", "99999999999")
+    assert result.exit_code == 2 and "--capacity" in result.output and "Traceback" not in result.output
+    assert events_count() == 0
+    assert cli_create(runner, "--capacity", "100000").exit_code == 0
+
+
+@pytest.mark.parametrize("capacity", [0, 100_001, 99_999_999_999])
+def test_service_refuses_a_capacity_the_api_would_refuse(app, capacity):
+    draft = events.EventDraft(
+        kind="道德讲堂", title="讲堂", starts_at=datetime(2026, 12, 5, 9), ends_at=datetime(2026, 12, 5, 10), capacity=capacity
+    )
+    with pytest.raises(events.InvalidEvent, match="名额应在 1 到 100000 之间"):
+        events.create_event(db.session, draft, Actor.cli())
     assert events_count() == 0

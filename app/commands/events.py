@@ -54,7 +54,7 @@ def _reminder_rules(reminders: tuple[str, ...], none: bool) -> list[str] | None:
 @click.option("--end", "end", required=True, help="结束时间")
 @click.option("--location", default=None, help="地点")
 @click.option("--description", default="", help="简介")
-@click.option("--capacity", type=click.IntRange(min=1), default=None, help="名额（需报名）")
+@click.option("--capacity", type=click.IntRange(1, events.CAPACITY_MAX), default=None, help="名额（需报名）")
 @click.option("--registration/--no-registration", default=None, help="是否需要报名；设置名额时默认需要")
 @click.option("--checkout", is_flag=True, help="需要签退（志愿服务，计志愿时长）")
 @click.option("--lat", type=click.FloatRange(-90, 90), default=None, help="签到范围中心纬度")

@@ -103,6 +103,12 @@ def as_aware(moment: datetime) -> datetime:
     return moment
 
 
+# What the columns hold; the API schema reads the same limits.
+TITLE_MAX = Event.__table__.c.title.type.length
+LOCATION_MAX = Event.__table__.c.location.type.length
+DESCRIPTION_MAX = 5000
+CAPACITY_MAX = 100_000
+
 # Event times Python, both databases and the calendar can all hold with room to spare (local days, inclusive).
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2100, 12, 31)
@@ -131,14 +137,18 @@ def _validate(draft: EventDraft) -> None:
     problems = []
     if draft.kind not in EVENT_KINDS:
         problems.append(f"活动类型应为以下之一：{'、'.join(EVENT_KINDS)}")
-    if not draft.title.strip() or len(draft.title.strip()) > 100:
-        problems.append("活动名称不能为空，且不超过 100 字")
+    if not draft.title.strip() or len(draft.title.strip()) > TITLE_MAX:
+        problems.append(f"活动名称不能为空，且不超过 {TITLE_MAX} 字")
+    if len(draft.description.strip()) > DESCRIPTION_MAX:
+        problems.append(f"简介不能超过 {DESCRIPTION_MAX} 字")
+    if draft.location is not None and len(draft.location.strip()) > LOCATION_MAX:
+        problems.append(f"地点不能超过 {LOCATION_MAX} 字")
     if draft.ends_at <= draft.starts_at:
         problems.append("结束时间应晚于开始时间")
     if draft.ends_at - draft.starts_at > timedelta(days=7):
         problems.append("单次活动不能超过 7 天")
-    if draft.capacity is not None and draft.capacity < 1:
-        problems.append("名额应为正整数")
+    if draft.capacity is not None and not 1 <= draft.capacity <= CAPACITY_MAX:
+        problems.append(f"名额应在 1 到 {CAPACITY_MAX} 之间")
     coordinates = (draft.latitude, draft.longitude, draft.radius_m)
     if any(value is not None for value in coordinates) and not all(value is not None for value in coordinates):
         problems.append("设置签到范围需同时提供纬度、经度和半径")
@@ -303,6 +313,7 @@ def update_event(
     draft = EventDraft(
         kind=event.kind,
         title=changes.get("title", event.title),
+        description=changes.get("description", event.description),
         starts_at=starts_at,
         ends_at=ends_at,
         location=changes.get("location", event.location),
@@ -317,7 +328,7 @@ def update_event(
     _validate(draft)
     before = {name: getattr(event, name) for name in EDITABLE_FIELDS}
     event.title = draft.title.strip()
-    event.description = changes.get("description", event.description).strip()
+    event.description = draft.description.strip()
     event.location = (draft.location or "").strip() or None
     event.reminders = draft.reminders
     if moved:
