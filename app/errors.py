@@ -97,6 +97,8 @@ _FIELD_MESSAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Not a valid string\.$"), "应为字符串"),
     (re.compile(r"^Not a valid integer\.$"), "应为整数"),
     (re.compile(r"^Not a valid number\.$"), "应为数字"),
+    (re.compile(r"^Special numeric values \(nan or infinity\) are not permitted\.$"), "不能是 NaN 或无穷大"),
+    (re.compile(r"^Not a valid list\.$"), "应为列表"),
     (re.compile(r"^Not a valid boolean\.$"), "应为布尔值"),
     (re.compile(r"^Not a valid datetime\.$"), "应为 ISO 8601 日期时间"),
     (re.compile(r"^Not a valid date\.$"), "应为 YYYY-MM-DD 日期"),

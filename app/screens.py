@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import re
+
 from apiflask import APIBlueprint
 from flask import Response, render_template_string, request
 from qrcode import QRCode
@@ -22,6 +24,8 @@ from app.timeutil import format_local
 
 bp = APIBlueprint("screens", __name__, enable_openapi=False)
 
+_EXPIRES = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also accepts "²"
+_SIGNATURE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
@@ -30,7 +34,7 @@ def _verified_event(event_id: int):
     direction = request.args.get("direction", "")
     expires = request.args.get("expires", "")
     signature = request.args.get("sig", "")
-    if direction not in DIRECTIONS or not expires.isdigit() or len(expires) > 12 or not signature.isascii():
+    if direction not in DIRECTIONS or not _EXPIRES.fullmatch(expires) or not _SIGNATURE.fullmatch(signature):
         raise checkin_codes.InvalidScreenLink()
     checkin_codes.verify_screen_link(event_id, direction, int(expires), signature)
     event = get_event(db.session, event_id)

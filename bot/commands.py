@@ -71,7 +71,7 @@ class Outcome:
         return cls(command, reply if isinstance(reply, list) else [reply])
 
 
-_WORD = re.compile(r"\s+")
+_FIRST_WORD = re.compile(r"\s*(\S*)\s*(.*)", re.S)  # the rest keeps its line breaks (a multi-line 公告)
 
 
 @dataclass
@@ -102,7 +102,7 @@ class Registry:
 
     def split(self, text: str, commands: list[Command]) -> tuple[Command | None, str, str]:
         """``(command, word, arguments)``: the first word is a command's name or slash alias."""
-        word, _, rest = _WORD.sub(" ", text.strip()).partition(" ")
+        word, rest = _FIRST_WORD.match(text).groups()
         for command in commands:
             if word == command.name or word.lower() == command.alias:
                 return command, word, rest.strip()

@@ -7,6 +7,7 @@ from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, Neste
 from apiflask.validators import Length, OneOf, Range, Regexp
 
 from app.models.events import DIRECTIONS, EVENT_KINDS
+from app.services.events import CAPACITY_MAX, DESCRIPTION_MAX, FIRST_DAY, LAST_DAY, LOCATION_MAX, TITLE_MAX
 from miniprogram_api.pagination import PageMeta, PageQuery
 from miniprogram_api.schemas import InputString, StrictSchema
 
@@ -28,8 +29,8 @@ def _reminders_field() -> List:
 
 class EventQuery(PageQuery):
     kind = InputString(validate=OneOf(EVENT_KINDS))
-    date_from = Date(metadata={"description": "开始日期（含），本地日期 YYYY-MM-DD"})
-    date_to = Date(metadata={"description": "结束日期（含）"})
+    date_from = Date(validate=Range(min=FIRST_DAY, max=LAST_DAY), metadata={"description": "开始日期（含），本地日期 YYYY-MM-DD"})
+    date_to = Date(validate=Range(min=FIRST_DAY, max=LAST_DAY), metadata={"description": "结束日期（含）"})
 
 
 class EventSummaryOut(Schema):
@@ -135,9 +136,9 @@ class VolunteerHoursOut(Schema):
 
 class EventCreateIn(StrictSchema):
     kind = InputString(required=True, validate=OneOf(EVENT_KINDS))
-    title = InputString(required=True, validate=Length(min=1, max=100))
-    description = InputString(load_default="", validate=Length(max=5000))
-    location = InputString(allow_none=True, validate=Length(max=200))
+    title = InputString(required=True, validate=Length(min=1, max=TITLE_MAX))
+    description = InputString(load_default="", validate=Length(max=DESCRIPTION_MAX))
+    location = InputString(allow_none=True, validate=Length(max=LOCATION_MAX))
     latitude = Float(allow_none=True, validate=Range(min=-90, max=90))
     longitude = Float(allow_none=True, validate=Range(min=-180, max=180))
     radius_m = Integer(allow_none=True, validate=Range(min=10, max=50_000))
@@ -145,7 +146,7 @@ class EventCreateIn(StrictSchema):
     ends_at = DateTime(required=True)
     checkin_opens_at = DateTime(allow_none=True)
     checkin_closes_at = DateTime(allow_none=True)
-    capacity = Integer(allow_none=True, validate=Range(min=1, max=100_000))
+    capacity = Integer(allow_none=True, validate=Range(min=1, max=CAPACITY_MAX))
     registration_required = Boolean(load_default=False)
     checkout_required = Boolean(load_default=False)
     publish = Boolean(load_default=True)
@@ -155,9 +156,9 @@ class EventCreateIn(StrictSchema):
 class EventUpdateIn(StrictSchema):
     """Only the fields sent are changed."""
 
-    title = InputString(validate=Length(min=1, max=100))
-    description = InputString(validate=Length(max=5000))
-    location = InputString(allow_none=True, validate=Length(max=200))
+    title = InputString(validate=Length(min=1, max=TITLE_MAX))
+    description = InputString(validate=Length(max=DESCRIPTION_MAX))
+    location = InputString(allow_none=True, validate=Length(max=LOCATION_MAX))
     starts_at = DateTime(metadata={"description": "不带时区时按本地时间理解"})
     ends_at = DateTime()
     reminders = _reminders_field()

@@ -222,7 +222,7 @@ def undo_checkin(checkin_id: int, body: dict):
 @admin_required
 @bp.input(AdjustHoursIn, arg_name="body")
 @bp.output(AdjustedOut)
-@bp.doc(summary="调整志愿时长", description="按半小时取整，可超过活动计划时长；原因记入审计日志。", **ADMIN)
+@bp.doc(summary="调整志愿时长", description="以小时为单位，须为 0.5 的整数倍，可超过活动计划时长；原因记入审计日志。", **ADMIN)
 def adjust_hours(checkin_id: int, body: dict):
     return checkins.adjust_hours(db.session, checkin_id, body["hours"], body["reason"], g.staff)
 

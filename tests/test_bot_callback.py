@@ -94,6 +94,15 @@ def test_announcement_with_no_enabled_robot_says_nothing_was_pushed(app, client,
     assert db.session.scalar(select(Announcement.content)) == "周五大扫除"
 
 
+@pytest.mark.parametrize("text", ["公告 第一行\n第二行\n\n第三行", "公告\n第一行\n第二行\n\n第三行", "/notice  第一行\n第二行\n\n第三行\n"])
+def test_admin_announcement_over_several_lines_keeps_its_line_breaks(app, client, sandbox, robots, admin, text):
+    assert send_text(client, "zhangwei", text).status_code == 200
+    drain(app)
+    assert db.session.scalar(select(Announcement.content)) == "第一行\n第二行\n\n第三行"
+    for message in (m for m in sandbox.state.messages if m["channel"] == "robot"):
+        assert "第一行\n第二行\n\n第三行" in message["body"]["markdown"]["content"]
+
+
 def test_member_announcement_is_refused_and_nothing_is_pushed(app, client, sandbox, robots, member):
     assert send_text(client, "wangfang", "公告 我也想发公告").status_code == 200
     drain(app)

@@ -98,3 +98,25 @@ def test_inactive_staff_cannot_use_commands(app):
 def test_month_bounds_roll_over_the_year():
     start, end = period_bounds("本月", datetime(2026, 12, 15, 4, tzinfo=UTC))
     assert (start.date(), end.date()) == (date(2026, 12, 1), date(2027, 1, 1))
+
+
+@pytest.mark.parametrize(
+    "text, name, arguments",
+    [
+        ("  统计 \n 本年 ", "统计", "本年"),
+        ("签到码  12\t签退", "签到码", "12\t签退"),
+        ("/code 12\n签到", "签到码", "12\n签到"),
+        ("帮助\n", "帮助", ""),
+        ("公告：第一行\n第二行", "公告", "第一行\n第二行"),
+    ],
+)
+def test_first_word_is_split_off_and_the_arguments_keep_their_whitespace(text, name, arguments):
+    command, _word, rest = registry.split(text, list(registry.commands.values()))
+    assert command is not None and command.name == name and rest == arguments
+
+
+def test_single_word_arguments_parse_whatever_whitespace_separates_them():
+    commands = registry.commands
+    assert commands["统计"].parse(registry.split("统计\n\n本年", list(commands.values()))[2]) == "本年"
+    request = commands["签到码"].parse(registry.split("签到码 \u300012 \n 签退", list(commands.values()))[2])
+    assert (request.event_id, request.direction) == (12, "out")

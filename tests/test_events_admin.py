@@ -65,6 +65,10 @@ def test_admin_creates_an_event_with_local_times_and_default_window(client, admi
         ({"ends_at": "2026-03-05T08:00:00"}, "结束时间应晚于开始时间"),
         ({"latitude": 39.9}, "同时提供纬度、经度和半径"),
         ({"title": "   "}, "活动名称不能为空"),
+        # A custom window on one side only, against the default on the other (opens 08:30, closes 09:30).
+        ({"checkin_opens_at": "2026-03-05T10:00:00"}, "签到截止时间应晚于签到开始时间"),
+        ({"checkin_closes_at": "2026-03-05T08:00:00"}, "签到截止时间应晚于签到开始时间"),
+        ({"checkin_opens_at": "2026-03-05T09:30:00"}, "签到截止时间应晚于签到开始时间"),
     ],
 )
 def test_admin_gets_422_invalid_event_for_inconsistent_input(client, admin, change, fragment):
@@ -168,7 +172,7 @@ def test_admin_adjusts_hours_beyond_the_planned_length_in_half_hours(client, adm
     signed_in = checkins.check_in(db.session, person, printed_qr(event.id), nonce(), now=start)
     out = checkins.check_in(db.session, person, printed_qr(event.id, "out"), nonce(), now=start + timedelta(hours=2, minutes=55))
     assert out.record.credited_minutes == 120
-    response = client.post(f"/api/mp/admin/checkins/{out.record.id}/hours", json={"hours": 3.7, "reason": "提前布置场地"}, headers=headers)
+    response = client.post(f"/api/mp/admin/checkins/{out.record.id}/hours", json={"hours": 3.5, "reason": "提前布置场地"}, headers=headers)
     assert response.status_code == 200 and response.get_json()["credited_hours"] == 3.5
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "checkin.adjust_hours"))
     assert entry.detail == {"before": 120, "after": 210, "reason": "提前布置场地"}
@@ -176,6 +180,24 @@ def test_admin_adjusts_hours_beyond_the_planned_length_in_half_hours(client, adm
     assert wrong.status_code == 400 and error_code(wrong) == "not_a_checkout"
     too_many = client.post(f"/api/mp/admin/checkins/{out.record.id}/hours", json={"hours": 30, "reason": "测试调整"}, headers=headers)
     assert too_many.status_code == 422
+
+
+@pytest.mark.parametrize("hours", [0.75, 1.25, 1.75, 3.7, 0.1])
+def test_admin_giving_hours_that_are_not_whole_half_hours_gets_422_and_nothing_changes(client, admin, member, hours):
+    _admin, headers = admin
+    person, _ = member
+    start = utcnow() - timedelta(hours=5)
+    event = factories.make_event(kind="志愿服务", starts_at=start, ends_at=start + timedelta(hours=2), checkout_required=True)
+    checkins.check_in(db.session, person, printed_qr(event.id), nonce(), now=start)
+    out = checkins.check_in(db.session, person, printed_qr(event.id, "out"), nonce(), now=start + timedelta(hours=1))
+    response = client.post(f"/api/mp/admin/checkins/{out.record.id}/hours", json={"hours": hours, "reason": "测试调整"}, headers=headers)
+    assert response.status_code == 422 and error_code(response) == "invalid_hours"
+    assert "0.5 的整数倍" in response.get_json()["error"]["message"]
+    db.session.expire_all()
+    assert db.session.get(Checkin, out.record.id).credited_minutes == 60
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "checkin.adjust_hours")) is None
+    zero = client.post(f"/api/mp/admin/checkins/{out.record.id}/hours", json={"hours": 0, "reason": "未实际参加"}, headers=headers)
+    assert zero.status_code == 200 and zero.get_json()["credited_hours"] == 0
 
 
 def test_screen_link_opens_the_live_page_without_login(client, admin):

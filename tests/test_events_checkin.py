@@ -250,3 +250,18 @@ def test_someone_already_signed_in_gets_200_even_with_an_expired_code_or_after_t
     assert response.status_code == 200 and response.get_json()["status"] == "already_checked_in"
     late = checkins.check_in(db.session, staff, printed_qr(event.id), nonce(), now=start + timedelta(hours=5))
     assert not late.created and late.record.at == start
+
+
+@pytest.mark.parametrize("qr", ["https://[abc/?t=x", "http://[::1", "https://[::1/qr?t=p.1.i.x"])
+def test_scanned_address_python_cannot_split_gets_400_invalid_code(client, person, qr):
+    _staff, headers = person
+    response = scan(client, headers, qr)
+    assert response.status_code == 400 and error_code(response) == "invalid_code"
+
+
+def test_genuinely_signed_code_for_an_event_id_beyond_the_database_integer_gets_400(client, person):
+    _staff, headers = person
+    response = scan(client, headers, printed_qr(2**31))
+    assert response.status_code == 400 and error_code(response) == "invalid_code"
+    largest = scan(client, headers, printed_qr(2**31 - 1))
+    assert largest.status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -40,11 +41,29 @@ def test_staff_lists_events_by_kind_and_date_without_drafts(client, person):
     assert [item["id"] for item in on_the_day["items"]] == [lecture.id]
 
 
-@pytest.mark.parametrize("query", [{"kind": "篮球赛"}, {"date_from": "2026-13-01"}, {"per_page": 1000}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"kind": "篮球赛"},
+        {"date_from": "2026-13-01"},
+        {"per_page": 1000},
+        {"date_from": "0001-01-01"},  # a day before which no local midnight exists in UTC
+        {"date_to": "9999-12-31"},  # a day after which no next day exists
+        {"date_from": "1999-12-31"},
+        {"date_to": "2101-01-01"},
+    ],
+)
 def test_bad_list_filters_get_422(client, person, query):
     _staff, headers = person
     response = client.get("/api/mp/events", query_string=query, headers=headers)
     assert response.status_code == 422 and error_code(response) == "validation_error"
+    assert not any(re.search("[a-z]{3,}", text) for text in response.get_json()["error"]["fields"].values())  # no English
+
+
+def test_list_filters_at_the_ends_of_the_supported_range_are_accepted(client, person):
+    _staff, headers = person
+    response = client.get("/api/mp/events", query_string={"date_from": "2000-01-01", "date_to": "2100-12-31"}, headers=headers)
+    assert response.status_code == 200
 
 
 def test_detail_shows_my_registration_and_sign_in(client, person):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from urllib.parse import urlsplit
@@ -51,6 +52,10 @@ def test_live_code_endpoint_gives_a_code_that_signs_in(client):
         lambda p: p.split("&sig=")[0],
         lambda p: p.replace("direction=in", "direction=%E4%B8%AD"),
         lambda p: p + "%E4%B8%AD",
+        lambda p: re.sub(r"expires=\d+", "expires=%C2%B2", p),  # "²": isdigit() yet not a number
+        lambda p: re.sub(r"expires=\d+", "expires=%EF%BC%91", p),  # full-width "１"
+        lambda p: re.sub(r"expires=\d+", "expires=", p),
+        lambda p: re.sub(r"expires=\d+", "expires=" + "9" * 13, p),
     ],
 )
 def test_tampered_screen_link_gets_403_json_from_the_api_and_a_chinese_page(client, mangle):

@@ -4,6 +4,7 @@ integers and invalid characters in JSON bodies, oversized bodies."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -201,3 +202,23 @@ def test_event_title_with_invalid_characters_gets_422(client, text):
     body = {"kind": "志愿服务", "title": f"志愿服务{text}", "starts_at": "2030-01-01T09:00:00",
             "ends_at": "2030-01-01T11:00:00"}
     assert_invalid_characters(post_json(client, "/api/mp/admin/events", body, headers), "title")
+
+
+@pytest.mark.parametrize(
+    "path, body, field, translation",
+    [
+        ("/api/mp/checkins", '{"qr": "p.1.i.x", "nonce": "abcdefgh12", "lat": NaN}', "lat", "不能是 NaN 或无穷大"),
+        ("/api/mp/checkins", '{"qr": "p.1.i.x", "nonce": "abcdefgh12", "lng": -Infinity}', "lng", "不能是 NaN 或无穷大"),
+        ("/api/mp/admin/checkins/1/hours", '{"hours": Infinity, "reason": "测试调整"}', "hours", "不能是 NaN 或无穷大"),
+        ("/api/mp/admin/events", '{"kind": "志愿服务", "title": "志愿服务", "starts_at": "2030-01-01T09:00:00", '
+         '"ends_at": "2030-01-01T11:00:00", "reminders": "1d"}', "reminders", "应为列表"),
+    ],
+    ids=["nan-latitude", "infinite-longitude", "infinite-hours", "reminders-not-a-list"],
+)
+def test_admin_sending_a_special_number_or_a_non_list_gets_422_in_chinese(client, path, body, field, translation):
+    _, headers = sign_in("管理员", admin=True)
+    response = client.post(path, data=body, content_type="application/json", headers=headers)
+    assert response.status_code == 422 and error_code(response) == "validation_error"
+    error = response.get_json()["error"]
+    assert error["fields"][field] == translation
+    assert not re.search("[a-z]{3,}", error["message"].replace(field, "")), error["message"]  # no English left

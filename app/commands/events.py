@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from app.commands import params
 from app.errors import AppError
 from app.extensions import db
 from app.models.events import DIRECTIONS, EVENT_KINDS
@@ -48,18 +49,18 @@ def _reminder_rules(reminders: tuple[str, ...], none: bool) -> list[str] | None:
 
 
 @events_cli.command("create")
-@click.option("--kind", required=True, type=click.Choice(EVENT_KINDS), help="活动类型")
+@click.option("--kind", required=True, type=params.Choice(EVENT_KINDS), help="活动类型")
 @click.option("--title", required=True, help="活动名称")
 @click.option("--start", "start", required=True, help="开始时间（ISO 8601；不带时区按本地时间）")
 @click.option("--end", "end", required=True, help="结束时间")
 @click.option("--location", default=None, help="地点")
 @click.option("--description", default="", help="简介")
-@click.option("--capacity", type=click.IntRange(min=1), default=None, help="名额（需报名）")
+@click.option("--capacity", type=params.IntRange(1, events.CAPACITY_MAX), default=None, help="名额（需报名）")
 @click.option("--registration/--no-registration", default=None, help="是否需要报名；设置名额时默认需要")
 @click.option("--checkout", is_flag=True, help="需要签退（志愿服务，计志愿时长）")
-@click.option("--lat", type=click.FloatRange(-90, 90), default=None, help="签到范围中心纬度")
-@click.option("--lng", type=click.FloatRange(-180, 180), default=None, help="签到范围中心经度")
-@click.option("--radius", type=click.IntRange(10, 50_000), default=None, help="签到范围半径（米）")
+@click.option("--lat", type=params.FloatRange(-90, 90), default=None, help="签到范围中心纬度")
+@click.option("--lng", type=params.FloatRange(-180, 180), default=None, help="签到范围中心经度")
+@click.option("--radius", type=params.IntRange(10, 50_000), default=None, help="签到范围半径（米）")
 @click.option("--draft", is_flag=True, help="保存为草稿，不发布")
 @click.option("--remind", "reminders", multiple=True, help=REMIND_HELP)
 @click.option("--no-reminders", is_flag=True, help="不发送活动提醒")
@@ -131,7 +132,7 @@ def edit(event_id, title, start, end, location, description, reminders, no_remin
 @events_cli.command("poster")
 @click.argument("event_id", type=int)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出 PNG 文件")
-@click.option("--direction", type=click.Choice(DIRECTIONS), default="in", show_default=True, help="in 签到，out 签退")
+@click.option("--direction", type=params.Choice(DIRECTIONS), default="in", show_default=True, help="in 签到，out 签退")
 def poster(event_id: int, output: Path, direction: str):
     """生成可打印的签到海报（A4，300 dpi）。"""
     event = _event_or_fail(event_id)
@@ -148,7 +149,7 @@ def poster(event_id: int, output: Path, direction: str):
 
 @events_cli.command("checkin-url")
 @click.argument("event_id", type=int)
-@click.option("--direction", type=click.Choice(DIRECTIONS), default="in", show_default=True)
+@click.option("--direction", type=params.Choice(DIRECTIONS), default="in", show_default=True)
 def checkin_url(event_id: int, direction: str):
     """输出印刷签到码中的地址。"""
     event = _event_or_fail(event_id)
@@ -161,7 +162,7 @@ def checkin_url(event_id: int, direction: str):
 
 @events_cli.command("screen-url")
 @click.argument("event_id", type=int)
-@click.option("--direction", type=click.Choice(DIRECTIONS), default="in", show_default=True)
+@click.option("--direction", type=params.Choice(DIRECTIONS), default="in", show_default=True)
 def screen_url(event_id: int, direction: str):
     """输出现场大屏（滚动签到码）的签名链接。"""
     event = _event_or_fail(event_id)

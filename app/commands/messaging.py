@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select, update
 
+from app.commands import params
 from app.extensions import db
 from app.models import OutboxMessage, PushTarget
 from app.models.base import utcnow
@@ -56,7 +57,7 @@ def _target_or_fail(target_id: int) -> PushTarget:
 
 @push_targets_cli.command("add")
 @click.option("--name", required=True, help="名称，如“机关一支部群”。")
-@click.option("--kind", type=click.Choice(sorted(KIND_NAMES)), default=TARGET_ROBOT, show_default=True)
+@click.option("--kind", type=params.Choice(sorted(KIND_NAMES)), default=TARGET_ROBOT, show_default=True)
 @click.argument("address")
 def push_targets_add(name: str, kind: str, address: str) -> None:
     """添加推送目标：群机器人填 Webhook 地址或 key，应用群聊填 chatid。"""

@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app import calendar_cn
+from app.commands import params
 from app.errors import AppError
 from app.extensions import db
 from app.models import CivilityTip, SchedulerJob, TipOfDay
@@ -59,7 +60,7 @@ def jobs_command() -> None:
 
 
 @click.command("festivals")
-@click.argument("year", type=click.IntRange(calendar_cn.FIRST_YEAR, calendar_cn.LAST_YEAR))
+@click.argument("year", type=params.IntRange(calendar_cn.FIRST_YEAR, calendar_cn.LAST_YEAR))
 def festivals_command(year: int) -> None:
     """按日期列出某年的节日：每行“YYYY-MM-DD 名称”。"""
     for occurrence in calendar_cn.festivals_in(year):
@@ -136,7 +137,7 @@ def tips_theme_order() -> dict[str, int]:
 
 
 @tips_cli.command("today")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="查看某天的提示（默认今天）。")
+@click.option("--date", "day", type=params.DateTime(["%Y-%m-%d"]), help="查看某天的提示（默认今天）。")
 def tips_today(day: datetime | None) -> None:
     """显示今天（或指定日期）的文明提示。"""
     tip = tips.todays_tip(db.session, day.date() if day else local_today())

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from app.commands import params
 from app.errors import AppError
 from app.extensions import db
 from app.models.wish import CATEGORY_LABELS, STATUS_LABELS
@@ -24,14 +25,14 @@ def _fail(exc: AppError) -> click.ClickException:
 @wishes_cli.command("create")
 @click.option("--title", required=True, help="标题，如“一个新书包”。")
 @click.option("--story", required=True, help="心愿故事。")
-@click.option("--category", required=True, type=click.Choice(list(CATEGORY_LABELS)),
+@click.option("--category", required=True, type=params.Choice(list(CATEGORY_LABELS)),
               help="goods 实物类 / service 服务类。")
 @click.option("--beneficiary", required=True, help="受助人姓名（公开列表中脱敏显示）。")
 @click.option("--village", required=True, help="所在村（组），公开显示。")
 @click.option("--household", default=None, help="住址（仅认领人和管理员可见）。")
 @click.option("--contact", default=None, help="联系方式（仅认领人和管理员可见）。")
-@click.option("--value", "estimated_value", type=click.IntRange(0, 1_000_000), default=None, help="预估价值（元）。")
-@click.option("--deadline", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="截止日期 YYYY-MM-DD。")
+@click.option("--value", "estimated_value", type=params.IntRange(0, 1_000_000), default=None, help="预估价值（元）。")
+@click.option("--deadline", required=True, type=params.DateTime(formats=["%Y-%m-%d"]), help="截止日期 YYYY-MM-DD。")
 @click.option("--photo", "photos", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="心愿照片，可重复（最多 9 张）。")
 @click.option("--publish/--draft", default=False, show_default=True, help="立即发布，或先存为草稿。")
@@ -77,7 +78,7 @@ def withdraw_command(wish_id: int, reason: str) -> None:
 
 
 @wishes_cli.command("list")
-@click.option("--status", type=click.Choice(list(STATUS_LABELS)), default=None, help="只看某个状态。")
+@click.option("--status", type=params.Choice(list(STATUS_LABELS)), default=None, help="只看某个状态。")
 def list_command(status: str | None) -> None:
     """列出心愿（含受助人完整姓名，仅供管理员使用）。"""
     rows = db.session.scalars(wishes.wishes_query(status, admin=True)).all()

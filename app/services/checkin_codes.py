@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flask import current_app
 
+from app.converters import MAX_ID
 from app.errors import AppError, UpstreamUnavailable
 from app.models import Event
 from app.models.events import DIRECTION_IN, DIRECTION_OUT, METHOD_LIVE, METHOD_PRINTED
@@ -113,7 +114,10 @@ def _token_from(qr: str) -> str:
     qr = qr.strip()
     if "://" not in qr:
         return qr
-    values = parse_qs(urlsplit(qr).query).get("t") or [""]
+    try:
+        values = parse_qs(urlsplit(qr).query).get("t") or [""]
+    except ValueError as exc:  # e.g. "https://[abc/": an unbalanced IPv6 bracket
+        raise InvalidCode() from exc
     return values[0]
 
 
@@ -128,14 +132,17 @@ def parse_code(qr: str, now: float | None = None) -> ScannedCode:
     if not hmac.compare_digest(mac, _mac("checkin-code", body)):
         raise InvalidCode()
     printed_event, printed_letter, live_event, live_letter, step = match.groups()[:5]
+    event_id = int(printed_event or live_event)
+    if event_id > MAX_ID:
+        raise InvalidCode()  # no such event can exist; the database column would overflow
     if printed_event is not None:
-        return ScannedCode(int(printed_event), _LETTER_DIRECTIONS[printed_letter], METHOD_PRINTED)
+        return ScannedCode(event_id, _LETTER_DIRECTIONS[printed_letter], METHOD_PRINTED)
     step_number = int(step)
     current = current_step(now)
     if step_number > current:
         raise InvalidCode()  # signed by us, yet from the future: a clock we do not trust
     expired = step_number < current - 1
-    return ScannedCode(int(live_event), _LETTER_DIRECTIONS[live_letter], METHOD_LIVE, step_number, expired)
+    return ScannedCode(event_id, _LETTER_DIRECTIONS[live_letter], METHOD_LIVE, step_number, expired)
 
 
 def seconds_until_next_step(now: float | None = None) -> float:

@@ -74,6 +74,12 @@ class CheckoutExists(Conflict):
     message = "此人已签退，请先撤销签退记录"
 
 
+class InvalidHours(AppError):
+    status_code = 422
+    code = "invalid_hours"
+    message = "志愿时长应为 0 到 24 小时之间 0.5 的整数倍（如 1、1.5、2）"
+
+
 class NotACheckout(AppError):
     status_code = 400
     code = "not_a_checkout"
@@ -356,11 +362,14 @@ def undo_checkin(session: Session, checkin_id: int, reason: str, admin: Staff) -
 
 
 def adjust_hours(session: Session, checkin_id: int, hours: float, reason: str, admin: Staff) -> Checkin:
-    """Set the hours credited for one sign-out (in half-hours), beyond the planned length if need be."""
+    """Set the hours credited for one sign-out, beyond the planned length if need be. An admin enters a
+    figure in whole half-hours; anything else (0.75) is refused rather than rounded one way or the other."""
     record = get_checkin(session, checkin_id)
     if record.direction != DIRECTION_OUT:
         raise NotACheckout()
-    minutes = round(hours * 2) * HALF_HOUR
+    if not (0 <= hours <= 24 and float(hours * 2).is_integer()):
+        raise InvalidHours()
+    minutes = int(hours * 2) * HALF_HOUR
     audit.record(
         session,
         audit.Actor.staff(admin.id),

@@ -103,18 +103,52 @@ def as_aware(moment: datetime) -> datetime:
     return moment
 
 
+# What the columns hold; the API schema reads the same limits.
+TITLE_MAX = Event.__table__.c.title.type.length
+LOCATION_MAX = Event.__table__.c.location.type.length
+DESCRIPTION_MAX = 5000
+CAPACITY_MAX = 100_000
+
+# Event times Python, both databases and the calendar can all hold with room to spare (local days, inclusive).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
+def _ensure_supported_dates(*moments: datetime | None) -> None:
+    """Refuse times outside ``FIRST_DAY``..``LAST_DAY`` before any arithmetic on them can overflow."""
+    earliest = local_datetime(FIRST_DAY, time.min)
+    latest = local_datetime(LAST_DAY + timedelta(days=1), time.min)
+    if any(moment is not None and not earliest <= moment < latest for moment in moments):
+        raise InvalidEvent(f"活动信息有误：活动时间应在 {FIRST_DAY} 到 {LAST_DAY} 之间")
+
+
+def _effective_window(draft: EventDraft) -> tuple[datetime, datetime]:
+    """The sign-in window: the organiser's own ends, or the configured minutes around the start."""
+    config = current_app.config
+    opens = draft.checkin_opens_at or draft.starts_at - timedelta(minutes=config["CHECKIN_OPENS_BEFORE_MINUTES"])
+    closes = draft.checkin_closes_at or draft.starts_at + timedelta(minutes=config["CHECKIN_CLOSES_AFTER_MINUTES"])
+    return opens, closes
+
+
 def _validate(draft: EventDraft) -> None:
+    """Refuse an inconsistent draft with ``InvalidEvent``; settle its effective sign-in window, so one
+    end given alone is checked against the default for the other."""
+    _ensure_supported_dates(draft.starts_at, draft.ends_at, draft.checkin_opens_at, draft.checkin_closes_at)
     problems = []
     if draft.kind not in EVENT_KINDS:
         problems.append(f"活动类型应为以下之一：{'、'.join(EVENT_KINDS)}")
-    if not draft.title.strip() or len(draft.title.strip()) > 100:
-        problems.append("活动名称不能为空，且不超过 100 字")
+    if not draft.title.strip() or len(draft.title.strip()) > TITLE_MAX:
+        problems.append(f"活动名称不能为空，且不超过 {TITLE_MAX} 字")
+    if len(draft.description.strip()) > DESCRIPTION_MAX:
+        problems.append(f"简介不能超过 {DESCRIPTION_MAX} 字")
+    if draft.location is not None and len(draft.location.strip()) > LOCATION_MAX:
+        problems.append(f"地点不能超过 {LOCATION_MAX} 字")
     if draft.ends_at <= draft.starts_at:
         problems.append("结束时间应晚于开始时间")
     if draft.ends_at - draft.starts_at > timedelta(days=7):
         problems.append("单次活动不能超过 7 天")
-    if draft.capacity is not None and draft.capacity < 1:
-        problems.append("名额应为正整数")
+    if draft.capacity is not None and not 1 <= draft.capacity <= CAPACITY_MAX:
+        problems.append(f"名额应在 1 到 {CAPACITY_MAX} 之间")
     coordinates = (draft.latitude, draft.longitude, draft.radius_m)
     if any(value is not None for value in coordinates) and not all(value is not None for value in coordinates):
         problems.append("设置签到范围需同时提供纬度、经度和半径")
@@ -124,8 +158,8 @@ def _validate(draft: EventDraft) -> None:
         problems.append("经度应在 -180 到 180 之间")
     if draft.radius_m is not None and not 10 <= draft.radius_m <= 50_000:
         problems.append("签到半径应在 10 到 50000 米之间")
-    opens, closes = draft.checkin_opens_at, draft.checkin_closes_at
-    if opens is not None and closes is not None and closes <= opens:
+    draft.checkin_opens_at, draft.checkin_closes_at = _effective_window(draft)
+    if draft.checkin_closes_at <= draft.checkin_opens_at:
         problems.append("签到截止时间应晚于签到开始时间")
     if draft.reminders is not None:
         try:
@@ -162,8 +196,6 @@ def add_event(
     draft.checkin_closes_at = as_aware(draft.checkin_closes_at) if draft.checkin_closes_at else None
     _validate(draft)
     config = current_app.config
-    opens = draft.checkin_opens_at or draft.starts_at - timedelta(minutes=config["CHECKIN_OPENS_BEFORE_MINUTES"])
-    closes = draft.checkin_closes_at or draft.starts_at + timedelta(minutes=config["CHECKIN_CLOSES_AFTER_MINUTES"])
     event = Event(
         kind=draft.kind,
         title=draft.title.strip(),
@@ -174,8 +206,8 @@ def add_event(
         radius_m=draft.radius_m,
         starts_at=draft.starts_at,
         ends_at=draft.ends_at,
-        checkin_opens_at=opens,
-        checkin_closes_at=closes,
+        checkin_opens_at=draft.checkin_opens_at,
+        checkin_closes_at=draft.checkin_closes_at,
         checkout_required=draft.checkout_required,
         checkout_closes_at=(
             draft.ends_at + timedelta(minutes=config["CHECKOUT_CLOSES_AFTER_END_MINUTES"])
@@ -271,14 +303,17 @@ def update_event(
         raise EventNotEditable()
     starts_at = as_aware(changes.get("starts_at", event.starts_at))
     ends_at = as_aware(changes.get("ends_at", event.ends_at))
+    _ensure_supported_dates(starts_at, ends_at)
     moved = starts_at != event.starts_at or ends_at != event.ends_at
     if moved and event.status == EVENT_PUBLISHED and now >= event.starts_at:
         raise EventAlreadyStarted()
     if starts_at != event.starts_at and event.status == EVENT_PUBLISHED and starts_at <= now:
         raise InvalidEvent("活动信息有误：新的开始时间应晚于当前时间")
+    shift = starts_at - event.starts_at  # sign-in windows move with the start
     draft = EventDraft(
         kind=event.kind,
         title=changes.get("title", event.title),
+        description=changes.get("description", event.description),
         starts_at=starts_at,
         ends_at=ends_at,
         location=changes.get("location", event.location),
@@ -286,19 +321,19 @@ def update_event(
         longitude=event.longitude,
         radius_m=event.radius_m,
         capacity=event.capacity,
+        checkin_opens_at=event.checkin_opens_at + shift,
+        checkin_closes_at=event.checkin_closes_at + shift,
         reminders=changes.get("reminders", event.reminders),
     )
     _validate(draft)
     before = {name: getattr(event, name) for name in EDITABLE_FIELDS}
-    shift = starts_at - event.starts_at
     event.title = draft.title.strip()
-    event.description = changes.get("description", event.description).strip()
+    event.description = draft.description.strip()
     event.location = (draft.location or "").strip() or None
     event.reminders = draft.reminders
     if moved:
         event.starts_at, event.ends_at = starts_at, ends_at
-        event.checkin_opens_at += shift
-        event.checkin_closes_at += shift
+        event.checkin_opens_at, event.checkin_closes_at = draft.checkin_opens_at, draft.checkin_closes_at
         if event.checkout_required:
             minutes = current_app.config["CHECKOUT_CLOSES_AFTER_END_MINUTES"]
             event.checkout_closes_at = ends_at + timedelta(minutes=minutes)

@@ -1,0 +1,41 @@
+"""Operators see click's refusals of option and argument values in Chinese, with click's usage exit status."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+EVENT = ["events", "create", "--title", "讲堂", "--start", "2026-12-05T09:00", "--end", "2026-12-05T10:00"]
+
+
+def assert_refused_in_chinese(result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("错误："), result.output
+    for fragment in fragments:
+        assert fragment in result.output, result.output
+    assert not re.search(r"\b(?:Invalid|Error|Usage|not|range|Try)\b", result.output), result.output
+
+
+def test_operator_giving_an_unknown_event_kind_is_told_the_choices_in_chinese(runner):
+    result = runner.invoke(args=[*EVENT, "--kind", "篮球赛"])
+    assert_refused_in_chinese(result, "'--kind' 的取值无效：“篮球赛”不是可选值，应为以下之一：道德讲堂、志愿服务", "events create --help")
+
+
+def test_operator_asking_festivals_of_a_year_outside_the_calendar_is_told_the_range_in_chinese(runner):
+    result = runner.invoke(args=["festivals", "1900"])
+    assert_refused_in_chinese(result, "'YEAR' 的取值无效：1900 应在 1901 到 2100 之间")
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        ([*EVENT, "--kind", "道德讲堂", "--capacity", "abc"], "“abc”不是整数"),
+        ([*EVENT, "--kind", "道德讲堂", "--capacity", "99999999999"], "99999999999 应在 1 到 100000 之间"),
+        ([*EVENT, "--kind", "道德讲堂", "--lat", "nan"], "nan 应在 -90 到 90 之间"),
+        (["push-targets", "add", "--name", "一支部", "--kind", "email", "x"], "“email”不是可选值"),
+        (["tips", "today", "--date", "明天"], "“明天”应为 YYYY-MM-DD 格式的日期"),
+    ],
+)
+def test_other_bad_values_are_refused_in_chinese(runner, args, fragment):
+    assert_refused_in_chinese(runner.invoke(args=args), fragment)
