@@ -7,6 +7,7 @@ from datetime import datetime, time
 
 from app.models import Event
 from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_CANCELLED, EVENT_DRAFT
+from app.converters import MAX_ID
 from app.models.org import ROLE_ADMIN
 from app.services import outbox, stats, tips
 from app.services.outbox_media import rendered_image
@@ -16,7 +17,6 @@ from bot.commands import CommandContext, Reply, UsageError, registry
 
 LIST_LIMIT = 10
 PERIODS = ("本月", "本年")
-MAX_ID = 2**31 - 1
 WEEKDAYS = "一二三四五六日"
 
 
