@@ -11,21 +11,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from app.extensions import db
+from app.models.base import utcnow
 from app.services import digest, festivals, lecture_reminders, tips, wishes
 from config import ConfigError
 
 Clock = Callable[[], datetime]
 
 
-def system_clock() -> datetime:
-    return datetime.now(UTC)
+# The real clock; tests bind another.
+system_clock: Clock = utcnow
 
 
 @dataclass(frozen=True)

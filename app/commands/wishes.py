@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from app.commands import params
 from app.errors import AppError
 from app.extensions import db
+from app.models.base import utcnow
 from app.models.wish import CATEGORY_LABELS, STATUS_LABELS
 from app.services import audit, wishes
 
@@ -96,12 +97,12 @@ def list_command(status: str | None) -> None:
 @wishes_cli.command("release-overdue")
 def release_overdue_command() -> None:
     """释放已过期限仍未提交凭证的认领，并通知认领人（通常由定时任务执行）。"""
-    count = wishes.release_overdue_claims(db.session, datetime.now(UTC))
+    count = wishes.release_overdue_claims(db.session, utcnow())
     click.echo(f"已释放 {count} 个逾期认领。")
 
 
 @wishes_cli.command("remind-due")
 def remind_due_command() -> None:
     """为即将到期的认领排队提醒消息（通常由定时任务执行；重复执行不会重复提醒）。"""
-    count = wishes.remind_claims_due(db.session, datetime.now(UTC))
+    count = wishes.remind_claims_due(db.session, utcnow())
     click.echo(f"已排队 {count} 条到期提醒。")
