@@ -317,22 +317,6 @@ def create_sandbox_app(settings: SandboxSettings | None = None) -> Flask:
         with state.lock:
             return jsonify({"requests": dict(state.requests), "rejections": dict(state.rejections)})
 
-    @app.post("/_sandbox/settings")
-    def update_settings():
-        """Change limits or word lists at run time (benchmarks scale the robot window down)."""
-        data = _json_body() or {}
-        with state.lock:
-            for name in ("robot_limit", "app_message_limit"):
-                if name in data:
-                    setattr(settings, name, int(data[name]))
-            for name in ("robot_window", "app_message_window"):
-                if name in data:
-                    setattr(settings, name, float(data[name]))
-            for name in ("risky_words", "review_words"):
-                if name in data:
-                    setattr(settings, name, [str(w) for w in data[name]])
-        return jsonify(settings.__dict__)
-
     # ---- mini-program (api.weixin.qq.com) ----------------------------------------------------------
 
     @app.get("/cgi-bin/token")

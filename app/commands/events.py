@@ -93,7 +93,7 @@ def create(
 
 
 @events_cli.command("edit")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=params.database_id())
 @click.option("--title", default=None, help="活动名称")
 @click.option("--start", "start", default=None, help="开始时间（ISO 8601；不带时区按本地时间）")
 @click.option("--end", "end", default=None, help="结束时间")
@@ -130,7 +130,7 @@ def edit(event_id, title, start, end, location, description, reminders, no_remin
 
 
 @events_cli.command("poster")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=params.database_id())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出 PNG 文件")
 @click.option("--direction", type=params.Choice(DIRECTIONS), default="in", show_default=True, help="in 签到，out 签退")
 def poster(event_id: int, output: Path, direction: str):
@@ -148,7 +148,7 @@ def poster(event_id: int, output: Path, direction: str):
 
 
 @events_cli.command("checkin-url")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=params.database_id())
 @click.option("--direction", type=params.Choice(DIRECTIONS), default="in", show_default=True)
 def checkin_url(event_id: int, direction: str):
     """输出印刷签到码中的地址。"""
@@ -161,7 +161,7 @@ def checkin_url(event_id: int, direction: str):
 
 
 @events_cli.command("screen-url")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=params.database_id())
 @click.option("--direction", type=params.Choice(DIRECTIONS), default="in", show_default=True)
 def screen_url(event_id: int, direction: str):
     """输出现场大屏（滚动签到码）的签名链接。"""
@@ -174,7 +174,7 @@ def screen_url(event_id: int, direction: str):
 
 
 @events_cli.command("attendance")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=params.database_id())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出 XLSX 文件")
 def attendance(event_id: int, output: Path):
     """导出签到表（部门、签到签退时间、志愿时长；含报名未到的人）。"""
@@ -185,7 +185,7 @@ def attendance(event_id: int, output: Path):
 
 
 @events_cli.command("cancel")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=params.database_id())
 @click.option("--reason", required=True, help="取消原因（会通知已报名的人）")
 def cancel(event_id: int, reason: str):
     """取消活动并通知已报名的人。"""

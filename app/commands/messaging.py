@@ -17,24 +17,20 @@ from app.extensions import db
 from app.models import OutboxMessage, PushTarget
 from app.models.base import utcnow
 from app.models.messaging import (
-    CHANNEL_APPCHAT,
-    CHANNEL_ROBOT,
+    CHANNEL_OF_TARGET_KIND,
     STATUS_DEAD,
     STATUS_PENDING,
     STATUS_SENT,
-    TARGET_APPCHAT,
+    TARGET_KIND_NAMES,
     TARGET_ROBOT,
 )
 from app.services import audit, outbox
-from app.services.dispatcher import Dispatcher, target_label
+from app.services.dispatcher import TEST_SEND_PREFIX, Dispatcher, target_label
 from app.timeutil import format_local
 
 push_targets_cli = AppGroup("push-targets", help="推送目标：群机器人与应用群聊。")
 outbox_cli = AppGroup("outbox", help="消息发件箱：发送进程、队列状态、重新发送。")
 
-KIND_NAMES = {TARGET_ROBOT: "群机器人", TARGET_APPCHAT: "应用群聊"}
-CHANNEL_OF_KIND = {TARGET_ROBOT: CHANNEL_ROBOT, TARGET_APPCHAT: CHANNEL_APPCHAT}
-TEST_SEND_PREFIX = "test-send:"
 
 
 def webhook_key(value: str) -> str:
@@ -57,7 +53,7 @@ def _target_or_fail(target_id: int) -> PushTarget:
 
 @push_targets_cli.command("add")
 @click.option("--name", required=True, help="名称，如“机关一支部群”。")
-@click.option("--kind", type=params.Choice(sorted(KIND_NAMES)), default=TARGET_ROBOT, show_default=True)
+@click.option("--kind", type=params.Choice(sorted(TARGET_KIND_NAMES)), default=TARGET_ROBOT, show_default=True)
 @click.argument("address")
 def push_targets_add(name: str, kind: str, address: str) -> None:
     """添加推送目标：群机器人填 Webhook 地址或 key，应用群聊填 chatid。"""
@@ -74,7 +70,7 @@ def push_targets_add(name: str, kind: str, address: str) -> None:
     db.session.flush()
     audit.record(db.session, audit.Actor.cli(), "push_target.add", "push_target", target.id, kind=kind, name=name)
     db.session.commit()
-    click.echo(f"已添加{KIND_NAMES[kind]}「{name}」（编号 {target.id}，地址 {target.masked_address}）。")
+    click.echo(f"已添加{TARGET_KIND_NAMES[kind]}「{name}」（编号 {target.id}，地址 {target.masked_address}）。")
 
 
 @push_targets_cli.command("list")
@@ -86,7 +82,7 @@ def push_targets_list() -> None:
         return
     for target in targets:
         state = "启用" if target.enabled else "停用"
-        click.echo(f"{target.id}\t{KIND_NAMES.get(target.kind, target.kind)}\t{state}\t{target.name}\t{target.masked_address}")
+        click.echo(f"{target.id}\t{TARGET_KIND_NAMES.get(target.kind, target.kind)}\t{state}\t{target.name}\t{target.masked_address}")
 
 
 def _set_enabled(target_id: int, enabled: bool) -> None:
@@ -99,28 +95,28 @@ def _set_enabled(target_id: int, enabled: bool) -> None:
 
 
 @push_targets_cli.command("disable")
-@click.argument("target_id", type=int)
+@click.argument("target_id", type=params.database_id())
 def push_targets_disable(target_id: int) -> None:
     """停用推送目标（不再向它推送）。"""
     _set_enabled(target_id, False)
 
 
 @push_targets_cli.command("enable")
-@click.argument("target_id", type=int)
+@click.argument("target_id", type=params.database_id())
 def push_targets_enable(target_id: int) -> None:
     """重新启用推送目标。"""
     _set_enabled(target_id, True)
 
 
 @push_targets_cli.command("test-send")
-@click.argument("target_id", type=int)
+@click.argument("target_id", type=params.database_id())
 @click.option("--text", "content", default="【测试】这是一条来自文明创建助手的测试消息。", show_default=True)
 def push_targets_test_send(target_id: int, content: str) -> None:
     """立即经发件箱向推送目标发送一条测试消息（遵守限流）。"""
     target = _target_or_fail(target_id)
     if not target.enabled:
         raise click.ClickException(f"「{target.name}」已停用，请先启用")
-    channel, address = CHANNEL_OF_KIND[target.kind], str(target.id)
+    channel, address = CHANNEL_OF_TARGET_KIND[target.kind], str(target.id)
     key = f"{TEST_SEND_PREFIX}{target.id}:{uuid.uuid4().hex}"
     outbox.enqueue(db.session, dedup_key=key, channel=channel, address=address, payload=outbox.text(content))
     db.session.commit()
@@ -151,7 +147,7 @@ def outbox_dispatch(once: bool) -> None:
 
 
 @outbox_cli.command("status")
-@click.option("--limit", default=10, show_default=True, help="列出最近放弃的消息条数。")
+@click.option("--limit", default=10, show_default=True, type=params.IntRange(1, 1000), help="列出最近放弃的消息条数。")
 def outbox_status(limit: int) -> None:
     """发件箱概况：各状态条数、最早待发消息、最近放弃的消息。"""
     counts = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
@@ -170,7 +166,7 @@ def outbox_status(limit: int) -> None:
 
 
 @outbox_cli.command("requeue")
-@click.argument("message_ids", type=int, nargs=-1)
+@click.argument("message_ids", type=params.database_id(), nargs=-1)
 @click.option("--all-dead", is_flag=True, help="重新发送全部已放弃的消息。")
 def outbox_requeue(message_ids: tuple[int, ...], all_dead: bool) -> None:
     """把已放弃的消息重新放回队列（修复推送目标后使用）。"""

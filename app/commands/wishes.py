@@ -56,7 +56,7 @@ def create_command(
 
 
 @wishes_cli.command("publish")
-@click.argument("wish_id", type=int)
+@click.argument("wish_id", type=params.database_id())
 def publish_command(wish_id: int) -> None:
     """发布一个草稿心愿。"""
     try:
@@ -67,7 +67,7 @@ def publish_command(wish_id: int) -> None:
 
 
 @wishes_cli.command("withdraw")
-@click.argument("wish_id", type=int)
+@click.argument("wish_id", type=params.database_id())
 @click.option("--reason", required=True, help="撤回原因。")
 def withdraw_command(wish_id: int, reason: str) -> None:
     """撤回一个草稿或待认领的心愿。"""

@@ -18,6 +18,10 @@ TARGET_APPCHAT = "appchat"  # a group chat created by the app; address is its ch
 CHANNEL_ROBOT = "robot"  # address: push_target id
 CHANNEL_APP = "app"  # address: "touser:<id>|<id>", "toparty:<id>" or "totag:<id>"
 CHANNEL_APPCHAT = "appchat"  # address: push_target id
+# A push target's kind, how people call it, and the outbox channel that sends to it.
+TARGET_KIND_NAMES = {TARGET_ROBOT: "群机器人", TARGET_APPCHAT: "应用群聊"}
+CHANNEL_OF_TARGET_KIND = {TARGET_ROBOT: CHANNEL_ROBOT, TARGET_APPCHAT: CHANNEL_APPCHAT}
+TARGET_KIND_OF_CHANNEL = {channel: kind for kind, channel in CHANNEL_OF_TARGET_KIND.items()}
 STATUS_PENDING = "pending"
 STATUS_SENT = "sent"
 STATUS_DEAD = "dead"

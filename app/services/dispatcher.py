@@ -42,12 +42,11 @@ from app.models import OutboxLease, OutboxMessage, PushTarget
 from app.models.base import utcnow
 from app.models.messaging import (
     CHANNEL_APP,
-    CHANNEL_APPCHAT,
-    CHANNEL_ROBOT,
     STATUS_DEAD,
     STATUS_PENDING,
     STATUS_SENT,
-    TARGET_APPCHAT,
+    TARGET_KIND_NAMES,
+    TARGET_KIND_OF_CHANNEL,
     TARGET_ROBOT,
 )
 from app.services import outbox, outbox_media
@@ -61,8 +60,9 @@ from config import ConfigError
 logger = logging.getLogger(__name__)
 
 DEAD_NOTICE_PREFIX = "outbox-dead:"
+TEST_SEND_PREFIX = "test-send:"  # `flask push-targets test-send`
 # Rows whose failure tells no admin: the failure notices themselves (no loops) and operator test sends.
-SILENT_PREFIXES = (DEAD_NOTICE_PREFIX, "test-send:")
+SILENT_PREFIXES = (DEAD_NOTICE_PREFIX, TEST_SEND_PREFIX)
 APP_RECIPIENT_KINDS = ("touser", "toparty", "totag")
 _DISPATCHER_LOCK = ("*", "dispatcher")
 _TARGETS_PER_PASS = 200
@@ -324,7 +324,7 @@ class Dispatcher:
         if channel == CHANNEL_APP:
             recipient = parse_app_address(address)
             return lambda payload: get_work().send_app_message({**recipient, **outbox_media.resolve(payload)})
-        kind = {CHANNEL_ROBOT: TARGET_ROBOT, CHANNEL_APPCHAT: TARGET_APPCHAT}.get(channel)
+        kind = TARGET_KIND_OF_CHANNEL.get(channel)
         target = session.get(PushTarget, int(address)) if kind and address.isdigit() else None
         if target is None or target.kind != kind:
             raise Undeliverable(f"推送目标 {address} 不存在")
@@ -417,11 +417,10 @@ class Dispatcher:
 
 
 def target_label(session: Session, channel: str, address: str) -> str:
-    if channel in (CHANNEL_ROBOT, CHANNEL_APPCHAT) and address.isdigit():
+    if channel in TARGET_KIND_OF_CHANNEL and address.isdigit():
         target = session.get(PushTarget, int(address))
         if target is not None:
-            kind = "群机器人" if target.kind == TARGET_ROBOT else "应用群聊"
-            return f"{kind}「{target.name}」"
+            return f"{TARGET_KIND_NAMES.get(target.kind, target.kind)}「{target.name}」"
     return f"应用消息 {address}"
 
 

@@ -115,10 +115,9 @@ def enqueue_to_staff(
 
 def withdraw(session: Session, dedup_prefix: str) -> int:
     """Delete pending messages whose key starts with ``dedup_prefix`` (an event moved or cancelled)."""
-    escaped = dedup_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     result = session.execute(
         delete(OutboxMessage)
-        .where(OutboxMessage.status == STATUS_PENDING, OutboxMessage.dedup_key.like(f"{escaped}%", escape="\\"))
+        .where(OutboxMessage.status == STATUS_PENDING, OutboxMessage.dedup_key.startswith(dedup_prefix, autoescape=True))
         .execution_options(synchronize_session=False)
     )
     return result.rowcount

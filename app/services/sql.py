@@ -10,17 +10,13 @@ from sqlalchemy.orm import Session
 
 
 def insert_ignoring_conflicts(
-    session: Session, model: type, values: dict[str, Any] | list[dict[str, Any]], conflict_columns: list[str] | None = None
+    session: Session, model: type, values: dict[str, Any], conflict_columns: list[str] | None = None
 ) -> Any:
     """``INSERT ... ON CONFLICT DO NOTHING RETURNING <primary key>``; the new key, or None when it existed.
 
     A unique constraint decides, so concurrent callers get exactly one winner on both databases.
-    With a list of rows nothing is returned.
     """
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(model).values(values).on_conflict_do_nothing(index_elements=conflict_columns)
-    if isinstance(values, list):
-        session.execute(statement)
-        return None
     primary_key = model.__table__.primary_key.columns.values()[0]
     return session.execute(statement.returning(primary_key)).scalar()
