@@ -39,3 +39,22 @@ def test_operator_asking_festivals_of_a_year_outside_the_calendar_is_told_the_ra
 )
 def test_other_bad_values_are_refused_in_chinese(runner, args, fragment):
     assert_refused_in_chinese(runner.invoke(args=args), fragment)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["events", "poster", "abc", "-o", "x.png"],
+        ["events", "cancel", "99999999999999999999", "--reason", "x"],
+        ["wishes", "publish", "0"],
+        ["push-targets", "disable", "2147483648"],
+        ["outbox", "requeue", "abc"],
+    ],
+)
+def test_operator_giving_a_bad_database_id_is_refused_in_chinese(runner, args):
+    result = runner.invoke(args=args)
+    assert_refused_in_chinese(result, "的取值无效")
+
+
+def test_operator_asking_outbox_status_with_a_negative_limit_is_refused_in_chinese(runner):
+    assert_refused_in_chinese(runner.invoke(args=["outbox", "status", "--limit", "-1"]), "-1 应在 1 到 1000 之间")
