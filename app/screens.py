@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models.events import DIRECTION_OUT, DIRECTIONS, EVENT_CANCELLED, EVENT_DRAFT
 from app.services import checkin_codes
 from app.services.events import EventCancelled, get_event
-from app.timeutil import format_local
+from app.timeutil import format_span
 
 bp = APIBlueprint("screens", __name__, enable_openapi=False)
 
@@ -71,8 +71,7 @@ def live_page(event_id: int):
         LIVE_PAGE,
         event=event,
         action=action,
-        starts=format_local(event.starts_at),
-        ends=format_local(event.ends_at, "%H:%M"),
+        span=format_span(event.starts_at, event.ends_at),
         period=checkin_codes.live_period(),
         code_url=request.full_path.replace("/live?", "/live/code?", 1),
     )
@@ -109,7 +108,7 @@ LIVE_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 </style></head>
 <body>
 <header><div class="meta">{{ event.kind }}</div><h1>{{ event.title }}</h1>
-<div class="meta">{{ starts }}–{{ ends }}{% if event.location %}　{{ event.location }}{% endif %}</div></header>
+<div class="meta">{{ span }}{% if event.location %}　{{ event.location }}{% endif %}</div></header>
 <div id="code" data-qr="" aria-label="签到码"></div>
 <div class="hint">微信扫一扫 · {{ action }}（签到码每 {{ period }} 秒更新，截图转发无效）</div>
 <div id="status">正在获取签到码……</div>

@@ -30,3 +30,9 @@ def local_today(now: datetime | None = None) -> date:
 
 def format_local(moment: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
     return to_local(moment).strftime(pattern)
+
+
+def format_span(start: datetime, end: datetime, dash: str = "–") -> str:
+    """``2026-03-05 14:30–16:00`` in local time; the end's date is written only when it differs."""
+    same_day = to_local(start).date() == to_local(end).date()
+    return f"{format_local(start)}{dash}{format_local(end, '%H:%M' if same_day else '%Y-%m-%d %H:%M')}"

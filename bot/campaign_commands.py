@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from app.calendar_cn import WEEKDAYS
+from app.converters import MAX_ID
 from app.models import Event
 from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_CANCELLED, EVENT_DRAFT
-from app.converters import MAX_ID
 from app.models.org import ROLE_ADMIN
 from app.services import outbox, stats, tips
 from app.services.outbox_media import rendered_image
@@ -17,7 +18,6 @@ from bot.commands import CommandContext, Reply, UsageError, registry
 
 LIST_LIMIT = 10
 PERIODS = ("本月", "本年")
-WEEKDAYS = "一二三四五六日"
 
 
 def _when(event: Event) -> str:

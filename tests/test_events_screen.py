@@ -132,3 +132,15 @@ def test_browser_shows_the_code_changing_and_the_old_code_is_refused_after_it_ex
             assert fresh.status_code == 201, fresh.json()
         finally:
             browser.close()
+
+
+def test_screen_of_a_two_day_event_shows_the_end_date(client):
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+    from app.timeutil import format_local
+
+    starts = utcnow() + timedelta(minutes=10)
+    event = factories.make_event(kind="志愿服务", starts_at=starts, ends_at=starts + timedelta(days=1, hours=2))
+    page = client.get(screen_path(event)).get_data(as_text=True)
+    assert f"{format_local(starts)}–{format_local(event.ends_at, '%Y-%m-%d %H:%M')}" in page

@@ -24,7 +24,7 @@ from app.models.events import (
     EVENT_PUBLISHED,
 )
 from app.services import audit, event_reminders, outbox
-from app.timeutil import format_local, local_datetime, local_zone
+from app.timeutil import format_local, format_span, local_datetime, local_zone
 
 
 class InvalidEvent(AppError):
@@ -359,9 +359,8 @@ def _notify_change(session: Session, event: Event, before: dict, now: datetime) 
     people = event_reminders.registered_people(session, event.id)
     lines = [f"【活动变更】您报名的“{event.title}”有变动："]
     if event.starts_at != before["starts_at"] or event.ends_at != before["ends_at"]:
-        same_day = format_local(event.starts_at, "%Y%m%d") == format_local(event.ends_at, "%Y%m%d")
-        ends = format_local(event.ends_at, "%H:%M" if same_day else "%Y-%m-%d %H:%M")
-        lines.append(f"时间改为 {format_local(event.starts_at)}—{ends}（原 {format_local(before['starts_at'])}）")
+        span = format_span(event.starts_at, event.ends_at, dash="—")
+        lines.append(f"时间改为 {span}（原 {format_local(before['starts_at'])}）")
     if event.location != before["location"]:
         lines.append(f"地点改为 {event.location or '待定'}（原 {before['location'] or '待定'}）")
     lines.append("如不能参加，请在小程序中取消报名。")

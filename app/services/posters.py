@@ -16,6 +16,7 @@ from flask import current_app
 from fontTools.ttLib import TTCollection, TTFont
 from PIL import Image, ImageDraw, ImageFont
 
+from app.calendar_cn import WEEKDAYS
 from app.models import Event
 from app.models.events import DIRECTION_OUT
 from app.services import checkin_codes
@@ -38,7 +39,6 @@ FONT_CANDIDATES = (
 _PREFERRED_FACE_NAMES = ("SC", "GB", "Hei", "Zen")
 
 A4_300DPI = (2480, 3508)
-WEEKDAYS = "一二三四五六日"
 
 
 class FontUnavailable(Exception):
