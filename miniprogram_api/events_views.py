@@ -70,9 +70,7 @@ def get_event(event_id: int):
 @bp.output(RegistrationOut, status_code=201)
 @bp.doc(summary="报名", description="名额已满时 409 event_full。", **STAFF)
 def register(event_id: int):
-    events.register(db.session, event_id, g.staff)
-    event = events.get_event(db.session, event_id)
-    db.session.refresh(event)
+    event = events.register(db.session, event_id, g.staff)
     return {"registered": True, "registered_count": event.registered_count, "capacity": event.capacity}
 
 
@@ -81,9 +79,7 @@ def register(event_id: int):
 @bp.output(RegistrationOut)
 @bp.doc(summary="取消报名", description="活动开始后或已签到时不能取消。", **STAFF)
 def unregister(event_id: int):
-    events.cancel_registration(db.session, event_id, g.staff)
-    event = events.get_event(db.session, event_id)
-    db.session.refresh(event)
+    event = events.cancel_registration(db.session, event_id, g.staff)
     return {"registered": False, "registered_count": event.registered_count, "capacity": event.capacity}
 
 

@@ -16,7 +16,6 @@ EVENT_KINDS = ("道德讲堂", "志愿服务", "传统节日", "文体活动", "
 EVENT_DRAFT = "draft"
 EVENT_PUBLISHED = "published"
 EVENT_CANCELLED = "cancelled"
-EVENT_STATUSES = (EVENT_DRAFT, EVENT_PUBLISHED, EVENT_CANCELLED)
 
 DIRECTION_IN = "in"
 DIRECTION_OUT = "out"

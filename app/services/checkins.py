@@ -18,10 +18,9 @@ from sqlalchemy.orm import Session, scoped_session, selectinload
 from app.errors import AppError, Conflict, Forbidden, NotFound
 from app.models import Checkin, Department, Event, EventRegistration, Staff
 from app.models.base import utcnow
-from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_CANCELLED, EVENT_DRAFT, METHOD_MANUAL
+from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_CANCELLED, METHOD_MANUAL
 from app.services import audit, checkin_codes
-from app.services.checkin_codes import CheckoutNotNeeded
-from app.services.events import EventCancelled, EventNotFound, get_event, is_registered
+from app.services.events import EventCancelled, get_event, get_visible_event, is_registered
 from app.timeutil import format_local, local_datetime
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -194,9 +193,7 @@ def check_in(
     """Sign in (or out, when the code says so) by a scanned code."""
     code = checkin_codes.parse_code(qr, None if now is None else now.timestamp())
     now = now or utcnow()
-    event = session.get(Event, code.event_id)
-    if event is None or event.status == EVENT_DRAFT:
-        raise EventNotFound()
+    event = get_visible_event(session, code.event_id)
     try:
         record = _admissible_record(session, staff, event, code, nonce, lat, lng, now)
     except AppError:

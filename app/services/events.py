@@ -368,13 +368,9 @@ def _notify_change(session: Session, event: Event, before: dict, now: datetime) 
     outbox.enqueue_to_staff(session, key, people, outbox.text("\n".join(lines)))
 
 
-def list_events_statement(
-    kind: str | None = None, date_from: date | None = None, date_to: date | None = None, include_drafts: bool = False
-) -> Select:
-    """Events by start time; dates are local calendar days, inclusive."""
-    statement = select(Event).order_by(Event.starts_at.desc(), Event.id.desc())
-    if not include_drafts:
-        statement = statement.where(Event.status != EVENT_DRAFT)
+def list_events_statement(kind: str | None = None, date_from: date | None = None, date_to: date | None = None) -> Select:
+    """Events staff may see (never drafts) by start time; dates are local calendar days, inclusive."""
+    statement = select(Event).where(Event.status != EVENT_DRAFT).order_by(Event.starts_at.desc(), Event.id.desc())
     if kind:
         statement = statement.where(Event.kind == kind)
     if date_from:
@@ -387,9 +383,10 @@ def list_events_statement(
 # ---- registration ------------------------------------------------------------------------------------
 
 
-def register(session: Session, event_id: int, staff: Staff, now: datetime | None = None) -> EventRegistration:
+def register(session: Session, event_id: int, staff: Staff, now: datetime | None = None) -> Event:
     """Take one place. The counter moves only by a conditional UPDATE, so capacity holds under any
-    concurrency; the unique (event, staff) constraint stops a double registration."""
+    concurrency; the unique (event, staff) constraint stops a double registration. Returns the event
+    (expired by the commit, so its counter reads fresh)."""
     now = now or utcnow()
     event = get_visible_event(session, event_id)
     if event.status == EVENT_CANCELLED:
@@ -419,10 +416,10 @@ def register(session: Session, event_id: int, staff: Staff, now: datetime | None
     audit.record(session, audit.Actor.staff(staff.id), "event.register", "event", event.id)
     event_reminders.queue_person_reminders(session, event, staff, now)
     session.commit()
-    return registration
+    return event
 
 
-def cancel_registration(session: Session, event_id: int, staff: Staff, now: datetime | None = None) -> None:
+def cancel_registration(session: Session, event_id: int, staff: Staff, now: datetime | None = None) -> Event:
     now = now or utcnow()
     event = get_visible_event(session, event_id)
     if now >= event.starts_at and event.status != EVENT_CANCELLED:
@@ -447,6 +444,7 @@ def cancel_registration(session: Session, event_id: int, staff: Staff, now: date
     event_reminders.withdraw_person_reminders(session, event.id, staff.id)
     audit.record(session, audit.Actor.staff(staff.id), "event.unregister", "event", event.id)
     session.commit()
+    return event
 
 
 def is_registered(session: Session, event_id: int, staff_id: int) -> bool:
