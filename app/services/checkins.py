@@ -111,9 +111,14 @@ def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
+def present_minutes(checked_in_at: datetime, checked_out_at: datetime) -> int:
+    """Whole minutes between signing in and signing out (never negative)."""
+    return max(0, int((checked_out_at - checked_in_at) / timedelta(minutes=1)))
+
+
 def credited_minutes(event: Event, checked_in_at: datetime, checked_out_at: datetime) -> int:
     """Whole half-hours present, capped at the event's planned length (itself in whole half-hours)."""
-    present = max(0, int((checked_out_at - checked_in_at) / timedelta(minutes=1)))
+    present = present_minutes(checked_in_at, checked_out_at)
     planned = event.planned_minutes // HALF_HOUR * HALF_HOUR
     return min(present // HALF_HOUR * HALF_HOUR, planned)
 
@@ -258,7 +263,7 @@ def describe(session: Session, result: CheckinResult) -> dict:
     answer["checked_in_at"] = checkin.at if checkin else None
     answer["checked_out_at"] = record.at
     if checkin is not None:
-        answer["duration_minutes"] = max(0, int((record.at - checkin.at) / timedelta(minutes=1)))
+        answer["duration_minutes"] = present_minutes(checkin.at, record.at)
     answer["hours"] = record.credited_hours
     return answer
 
@@ -397,7 +402,7 @@ class AttendanceRow:
     def duration_minutes(self) -> int | None:
         if self.checkin is None or self.checkout is None:
             return None
-        return max(0, int((self.checkout.at - self.checkin.at) / timedelta(minutes=1)))
+        return present_minutes(self.checkin.at, self.checkout.at)
 
 
 @dataclass
