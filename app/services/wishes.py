@@ -70,6 +70,10 @@ class ClaimLimitReached(Conflict):
     code = "claim_limit_reached"
     message = "您进行中的认领已达上限，请先完成或放弃已认领的心愿"
 
+    @classmethod
+    def for_limit(cls, limit: int) -> ClaimLimitReached:
+        return cls(f"每人最多同时认领 {limit} 个心愿，请先完成或放弃已认领的心愿")
+
 
 class WishClaimClosed(Conflict):
     code = "wish_claim_closed"
@@ -117,11 +121,10 @@ class PhotoNotFound(NotFound):
 # ---- helpers -----------------------------------------------------------------------------------
 
 
-def _photo_limits() -> dict[str, int]:
-    return {
-        "max_bytes": current_app.config["PHOTO_MAX_BYTES"],
-        "max_pixels": current_app.config["PHOTO_MAX_PIXELS"],
-    }
+def clean_photos(photos: list) -> list[images.CleanImage]:
+    """Check and re-encode uploaded photos under the configured limits (numbered for error messages)."""
+    limits = {"max_bytes": current_app.config["PHOTO_MAX_BYTES"], "max_pixels": current_app.config["PHOTO_MAX_PIXELS"]}
+    return [images.clean_image(p, index=i, **limits) for i, p in enumerate(photos, start=1)]
 
 
 def photo_folder() -> Path:
@@ -278,7 +281,7 @@ def create_wish(
         problems.append(f"照片最多 {MAX_PHOTOS} 张")
     if problems:
         raise InvalidWish("；".join(problems))
-    cleaned = [images.clean_image(p, index=i, **_photo_limits()) for i, p in enumerate(photos, start=1)]
+    cleaned = clean_photos(photos)
     paths = images.store_images(photo_folder(), cleaned)
     try:
         wish = Wish(
@@ -366,7 +369,7 @@ def claim_wish(session: Session, wish_id: int, staff: Staff, now: datetime | Non
             return _try_claim(session, wish_id, staff, now, due_at, limit)
         except IntegrityError:
             session.rollback()
-    raise ClaimLimitReached(f"每人最多同时认领 {limit} 个心愿，请先完成或放弃已认领的心愿")
+    raise ClaimLimitReached.for_limit(limit)
 
 
 def _try_claim(session: Session, wish_id: int, staff: Staff, now: datetime, due_at: datetime, limit: int) -> WishClaim:
@@ -376,9 +379,9 @@ def _try_claim(session: Session, wish_id: int, staff: Staff, now: datetime, due_
                 values={"claimer_id": staff.id})
     used = set(session.scalars(select(WishClaim.slot).where(WishClaim.active_staff_id == staff.id)))
     free = [slot for slot in range(1, limit + 1) if slot not in used]
-    if len(used) >= limit or not free:
+    if len(used) >= limit:  # also covers slots above a limit lowered since they were taken
         session.rollback()
-        raise ClaimLimitReached(f"每人最多同时认领 {limit} 个心愿，请先完成或放弃已认领的心愿")
+        raise ClaimLimitReached.for_limit(limit)
     claim = WishClaim(
         wish_id=wish_id,
         staff_id=staff.id,
@@ -453,7 +456,7 @@ def submit_proof(
         raise _refusal(session, wish_id, "submit_proof", staff.id, must_be_claimer=True)
     if not 1 <= len(photos) <= MAX_PHOTOS:
         raise PhotoCountInvalid()
-    cleaned = [images.clean_image(p, index=i, **_photo_limits()) for i, p in enumerate(photos, start=1)]
+    cleaned = clean_photos(photos)
     note_status = _check_note(openid, note)
     return store_proof(session, wish_id, staff, note, note_status, cleaned)
 
@@ -664,8 +667,8 @@ def photo_for_viewer(session: Session, wish_id: int, photo_id: int, viewer: Staf
         raise PhotoNotFound()
     get_wish(session, wish_id, viewer)
     if photo.proof_id is not None:
-        proof = session.get(WishProof, photo.proof_id)
-        allowed = viewer is not None and (viewer.is_admin or (proof is not None and proof.staff_id == viewer.id))
+        author = session.scalar(select(WishProof.staff_id).where(WishProof.id == photo.proof_id))
+        allowed = viewer is not None and (viewer.is_admin or author == viewer.id)
         if not allowed:
             raise Forbidden(code="photo_forbidden", message="凭证照片仅认领人和管理员可以查看")
     return photo
