@@ -268,3 +268,18 @@ def test_photos_under_a_misspelt_field_are_not_counted(app, client, claimed):
     assert response.status_code == 400
     assert error_code(response) == "photo_count_invalid"
     assert_nothing_stored(app, wish.id)
+
+
+def test_a_draft_wish_photo_asked_for_through_an_open_wish_gets_404(client):
+    draft = make_wish(publish=False, title="草稿心愿", photos=(io.BytesIO(image_bytes()),))
+    public = make_wish()
+    _, headers = sign_in("路人")
+    [photo_row] = draft.photos
+    response = client.get(f"/api/mp/wishes/{public.id}/photos/{photo_row.id}", headers=headers)
+    assert response.status_code == 404 and error_code(response) == "photo_not_found"
+
+
+def test_admin_asking_the_history_of_a_missing_wish_gets_404(client):
+    _, admin_headers = sign_in("管理员", admin=True)
+    response = client.get("/api/mp/wishes/424242/history", headers=admin_headers)
+    assert response.status_code == 404 and error_code(response) == "wish_not_found"

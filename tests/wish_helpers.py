@@ -28,7 +28,7 @@ def error_code(response) -> str:
     return body["error"]["code"]
 
 
-def make_wish(publish: bool = True, deadline: date | None = None, **fields: Any) -> Wish:
+def make_wish(publish: bool = True, deadline: date | None = None, photos: tuple = (), **fields: Any) -> Wish:
     values: dict[str, Any] = dict(
         title="一个新书包",
         story="书包背带断了，想要一个新书包。",
@@ -41,7 +41,7 @@ def make_wish(publish: bool = True, deadline: date | None = None, **fields: Any)
         claim_deadline=deadline or local_today() + timedelta(days=30),
     )
     values.update(fields)
-    return wishes.create_wish(db.session, wishes.WishDraft(**values), audit.Actor.system(), publish=publish)
+    return wishes.create_wish(db.session, wishes.WishDraft(**values), audit.Actor.system(), photos, publish=publish)
 
 
 def sign_in(name: str | None = None, admin: bool = False, wecom_userid: str | None = None, department: str = "办公室"):
