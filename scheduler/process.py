@@ -52,15 +52,17 @@ class Reconciliation:
     unchanged: list[str] = field(default_factory=list)
 
 
-def misfire_grace_seconds(app: Flask) -> int:
-    return int(app.config["SCHEDULER_MISFIRE_GRACE_HOURS"] * 3600)
+def job_options(app: Flask) -> dict:
+    """Every job: missed runs coalesced into one, never two at once, late by at most the grace."""
+    grace = int(app.config["SCHEDULER_MISFIRE_GRACE_HOURS"] * 3600)
+    return {"coalesce": True, "max_instances": 1, "misfire_grace_time": grace}
 
 
 def reconcile_jobs(scheduler: BaseScheduler, app: Flask, specs: tuple[jobs.JobSpec, ...] = jobs.JOBS) -> Reconciliation:
     """Make the persistent job store match ``specs``. An unchanged job keeps its stored next run time
     (which is how a run missed during downtime is still found); a changed trigger is rescheduled."""
     zone = ZoneInfo(app.config["TIMEZONE"])
-    options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": misfire_grace_seconds(app)}
+    options = job_options(app)
     stored = {job.id: job for job in scheduler.get_jobs(jobstore=PERSISTENT)}
     result = Reconciliation()
     for spec in specs:
@@ -95,7 +97,7 @@ def build_scheduler(app: Flask, engine: Engine) -> BlockingScheduler:
             PERSISTENT: SQLAlchemyJobStore(engine=engine, tablename=SchedulerJob.__tablename__),
         },
         executors={"default": ThreadPoolExecutor(4)},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": misfire_grace_seconds(app)},
+        job_defaults=job_options(app),
         timezone=ZoneInfo(app.config["TIMEZONE"]),
     )
 
