@@ -166,10 +166,12 @@ def render_digest(digest: WeeklyDigest) -> str:
 
 def send_weekly_digest(session: Session, now: datetime) -> str | None:
     """Queue this week's digest to the groups unless it was already queued; returns its key if queued."""
-    digest = build_digest(session, local_today(now))
-    if not notices.claim(session, digest.key):
+    today = local_today(now)
+    # Claim first: a repeated firing then costs one INSERT, not the digest's queries.
+    if not notices.claim(session, digest_key(today)):
         session.rollback()
         return None
+    digest = build_digest(session, today)
     outbox.enqueue_to_groups(session, digest.key, outbox.markdown(render_digest(digest)))
     session.commit()
     return digest.key
