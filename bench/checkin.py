@@ -31,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import wait_for, wipe_schema  # noqa: E402
+
 TARGET_RATIO = 1 / 3
 TARGET_P99_MS = 100.0
 
@@ -61,20 +63,6 @@ def parse_args() -> argparse.Namespace:
     if not args.database_url:
         parser.error("give --database-url (or BENCH_DATABASE_URL): a PostgreSQL database whose name contains 'test'")
     return args
-
-
-def reset_database(url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = make_url(url).database or ""
-    if not url.startswith("postgresql") or "test" not in name:
-        sys.exit(f"refusing to use {name!r}: the benchmark needs a PostgreSQL database whose name contains 'test'")
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 # ---- the load generator (runs in its own process) ---------------------------------------------------
@@ -201,18 +189,6 @@ def http_json(port: int, method: str, path: str, body: dict | None = None, heade
         connection.close()
 
 
-def wait_for(port: int, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if http_json(port, "GET", "/healthz")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    sys.exit("the service did not become ready")
-
-
 def bind_everyone(port: int, people: list[tuple[str, str]]) -> list[str]:
     def bind(person: tuple[str, str]) -> str:
         name, employee_no = person
@@ -279,7 +255,7 @@ def main() -> int:
     from config import normalise_database_url
 
     database_url = normalise_database_url(args.database_url)
-    reset_database(database_url)
+    wipe_schema(database_url)
 
     from sandbox import SandboxSettings
     from sandbox.server import SandboxServer
@@ -330,7 +306,7 @@ def main() -> int:
         cwd=ROOT, env=env,
     )
     try:
-        wait_for(args.port)
+        wait_for(f"http://127.0.0.1:{args.port}/healthz")
         began = time.perf_counter()
         tokens = bind_everyone(args.port, people)
         print(f"bound {len(tokens)} people through /api/mp/login and /api/mp/bind in {time.perf_counter() - began:.1f} s")

@@ -24,18 +24,19 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import wait_for, wipe_schema  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -69,14 +70,7 @@ def prepare_database(url: str) -> str:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
     url = normalise_database_url(url)
-    name = make_url(url).database or ""
-    if not ("bench" in name or "test" in name):
-        sys.exit(f"refusing to wipe database {name!r}: its name must contain 'bench' or 'test'")
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    wipe_schema(url)
     return url
 
 
@@ -116,18 +110,6 @@ def publish_round(count: int, round_no: int) -> list[int]:
         )
         ids.append(wishes.create_wish(db.session, draft, audit.Actor.system(), publish=True).id)
     return ids
-
-
-def wait_for(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"server at {url} did not come up")
 
 
 class Client:

@@ -30,20 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import wait_for, wipe_schema  # noqa: E402
+
 from sandbox.analysis import duplicates, violations_by_target  # noqa: E402
 
 FLASK = [str(Path(sys.executable).parent / "flask"), "--app", "app"]
-
-
-def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"沙箱未能在 {seconds} 秒内启动：{url}")
 
 
 def get_json(url: str) -> dict:
@@ -88,18 +79,9 @@ def main() -> int:
     from app.extensions import db
     from app.models import PushTarget
     from app.services import outbox
-    from sqlalchemy import text as sql
 
     if database_url.startswith("postgresql"):
-        if "test" not in database_url.rsplit("/", 1)[-1]:
-            raise SystemExit("基准会清空数据库：库名须含 test。")
-        from sqlalchemy import create_engine
-
-        engine = create_engine(database_url)
-        with engine.begin() as connection:
-            connection.execute(sql("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(sql("CREATE SCHEMA public"))
-        engine.dispose()
+        wipe_schema(database_url)
     subprocess.run([*FLASK, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
 
     app = create_app()

@@ -1,0 +1,36 @@
+"""What the benchmarks share: wiping a scratch PostgreSQL schema and waiting for a server."""
+
+from __future__ import annotations
+
+import sys
+import time
+import urllib.request
+
+
+def wipe_schema(url: str) -> None:
+    """Drop and recreate the ``public`` schema; refuses any database whose name lacks ``test``."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database or ""
+    if not url.startswith("postgresql") or "test" not in name:
+        sys.exit(f"refusing to wipe database {name!r}: the benchmark needs a PostgreSQL database whose name contains 'test'")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    """Until ``url`` answers 200, or exit with a message."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    sys.exit(f"{url} did not answer within {seconds:.0f} s")
