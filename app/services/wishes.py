@@ -416,8 +416,8 @@ def revoke_claim(session: Session, wish_id: int, actor: audit.Actor, reason: str
     now = utcnow()
     _transition(session, wish_id, "revoke", actor, reason, values={"claimer_id": None})
     claim = _active_claim(session, wish_id)
-    wish = _fresh(session, wish_id)
     if claim is not None:
+        wish = claim.wish  # loaded with the claim; the title and beneficiary did not change
         _end_claim(session, claim, CLAIM_REVOKED, now)
         _notify(session, f"wish:{wish_id}:claim:{claim.id}:revoked", claim.staff,
                 f"管理员收回了您认领的微心愿「{wish.title}」。原因：{reason}")
@@ -474,7 +474,7 @@ def store_proof(
         session.add(proof)
         session.flush()
         _add_photos(session, wish_id, proof.id, cleaned, paths)
-        wish = _fresh(session, wish_id)
+        wish = claim.wish
         held = "（说明文字需人工审核）" if note_status == NOTE_HELD else ""
         outbox.enqueue_to_staff(
             session, f"wish:{wish_id}:proof:{proof.id}:submitted", active_admins(session),
@@ -513,8 +513,8 @@ def confirm_wish(
             raise NoteReviewRequired()
         proof.note_status = NOTE_APPROVED
     claim = _active_claim(session, wish_id)
-    wish = _fresh(session, wish_id)
     if claim is not None:
+        wish = claim.wish  # loaded with the claim; the title and beneficiary did not change
         _end_claim(session, claim, CLAIM_COMPLETED, now)
         _notify(session, f"wish:{wish_id}:claim:{claim.id}:thanks", claim.staff,
                 f"感谢您完成微心愿「{wish.title}」！{wish.masked_beneficiary}的心愿已经实现，"
@@ -533,8 +533,8 @@ def return_proof(session: Session, wish_id: int, actor: audit.Actor, reason: str
         proof.returned_at = now
         proof.return_reason = reason
     claim = _active_claim(session, wish_id)
-    wish = _fresh(session, wish_id)
     if claim is not None:
+        wish = claim.wish  # loaded with the claim; the title and beneficiary did not change
         claim.due_at = max(claim.due_at, now + RETURN_GRACE)
         _notify(session, f"wish:{wish_id}:proof:{proof.id if proof else 0}:returned", claim.staff,
                 f"您提交的微心愿「{wish.title}」完成凭证被退回。原因：{reason}。"
@@ -567,8 +567,8 @@ def release_overdue_claims(session: Session, now: datetime) -> int:
         except AppError:
             continue  # someone acted on it in the meantime
         claim = session.get(WishClaim, claim_id)
-        wish = _fresh(session, wish_id)
         if claim is not None:
+            wish = claim.wish  # loaded with the claim; the title and beneficiary did not change
             _end_claim(session, claim, CLAIM_EXPIRED, now)
             _notify(session, f"wish:{wish_id}:claim:{claim_id}:expired", claim.staff,
                     f"您认领的微心愿「{wish.title}」已超过完成期限（{format_local(claim.due_at)}），"
