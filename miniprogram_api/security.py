@@ -19,7 +19,7 @@ class NotBound(Forbidden):
     message = "请先绑定花名册（姓名和工号）后再使用此功能"
 
 
-def _bearer_token() -> str:
+def bearer_token() -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -32,25 +32,47 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        api_session = auth.authenticate(db.session, _bearer_token())
-        g.api_session = api_session
-        g.account = api_session.account
+        _authenticate()
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def _authenticate() -> MiniProgramAccount:
+    api_session = auth.authenticate(db.session, bearer_token())
+    g.api_session = api_session
+    g.account = api_session.account
+    return api_session.account
+
+
+def bound_staff() -> Staff:
+    """Authenticate the request and return the roster entry its account is bound to (``bound_required``
+    as a call, for views that authenticate late); sets ``g.api_session``, ``g.account`` and ``g.staff``."""
+    staff: Staff | None = _authenticate().staff
+    if staff is None or not staff.active:
+        raise NotBound()
+    g.staff = staff
+    return staff
 
 
 def bound_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Like ``login_required``, and the account must be bound to the roster; sets ``g.staff``."""
 
     @wraps(view)
-    @login_required
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        account: MiniProgramAccount = g.account
-        staff: Staff | None = account.staff
-        if staff is None or not staff.active:
-            raise NotBound()
-        g.staff = staff
+        bound_staff()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Only that the request carries a bearer token (401 otherwise), before its body is read; the view
+    checks the token itself."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        bearer_token()
         return view(*args, **kwargs)
 
     return wrapper

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ColumnElement, ForeignKey, String, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, TimestampMixin, UTCDateTime, utcnow
@@ -49,3 +50,8 @@ class ApiSession(Base):
 
     def is_valid(self, now: datetime) -> bool:
         return self.revoked_at is None and self.expires_at > now
+
+    @classmethod
+    def valid_at(cls, now: Any) -> ColumnElement[bool]:
+        """``is_valid`` as SQL, for statements that authenticate inside themselves."""
+        return and_(cls.revoked_at.is_(None), cls.expires_at > now)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -117,6 +118,19 @@ def authenticate(session: Session, token: str) -> ApiSession:
     if api_session is None or not api_session.is_valid(utcnow()):
         raise InvalidToken()
     return api_session
+
+
+def bound_staff_query(token_hash: Any, now: Any) -> Select:
+    """SELECT the staff id behind a valid token of an account bound to an active roster entry.
+
+    What ``authenticate`` and the mini-program's ``bound_required`` establish together, as a query other
+    statements can embed (``token_hash`` and ``now`` may be values or bound parameters)."""
+    return (
+        select(MiniProgramAccount.staff_id)
+        .join_from(ApiSession, MiniProgramAccount, ApiSession.account_id == MiniProgramAccount.id)
+        .join(Staff, Staff.id == MiniProgramAccount.staff_id)
+        .where(ApiSession.token_hash == token_hash, ApiSession.valid_at(now), Staff.active.is_(True))
+    )
 
 
 def log_out(session: Session, api_session: ApiSession) -> None:
