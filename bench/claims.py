@@ -169,7 +169,8 @@ def main() -> int:
 
     base = f"http://127.0.0.1:{args.port}"
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--worker-class", "gthread",
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.conf.py", "--workers", str(args.workers),
+         "--worker-class", "gthread",
          "--threads", str(args.threads), "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning",
          "app:create_app()"],
         cwd=ROOT, env={**os.environ, **env},

@@ -1,4 +1,4 @@
-"""What the benchmarks share: wiping a scratch PostgreSQL schema and waiting for a server."""
+"""What the benchmarks share: wiping a scratch PostgreSQL schema, settling it before measuring, waiting for a server."""
 
 from __future__ import annotations
 
@@ -19,6 +19,19 @@ def wipe_schema(url: str) -> None:
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def settle(url: str) -> None:
+    """After the set-up and before measuring, as pgbench does: VACUUM ANALYZE, so autovacuum has nothing
+    of the set-up's left to do, and CHECKPOINT, so flushing the set-up's writes does not land inside a
+    measurement either."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+        connection.execute(text("CHECKPOINT"))
     engine.dispose()
 
 

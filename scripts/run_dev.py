@@ -67,7 +67,7 @@ def main() -> int:
     web = f"127.0.0.1:{env['RUN_PORT']}"
     processes = {
         "scheduler": flask("scheduler", "run"),
-        "web": [str(BIN / "gunicorn"), "--workers", "2", "--bind", web, "--access-logfile", "-", "app:create_app()"],
+        "web": [str(BIN / "gunicorn"), "-c", "config/gunicorn.conf.py", "--workers", "2", "--bind", web, "--access-logfile", "-", "app:create_app()"],
         "dispatcher": flask("outbox", "dispatch"),
     }
     # The sandbox first, so the dispatcher's first sends do not fail against a port not yet open.
