@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import ApiSession, Checkin
@@ -40,7 +40,12 @@ def scan_alone(client, headers, qr: str, **extra):
     db.session.rollback()
     with statements() as sent:
         response = scan(client, headers, qr, **extra)
+    db.session.rollback()  # and ends it, as the request's teardown does
     return response, sent
+
+
+def tried_the_statement(sent: list[str]) -> bool:
+    return any(statement.lstrip().upper().startswith("INSERT INTO CHECKIN") for statement in sent)
 
 
 def answer(client, headers, qr: str, **extra):
@@ -138,9 +143,9 @@ def test_a_token_the_statement_does_not_accept_gets_401(client, spoil):
         else:
             api_session.expires_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
-    response = answer(client, headers, printed_qr(event.id))
+    response, sent = scan_alone(client, headers, printed_qr(event.id))
     assert response.status_code == 401 and error_code(response) == "invalid_token"
-    assert records(event.id) == 0
+    assert tried_the_statement(sent) and records(event.id) == 0
 
 
 def test_someone_taken_off_the_roster_gets_403_not_bound(client):
@@ -148,9 +153,32 @@ def test_someone_taken_off_the_roster_gets_403_not_bound(client):
     event = factories.make_event()
     person.active = False
     db.session.commit()
-    response = answer(client, headers, printed_qr(event.id))
+    response, sent = scan_alone(client, headers, printed_qr(event.id))
     assert response.status_code == 403 and error_code(response) == "not_bound"
-    assert records(event.id) == 0
+    assert tried_the_statement(sent) and records(event.id) == 0
+
+
+def test_someone_unregistered_after_the_event_was_copied_is_refused(client):
+    (leaving, leaving_headers), (staying, staying_headers) = people(2)
+    event = factories.make_event(registration_required=True, capacity=10)
+    events.register(db.session, event.id, leaving)
+    events.register(db.session, event.id, staying)
+    assert answer(client, staying_headers, printed_qr(event.id)).status_code == 201
+    events.cancel_registration(db.session, event.id, leaving)
+    response, sent = scan_alone(client, leaving_headers, printed_qr(event.id))
+    assert response.status_code == 403 and error_code(response) == "registration_required"
+    assert tried_the_statement(sent) and records(event.id) == 1
+
+
+def test_a_cancellation_made_by_hand_without_touching_updated_at_is_still_refused(client):
+    (_first, first_headers), (_second, second_headers) = people(2)
+    event = factories.make_event()
+    assert answer(client, first_headers, printed_qr(event.id)).status_code == 201
+    db.session.execute(text("UPDATE event SET status = 'cancelled' WHERE id = :id"), {"id": event.id})
+    db.session.commit()
+    response, sent = scan_alone(client, second_headers, printed_qr(event.id))
+    assert response.status_code == 409 and error_code(response) == "event_cancelled"
+    assert tried_the_statement(sent) and records(event.id) == 1
 
 
 def test_a_missing_token_is_401_before_the_body_is_read(client):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, scoped_session, selectinload
 from app.errors import AppError, Conflict, Forbidden, NotFound
 from app.models import Checkin, Department, Event, EventRegistration, Staff
 from app.models.base import UTCDateTime, utcnow
-from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_CANCELLED, METHOD_MANUAL
+from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_CANCELLED, EVENT_PUBLISHED, METHOD_MANUAL
 from app.services import audit, auth, checkin_codes, sql
 from app.services.events import EventCancelled, get_event, get_visible_event, is_registered
 from app.timeutil import format_local, local_datetime
@@ -323,7 +323,13 @@ def _quick_sign_in_statement(registration_required: bool) -> Insert:
         event_id,
         person.c.staff_id,
         *(bindparam(name, type_=table.c[name].type) for name in _QUICK_COLUMNS[2:]),
-    ).where(exists().where(Event.id == event_id, Event.updated_at == bindparam("event_version", type_=UTCDateTime())))
+    ).where(
+        exists().where(
+            Event.id == event_id,
+            Event.updated_at == bindparam("event_version", type_=UTCDateTime()),
+            Event.status == EVENT_PUBLISHED,  # also when a change bypassed updated_at (a hand-made UPDATE)
+        )
+    )
     if registration_required:
         rows = rows.where(
             exists().where(EventRegistration.event_id == event_id, EventRegistration.staff_id == person.c.staff_id)
@@ -337,8 +343,11 @@ def _snapshot(session: Session, event_id: int) -> tuple[Event, bool]:
     event = snapshots.get(event_id)
     if event is not None:
         return event, True
-    event = get_visible_event(session, event_id)
-    session.expunge(event)  # a detached copy, shared by this process's requests and never written
+    # Read on the request's connection by a session of its own, so the copy (shared by this process's
+    # requests, never written) is never an object the request's session holds.
+    with Session(bind=session.connection()) as reader:
+        event = get_visible_event(reader, event_id)
+        reader.expunge(event)
     snapshots.put(event)
     return event, False
 
@@ -348,14 +357,29 @@ def quick_check_in(
 ) -> CheckinResult | None:
     """A first, valid sign-in in one statement; None when the scan needs the full way (``check_in``).
 
-    Call it before anything else has used the session: it runs in autocommit, where the single INSERT
-    is its own transaction."""
+    Called before anything else has used the session (as the view does), it runs in autocommit, where
+    the INSERT is its own transaction; when it gives up, the full way starts a transaction afresh."""
     try:
         code = checkin_codes.parse_code(qr)
     except AppError:
         return None
-    if code.direction != DIRECTION_IN or not sql.autocommit(session):
+    if code.direction != DIRECTION_IN:
         return None
+    autocommitted = sql.autocommit(session)
+    result = _quick_sign_in(session, token, code, nonce, lat, lng)
+    if result is None and autocommitted:
+        session.rollback()
+    return result
+
+
+def _quick_sign_in(
+    session: Session,
+    token: str,
+    code: checkin_codes.ScannedCode,
+    nonce: str,
+    lat: float | None,
+    lng: float | None,
+) -> CheckinResult | None:
     now = utcnow()
     try:
         event, cached = _snapshot(session, code.event_id)
@@ -390,6 +414,7 @@ def quick_check_in(
         # A token that is not a bound, active person's, someone unregistered, or a changed event.
         event_snapshots().discard(event.id)
         return None
+    _commit_keeping_state(session)  # no round trip in autocommit
     record = Checkin(
         id=row.id,
         event_id=event.id,
