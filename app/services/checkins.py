@@ -227,6 +227,29 @@ def _check_event(event: Event, code: checkin_codes.ScannedCode, now: datetime) -
     _check_window(event, code.direction, now)
 
 
+def _scan_record(
+    event: Event,
+    staff_id: int | None,
+    code: checkin_codes.ScannedCode,
+    nonce: str,
+    lat: float | None,
+    lng: float | None,
+    distance: float | None,
+    now: datetime,
+) -> Checkin:
+    return Checkin(
+        event_id=event.id,
+        staff_id=staff_id,
+        direction=code.direction,
+        at=now,
+        method=code.method,
+        nonce=nonce,
+        latitude=lat,
+        longitude=lng,
+        distance_m=distance,
+    )
+
+
 def _admissible_record(
     session: Session,
     staff: Staff,
@@ -241,18 +264,7 @@ def _admissible_record(
     _check_event(event, code, now)
     if event.registration_required and not is_registered(session, event.id, staff.id):
         raise RegistrationRequired()
-    distance = _check_geofence(event, lat, lng)
-    record = Checkin(
-        event_id=event.id,
-        staff_id=staff.id,
-        direction=code.direction,
-        at=now,
-        method=code.method,
-        nonce=nonce,
-        latitude=lat,
-        longitude=lng,
-        distance_m=distance,
-    )
+    record = _scan_record(event, staff.id, code, nonce, lat, lng, _check_geofence(event, lat, lng), now)
     if code.direction == DIRECTION_OUT:
         checkin = _existing(session, event.id, staff.id, DIRECTION_IN)
         if checkin is None:
@@ -392,19 +404,9 @@ def _quick_sign_in(
         if cached:
             event_snapshots().discard(event.id)  # the refusal may be the copy's: the full way reads afresh
         return None
-    values = {
-        "token_hash": auth.hash_token(token),
-        "now": now,
-        "event_id": event.id,
-        "event_version": event.updated_at,
-        "direction": code.direction,
-        "at": now,
-        "method": code.method,
-        "nonce": nonce,
-        "latitude": lat,
-        "longitude": lng,
-        "distance_m": distance,
-    }
+    record = _scan_record(event, None, code, nonce, lat, lng, distance, now)  # the person: whoever the token is
+    values = {name: getattr(record, name) for name in _QUICK_COLUMNS if name != "staff_id"}
+    values.update(token_hash=auth.hash_token(token), now=now, event_version=event.updated_at)
     try:
         row = session.execute(_quick_sign_in_statement(event.registration_required), values).one_or_none()
     except IntegrityError:  # signed in already, or the nonce was used: the full way says which
@@ -415,18 +417,7 @@ def _quick_sign_in(
         event_snapshots().discard(event.id)
         return None
     _commit_keeping_state(session)  # no round trip in autocommit
-    record = Checkin(
-        id=row.id,
-        event_id=event.id,
-        staff_id=row.staff_id,
-        direction=code.direction,
-        at=now,
-        method=code.method,
-        nonce=nonce,
-        latitude=lat,
-        longitude=lng,
-        distance_m=distance,
-    )
+    record.id, record.staff_id = row.id, row.staff_id
     return CheckinResult(record, event, created=True)
 
 
