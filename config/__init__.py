@@ -156,6 +156,10 @@ class Config:
         self.SCHEDULER_FESTIVAL_TIME = env_str("SCHEDULER_FESTIVAL_TIME", "09:00")
         self.SCHEDULER_DIGEST_TIME = env_str("SCHEDULER_DIGEST_TIME", "08:00")  # Mondays
         self.SCHEDULER_LECTURE_CHECK_TIME = env_str("SCHEDULER_LECTURE_CHECK_TIME", "09:30")
+        self.SCHEDULER_HOUSEKEEPING_TIME = env_str("SCHEDULER_HOUSEKEEPING_TIME", "03:30")
+        # Housekeeping: how long spent rows are kept (see app.services.housekeeping).
+        self.API_SESSION_RETENTION_DAYS = env_int("API_SESSION_RETENTION_DAYS", 30)
+        self.WECOM_INBOUND_RETENTION_DAYS = env_int("WECOM_INBOUND_RETENTION_DAYS", 180)
         self.SCHEDULER_MISFIRE_GRACE_HOURS = env_float("SCHEDULER_MISFIRE_GRACE_HOURS", 6.0)
         self.SCHEDULER_LOCK_LEASE_SECONDS = env_int("SCHEDULER_LOCK_LEASE_SECONDS", 60)
         self.SCHEDULER_LOCK_RETRY_SECONDS = env_float("SCHEDULER_LOCK_RETRY_SECONDS", 15.0)
@@ -169,7 +173,10 @@ class Config:
         return self.DATABASE_URL
 
     def validate(self) -> None:
-        """Hook for environments that must refuse unsafe settings."""
+        """Refuse settings that would do harm; environments add their own checks."""
+        for name in ("API_SESSION_RETENTION_DAYS", "WECOM_INBOUND_RETENTION_DAYS"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1 (days), got {getattr(self, name)!r}")
 
     def as_flask_config(self) -> dict[str, object]:
         names = {name for name in dir(self) if name.isupper()}
@@ -197,6 +204,7 @@ class ProductionConfig(Config):
     APP_ENV = "production"
 
     def validate(self) -> None:
+        super().validate()
         if not self.SECRET_KEY or self.SECRET_KEY == DEFAULT_SECRET_KEY or len(self.SECRET_KEY) < 32:
             raise ConfigError(
                 "Production refuses to start: set SECRET_KEY to a random value of at least 32 characters."

@@ -19,7 +19,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models.base import utcnow
-from app.services import digest, festivals, lecture_reminders, tips, wishes
+from app.services import digest, festivals, housekeeping, lecture_reminders, tips, wishes
 from config import ConfigError
 
 Clock = Callable[[], datetime]
@@ -66,6 +66,8 @@ JOBS: tuple[JobSpec, ...] = (
     # Runs every day; the service acts only on its check dates (10 May/June/November/December).
     JobSpec("moral-lecture", "scheduler.jobs:check_moral_lecture",
             "道德讲堂半年提醒（5、6、11、12 月 10 日检查）", "SCHEDULER_LECTURE_CHECK_TIME"),
+    JobSpec("housekeeping", "scheduler.jobs:purge_stale_rows", "清理过期的登录凭证和企业微信回调记录",
+            "SCHEDULER_HOUSEKEEPING_TIME"),
     # Event reminders need no job: publishing queues them as outbox rows with ``due_at`` under
     # ``event:{id}:remind:`` (app.services.event_reminders); editing withdraws and queues again,
     # cancelling withdraws them, and the dispatcher sends each when it falls due.
@@ -124,3 +126,9 @@ def send_weekly_digest() -> None:
 def check_moral_lecture() -> None:
     with job_context() as now:
         lecture_reminders.remind_if_no_moral_lecture(db.session, now)
+
+
+def purge_stale_rows() -> None:
+    with job_context() as now:
+        housekeeping.purge_stale_rows(db.session, now)
+
