@@ -258,7 +258,7 @@ def test_draft_event_option_creates_one_draft_festival_event_per_occurrence_and_
 
     drafts = db.session.scalars(select(Event)).all()
     assert [(e.kind, e.title, e.status) for e in drafts] == [("传统节日", "中秋主题活动", "draft")]
-    day = festivals.draft_event_day(date(2026, 9, 25))
+    day = festivals.draft_event_day(db.session, date(2026, 9, 25))
     assert to_local(drafts[0].starts_at) == datetime.combine(day, time(15, 0), tzinfo=SHANGHAI)
     told = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.dedup_key.like("festival:2026:中秋:draft%"))
@@ -269,10 +269,10 @@ def test_draft_event_option_creates_one_draft_festival_event_per_occurrence_and_
     assert not [key for key in outbox_keys() if key.startswith("event:")]
 
 
-def test_spring_festival_draft_falls_on_the_last_working_day_before_the_holiday():
+def test_spring_festival_draft_falls_on_the_last_working_day_before_the_holiday(app):
     with_holidays = date(2026, 2, 17)
-    day = festivals.draft_event_day(with_holidays)
+    day = festivals.draft_event_day(db.session, with_holidays)
     assert day < with_holidays and calendar_cn.is_working_day(day)
     assert not any(calendar_cn.is_working_day(day + timedelta(days=n)) for n in range(1, (with_holidays - day).days + 1))
     working_festival = date(2026, 3, 5)  # 学雷锋纪念日, a Thursday
-    assert festivals.draft_event_day(working_festival) == working_festival
+    assert festivals.draft_event_day(db.session, working_festival) == working_festival

@@ -23,6 +23,10 @@ from app.timeutil import format_local, local_today
 scheduler_cli = AppGroup("scheduler", help="定时任务进程（全系统只运行一个）。")
 festival_cli = AppGroup("festival-notices", help="节日通知：提前天数、通知模板、是否创建草稿活动。")
 tips_cli = AppGroup("tips", help="文明提示库。")
+calendar_cli = AppGroup(
+    "calendar",
+    help="工作日与节假日：在 chinese-calendar 之上按国务院安排（或本单位安排）设置某些日子放假或上班（调休）。",
+)
 
 
 @scheduler_cli.command("run")
@@ -147,6 +151,59 @@ def tips_today(day: datetime | None) -> None:
     click.echo(tips.tip_message(tip))
 
 
+def _day_text(working: bool) -> str:
+    return "上班" if working else "放假"
+
+
+@calendar_cli.command("set")
+@click.argument("first", type=params.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "last", type=params.DateTime(["%Y-%m-%d"]), help="到这一天为止（含），默认只设置一天。")
+@click.option("--holiday/--workday", "holiday", required=True, help="放假，或上班（调休）。")
+@click.option("--note", default="", help="说明，如“2027 年春节”。")
+def calendar_set(first: datetime, last: datetime | None, holiday: bool, note: str) -> None:
+    """把一天（或一段日子）设为放假或上班，覆盖 chinese-calendar 的判断。"""
+    from app.services import working_days
+
+    try:
+        count = working_days.set_days(
+            db.session, first.date(), (last or first).date(), not holiday, note, audit.Actor.system()
+        )
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"已将 {count} 天设为{_day_text(not holiday)}。")
+
+
+@calendar_cli.command("clear")
+@click.argument("first", type=params.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "last", type=params.DateTime(["%Y-%m-%d"]), help="到这一天为止（含），默认只清除一天。")
+def calendar_clear(first: datetime, last: datetime | None) -> None:
+    """清除设置，恢复 chinese-calendar 的判断。"""
+    from app.services import working_days
+
+    try:
+        removed = working_days.clear_days(db.session, first.date(), (last or first).date(), audit.Actor.system())
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"已清除 {removed} 天的设置。")
+
+
+@calendar_cli.command("list")
+@click.option("--year", type=params.IntRange(calendar_cn.FIRST_YEAR, calendar_cn.LAST_YEAR), help="默认今年。")
+def calendar_list(year: int | None) -> None:
+    """列出某年的设置，并对照 chinese-calendar 的判断。"""
+    from app.services import working_days
+
+    year = year or local_today().year
+    views = working_days.overrides_in(db.session, year)
+    if not views:
+        click.echo(f"{year} 年没有设置，完全按 chinese-calendar 判断工作日。")
+        return
+    for view in views:
+        library = _day_text(view.library_working)
+        click.echo(f"{view.day.isoformat()}\t{calendar_cn.weekday_name(view.day)}\t{_day_text(view.working)}"
+                   f"\t{view.note or '-'}\t（chinese-calendar：{library}）")
+
+
 def init_app(app: Flask) -> None:
-    for command in (scheduler_cli, jobs_command, festivals_command, festival_cli, tips_cli):
+    for command in (scheduler_cli, jobs_command, festivals_command, festival_cli, tips_cli, calendar_cli):
         app.cli.add_command(command)

@@ -8,7 +8,14 @@ from app.models.kv import KeyValue
 from app.models.bot import Announcement, InboundMessage
 from app.models.messaging import OutboxLease, OutboxMessage, PushTarget
 from app.models.org import ROLE_ADMIN, Department, Staff, StaffRole
-from app.models.scheduling import CivilityTip, FestivalSetting, ScheduledNotice, SchedulerJob, TipOfDay
+from app.models.scheduling import (
+    CalendarOverride,
+    CivilityTip,
+    FestivalSetting,
+    ScheduledNotice,
+    SchedulerJob,
+    TipOfDay,
+)
 from app.models.wish import Wish, WishClaim, WishPhoto, WishProof, WishTransition
 
 __all__ = [
@@ -18,6 +25,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "Checkin",
+    "CalendarOverride",
     "CivilityTip",
     "Department",
     "Event",

@@ -1,5 +1,6 @@
 """What the scheduler keeps: festival notice settings, the civility tip library and its rotation,
-the record of every scheduled notice (sent or skipped), and APScheduler's own job table."""
+operators' working-day overrides, the record of every scheduled notice (sent or skipped), and
+APScheduler's own job table."""
 
 from __future__ import annotations
 
@@ -49,6 +50,18 @@ class TipOfDay(Base):
     cycle: Mapped[int] = mapped_column(Integer)
 
     tip: Mapped[CivilityTip] = relationship()
+
+
+class CalendarOverride(Base):
+    """An operator's word on one day, over chinese-calendar's: a holiday or a working day (调休), for
+    a year whose State Council arrangement the installed library does not know yet, or a local one."""
+
+    __tablename__ = "calendar_override"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(50), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ScheduledNotice(Base):

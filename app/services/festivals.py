@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from app import calendar_cn
 from app.errors import AppError, NotFound
 from app.models import FestivalSetting
-from app.services import audit, events, notices, outbox, staff
+from app.services import audit, events, notices, outbox, staff, working_days
 from app.timeutil import local_datetime, local_today
 
 logger = logging.getLogger(__name__)
@@ -262,12 +262,12 @@ def _process_occurrence(
             run.drafts.append(draft_key)
 
 
-def draft_event_day(festival_day: date) -> date:
+def draft_event_day(session: Session, festival_day: date) -> date:
     """The festival day if it is a working day, else the last working day before it (within two weeks):
     春节 falls in a holiday, so its activity is held before the break."""
     for back in range(15):
         day = festival_day - timedelta(days=back)
-        if calendar_cn.is_working_day(day):
+        if working_days.is_working_day(session, day):
             return day
     return festival_day
 
@@ -278,7 +278,7 @@ def create_draft_festival_event(session: Session, name: str, festival_day: date,
     Called once per occurrence (the caller has claimed ``key``), in the transaction that queues the
     festival's first notice; nothing is committed here. Returns the event's id.
     """
-    day = draft_event_day(festival_day)
+    day = draft_event_day(session, festival_day)
     starts_at = local_datetime(day, DRAFT_EVENT_START)
     title = f"{name}主题活动"
     event = events.add_event(

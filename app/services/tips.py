@@ -15,10 +15,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import calendar_cn
 from app.civility_tips import TIPS
 from app.models import CivilityTip, TipOfDay
-from app.services import notices, outbox
+from app.services import notices, outbox, working_days
 from app.services.sql import insert_ignoring_conflicts
 from app.timeutil import local_today
 
@@ -49,7 +48,7 @@ def todays_tip(session: Session, day: date) -> CivilityTip | None:
     """
     tip_day = day
     for _ in range(MAX_HOLIDAY_DAYS):
-        if calendar_cn.is_working_day(tip_day):
+        if working_days.is_working_day(session, tip_day):
             break
         tip_day -= timedelta(days=1)
     else:
@@ -60,7 +59,7 @@ def todays_tip(session: Session, day: date) -> CivilityTip | None:
 def push_daily_tip(session: Session, now: datetime) -> str | None:
     """Queue today's tip to the groups if today is a working day; returns the notice key if queued."""
     today = local_today(now)
-    if not calendar_cn.is_working_day(today):
+    if not working_days.is_working_day(session, today):
         logger.info("no civility tip on %s: not a working day", today)
         return None
     tip = _tip_for_day(session, today)
