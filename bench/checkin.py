@@ -392,9 +392,10 @@ def finish(args, app, event_id: int, signin_figures: dict, bare_figures: dict, w
     # counted by wrk, at most one per connection per round.
     in_flight = args.concurrency * args.rounds if args.driver == "wrk" else 0
     measured = len(per_person) - warmed
-    print(f"records: {measured} measured people with a record, {signed_in} sign-ins answered 201 "
-          f"(of {args.people} people bound, {warmed} more signed in by the warm-up; "
-          f"up to {in_flight} more were in flight when wrk stopped); "
+    context = f"of {args.people} people bound"
+    if args.driver == "wrk":
+        context += f", {warmed} more signed in by the warm-up; up to {in_flight} more were in flight when wrk stopped"
+    print(f"records: {measured} measured people with a record, {signed_in} sign-ins answered 201 ({context}); "
           f"records per person {sorted(counts)}")
     print(f"errors: {errors}")
     checks = {
