@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import Insert, Select, bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, scoped_session, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from app.errors import AppError, Conflict, Forbidden, NotFound
 from app.models import Checkin, Department, Event, EventRegistration, Staff
@@ -154,17 +154,6 @@ def _check_geofence(event: Event, lat: float | None, lng: float | None) -> float
     return distance
 
 
-def _commit_keeping_state(session: Session) -> None:
-    """Commit without expiring loaded objects: what was just written is current, and the answer is
-    serialised from it. Saves reloading the record and the event on the busiest endpoint."""
-    target = session.registry() if isinstance(session, scoped_session) else session
-    previous, target.expire_on_commit = target.expire_on_commit, False
-    try:
-        target.commit()
-    finally:
-        target.expire_on_commit = previous
-
-
 def _insert(session: Session, record: Checkin) -> Checkin | None:
     """Insert, or return None when a concurrent scan (or a retry) got there first.
 
@@ -177,7 +166,9 @@ def _insert(session: Session, record: Checkin) -> Checkin | None:
     except IntegrityError:
         session.rollback()
         return None
-    _commit_keeping_state(session)
+    # What was just written is current, and the answer is serialised from it: no reload of the
+    # record and the event on the busiest endpoint.
+    sql.commit_keeping_state(session)
     return record
 
 
@@ -416,7 +407,7 @@ def _quick_sign_in(
         # A token that is not a bound, active person's, someone unregistered, or a changed event.
         event_snapshots().discard(event.id)
         return None
-    _commit_keeping_state(session)  # no round trip in autocommit
+    sql.commit_keeping_state(session)  # no round trip in autocommit
     record.id, record.staff_id = row.id, row.staff_id
     return CheckinResult(record, event, created=True)
 

@@ -22,13 +22,27 @@ def insert_ignoring_conflicts(
     return session.execute(statement.returning(primary_key)).scalar()
 
 
+def _plain(session: Session) -> Session:
+    """The Session itself behind Flask-SQLAlchemy's scoped proxy (which does not proxy every attribute)."""
+    return session.registry() if isinstance(session, scoped_session) else session
+
+
+def commit_keeping_state(session: Session) -> None:
+    """Commit without expiring loaded objects, for callers that answer from what they just wrote."""
+    target = _plain(session)
+    previous, target.expire_on_commit = target.expire_on_commit, False
+    try:
+        target.commit()
+    finally:
+        target.expire_on_commit = previous
+
+
 def autocommit(session: Session) -> bool:
     """Run the session's next transaction in autocommit: each statement commits on its own.
 
     For requests whose only write is a single statement, this saves the BEGIN and COMMIT round trips.
     It takes effect only before the session has begun a transaction; returns whether it did."""
-    target = session.registry() if isinstance(session, scoped_session) else session
-    if target.in_transaction():
+    if _plain(session).in_transaction():
         return False
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     return True
