@@ -135,13 +135,13 @@ def dispatch(session: Session, user_id: str, text: str, *, msg_id: str, now: dat
         suggestion = registry.suggest(word, registry.visible_to(staff))
         hint = f"您是不是想输入「{suggestion}」？" if suggestion else ""
         return Outcome.of(None, outbox.text(f"没有「{word[:20]}」这个命令。{hint}发送「帮助」查看您可以使用的命令。"))
+    if not command.allowed_for(staff):
+        return Outcome.of(command.name, outbox.text(f"「{command.name}」仅限{ROLES[command.role]}使用。"))
     try:
         parsed = command.parse(arguments)
     except UsageError as exc:
         detail = f"\n{exc}" if str(exc) else ""
         return Outcome.of(command.name, outbox.text(f"用法：{command.usage}{detail}"))
-    if not command.allowed_for(staff):
-        return Outcome.of(command.name, outbox.text(f"「{command.name}」仅限{ROLES[command.role]}使用。"))
     context = CommandContext(session=session, staff=staff, msg_id=msg_id, now=now)
     return Outcome.of(command.name, command.handler(context, parsed))
 

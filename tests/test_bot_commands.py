@@ -57,6 +57,11 @@ def test_member_asking_for_stats_is_refused(member):
     assert reply("wangfang", "统计") == "「统计」仅限管理员使用。"
 
 
+@pytest.mark.parametrize("text, name", [("统计 上个月", "统计"), ("签到码 abc", "签到码"), ("公告", "公告")])
+def test_member_with_bad_arguments_to_an_admin_command_is_refused_not_taught_its_usage(member, text, name):
+    assert reply("wangfang", text) == f"「{name}」仅限管理员使用。"
+
+
 @pytest.mark.parametrize("arguments", ["", "abc", "12 签出", "1 2 3", "０１", "99999999999"])
 def test_checkin_code_with_bad_arguments_answers_usage(admin, arguments):
     assert reply("zhangwei", f"签到码 {arguments}").startswith("用法：签到码 <活动编号> [签到|签退]")
