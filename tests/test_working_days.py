@@ -78,6 +78,7 @@ def test_calendar_commands_set_list_and_clear(app, runner):
     assert result.exit_code == 0 and "已清除 2 天的设置" in result.output
     assert "2027-02-06" not in runner.invoke(args=["calendar", "list", "--year", "2027"]).output
     assert "没有设置" in runner.invoke(args=["calendar", "list", "--year", "2028"]).output
+    assert set(db.session.scalars(select(AuditLog.actor_type))) == {"cli"}
 
 
 def test_calendar_command_refusals_are_in_chinese(app, runner):

@@ -166,7 +166,7 @@ def calendar_set(first: datetime, last: datetime | None, holiday: bool, note: st
 
     try:
         count = working_days.set_days(
-            db.session, first.date(), (last or first).date(), not holiday, note, audit.Actor.system()
+            db.session, first.date(), (last or first).date(), not holiday, note, audit.Actor.cli()
         )
     except AppError as exc:
         raise click.ClickException(exc.message) from exc
@@ -181,7 +181,7 @@ def calendar_clear(first: datetime, last: datetime | None) -> None:
     from app.services import working_days
 
     try:
-        removed = working_days.clear_days(db.session, first.date(), (last or first).date(), audit.Actor.system())
+        removed = working_days.clear_days(db.session, first.date(), (last or first).date(), audit.Actor.cli())
     except AppError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"已清除 {removed} 天的设置。")

@@ -265,11 +265,7 @@ def _process_occurrence(
 def draft_event_day(session: Session, festival_day: date) -> date:
     """The festival day if it is a working day, else the last working day before it (within two weeks):
     春节 falls in a holiday, so its activity is held before the break."""
-    for back in range(15):
-        day = festival_day - timedelta(days=back)
-        if working_days.is_working_day(session, day):
-            return day
-    return festival_day
+    return working_days.last_working_day(session, festival_day)
 
 
 def create_draft_festival_event(session: Session, name: str, festival_day: date, key: str) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,9 +22,6 @@ from app.services.sql import insert_ignoring_conflicts
 from app.timeutil import local_today
 
 logger = logging.getLogger(__name__)
-
-# How far back ``todays_tip`` looks for the last working day (the longest holiday is 8 or 9 days).
-MAX_HOLIDAY_DAYS = 14
 
 
 def seed_tips(session: Session) -> int:
@@ -46,14 +43,7 @@ def todays_tip(session: Session, day: date) -> CivilityTip | None:
     If the day has no tip yet, its choice is added to ``session`` for the caller to commit with its own
     work (the bot commits with its reply), so the push later that day sends the same tip.
     """
-    tip_day = day
-    for _ in range(MAX_HOLIDAY_DAYS):
-        if working_days.is_working_day(session, tip_day):
-            break
-        tip_day -= timedelta(days=1)
-    else:
-        tip_day = day
-    return _tip_for_day(session, tip_day)
+    return _tip_for_day(session, working_days.last_working_day(session, day))
 
 
 def push_daily_tip(session: Session, now: datetime) -> str | None:

@@ -20,6 +20,7 @@ from app.models import CalendarOverride
 from app.services import audit
 
 MAX_RANGE_DAYS = 60  # the longest arrangement entered at once; a holiday is at most 8 or 9 days
+MAX_HOLIDAY_DAYS = 14  # how far back ``last_working_day`` looks (the longest holiday is 8 or 9 days)
 
 
 class InvalidRange(AppError):
@@ -31,6 +32,15 @@ class InvalidRange(AppError):
 def is_working_day(session: Session, day: date) -> bool:
     override = session.get(CalendarOverride, day)
     return override.working if override is not None else calendar_cn.is_working_day(day)
+
+
+def last_working_day(session: Session, day: date) -> date:
+    """``day`` if it is a working day, else the last one before it within two weeks (else ``day``)."""
+    for back in range(MAX_HOLIDAY_DAYS + 1):
+        candidate = day - timedelta(days=back)
+        if is_working_day(session, candidate):
+            return candidate
+    return day
 
 
 def _days(first: date, last: date) -> list[date]:
