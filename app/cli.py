@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.commands import messaging, scheduling
+from app.commands import messaging, params, scheduling
 from app.commands.events import events_cli
 from app.commands.wishes import wishes_cli
 from app.extensions import db
@@ -22,7 +22,7 @@ roster_cli = AppGroup("roster", help="花名册：导入、授权、解绑。")
 def _staff_or_fail(employee_no: str) -> Staff:
     staff = db.session.scalar(select(Staff).where(Staff.employee_no == employee_no))
     if staff is None:
-        raise click.ClickException(f"花名册中没有工号 {employee_no}")
+        raise params.CommandError(f"花名册中没有工号 {employee_no}")
     return staff
 
 
@@ -33,17 +33,17 @@ def roster_import(file: Path) -> None:
     try:
         table = list(roster.read_table(file))
     except roster.RosterFileError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise params.CommandError(str(exc)) from exc
     show_progress = len(table) > 500
     try:
         with click.progressbar(length=max(len(table) - 1, 0), label="校验", hidden=not show_progress) as bar:
             parsed = roster.parse_roster(table, progress=bar.update)
     except roster.RosterFileError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise params.CommandError(str(exc)) from exc
     if parsed.errors:
         for error in parsed.errors:
             click.echo(error, err=True)
-        raise click.ClickException(f"发现 {len(parsed.errors)} 处错误，未导入任何数据。请修正后重新导入。")
+        raise params.CommandError(f"发现 {len(parsed.errors)} 处错误，未导入任何数据。请修正后重新导入。")
     try:
         with click.progressbar(length=len(parsed.rows), label="导入", hidden=not show_progress) as bar:
             summary = roster.import_roster(db.session, parsed.rows, audit.Actor.cli(), progress=bar.update)
@@ -51,7 +51,7 @@ def roster_import(file: Path) -> None:
         db.session.rollback()
         for error in exc.errors:
             click.echo(error, err=True)
-        raise click.ClickException(f"发现 {len(exc.errors)} 处冲突，未导入任何数据。") from exc
+        raise params.CommandError(f"发现 {len(exc.errors)} 处冲突，未导入任何数据。") from exc
     click.echo(
         f"导入完成：新增 {summary.created} 人，更新 {summary.updated} 人，"
         f"未变 {summary.unchanged} 人，新建部门 {summary.departments_created} 个。"
@@ -93,7 +93,7 @@ def roster_unbind(employee_no: str) -> None:
     staff = _staff_or_fail(employee_no)
     revoked = auth.unbind_staff(db.session, staff, audit.Actor.cli())
     if revoked is None:
-        raise click.ClickException(f"{staff.name}（{staff.employee_no}）没有绑定微信账号。")
+        raise params.CommandError(f"{staff.name}（{staff.employee_no}）没有绑定微信账号。")
     click.echo(f"已解除 {staff.name}（{staff.employee_no}）的绑定，吊销登录令牌 {revoked} 个。")
 
 
@@ -108,9 +108,9 @@ def seed_demo_command() -> None:
 
 @click.command("wechat-sandbox")
 @click.option("--host", default="127.0.0.1", show_default=True, help="只应监听回环地址。")
-@click.option("--port", default=8001, show_default=True, type=int)
-@click.option("--robot-limit", default=20, show_default=True, type=int, help="每个群机器人每窗口可发条数。")
-@click.option("--robot-window", default=60.0, show_default=True, type=float, help="群机器人限流窗口（秒）。")
+@click.option("--port", default=8001, show_default=True, type=params.IntRange(1, 65535))
+@click.option("--robot-limit", default=20, show_default=True, type=params.IntRange(1, 10_000), help="每个群机器人每窗口可发条数。")
+@click.option("--robot-window", default=60.0, show_default=True, type=params.FloatRange(0.1, 3600.0), help="群机器人限流窗口（秒）。")
 @click.option("--risky-words", default="赌博,诈骗,毒品", show_default=True, help="内容安全检测判为 risky 的词。")
 @click.option("--review-words", default="敏感,待审", show_default=True, help="判为 review 的词。")
 def wechat_sandbox_command(

@@ -58,3 +58,23 @@ def test_operator_giving_a_bad_database_id_is_refused_in_chinese(runner, args):
 
 def test_operator_asking_outbox_status_with_a_negative_limit_is_refused_in_chinese(runner):
     assert_refused_in_chinese(runner.invoke(args=["outbox", "status", "--limit", "-1"]), "-1 应在 1 到 1000 之间")
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["festival-notices", "edit", "中秋", "--lead-days", "七"], "请填写以逗号分隔的整数天数"),
+        (["push-targets", "add", "--name", "一支部", "https://qyapi.example/cgi-bin/webhook/send"], "Webhook 地址中没有 key 参数"),
+        ([*EVENT, "--kind", "道德讲堂", "--start", "明天上午"], "应为 ISO 8601 时间"),
+        ([*EVENT, "--kind", "道德讲堂", "--remind", "T-1d", "--no-reminders"], "--remind 与 --no-reminders 不能同时使用"),
+        (["outbox", "requeue"], "请给出消息编号，或使用 --all-dead"),
+        (["wechat-sandbox", "--port", "70000"], "70000 应在 1 到 65535 之间"),
+    ],
+)
+def test_refusals_raised_by_the_commands_themselves_are_framed_in_chinese(runner, args, fragment):
+    assert_refused_in_chinese(runner.invoke(args=args), fragment)
+
+
+def test_a_command_that_cannot_do_its_work_says_so_in_chinese(runner):
+    result = runner.invoke(args=["push-targets", "disable", "12345"])
+    assert result.exit_code == 1 and result.output == "错误：没有编号为 12345 的推送目标\n"

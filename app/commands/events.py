@@ -21,14 +21,14 @@ def _event_or_fail(event_id: int):
     try:
         return events.get_event(db.session, event_id)
     except AppError as exc:
-        raise click.ClickException(f"活动 {event_id} 不存在") from exc
+        raise params.CommandError(f"活动 {event_id} 不存在") from exc
 
 
 def _parse_time(value: str, label: str) -> datetime:
     try:
         return datetime.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter(f"{label}应为 ISO 8601 时间，例如 2026-03-05T14:30") from exc
+        raise params.InvalidParameter(f"{label}应为 ISO 8601 时间，例如 2026-03-05T14:30") from exc
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -36,7 +36,7 @@ def _write(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     except OSError as exc:
-        raise click.ClickException(f"无法写入 {path}：{exc.strerror}") from exc
+        raise params.CommandError(f"无法写入 {path}：{exc.strerror}") from exc
 
 
 REMIND_HELP = "提醒规则，可重复：1d@09:00（提前 1 天 09:00）、60m、2h；不写则为默认（提前 1 天 09:00 和开始前 60 分钟）"
@@ -44,7 +44,7 @@ REMIND_HELP = "提醒规则，可重复：1d@09:00（提前 1 天 09:00）、60m
 
 def _reminder_rules(reminders: tuple[str, ...], none: bool) -> list[str] | None:
     if none and reminders:
-        raise click.UsageError("--remind 与 --no-reminders 不能同时使用")
+        raise params.UsageProblem("--remind 与 --no-reminders 不能同时使用")
     return [] if none else (list(reminders) or None)
 
 
@@ -88,7 +88,7 @@ def create(
     try:
         event = events.create_event(db.session, draft_event, audit.Actor.cli())
     except AppError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise params.CommandError(exc.message) from exc
     click.echo(event.id)
 
 
@@ -114,18 +114,18 @@ def edit(event_id, title, start, end, location, description, reminders, no_remin
     if end is not None:
         changes["ends_at"] = _parse_time(end, "--end ")
     if default_reminders and (reminders or no_reminders):
-        raise click.UsageError("--default-reminders 不能与 --remind、--no-reminders 同时使用")
+        raise params.UsageProblem("--default-reminders 不能与 --remind、--no-reminders 同时使用")
     if default_reminders:
         changes["reminders"] = None
     elif reminders or no_reminders:
         changes["reminders"] = _reminder_rules(reminders, no_reminders)
     if not changes:
-        raise click.UsageError("请至少指定一项要修改的内容")
+        raise params.UsageProblem("请至少指定一项要修改的内容")
     try:
         events.update_event(db.session, event_id, changes, audit.Actor.cli())
     except AppError as exc:
         db.session.rollback()
-        raise click.ClickException(exc.message) from exc
+        raise params.CommandError(exc.message) from exc
     click.echo(f"活动 {event_id} 已修改。")
 
 
@@ -140,9 +140,9 @@ def poster(event_id: int, output: Path, direction: str):
         checkin_codes.ensure_direction(event, direction)
         image = posters.render_poster(event, direction)
     except AppError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise params.CommandError(exc.message) from exc
     except posters.FontUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise params.CommandError(str(exc)) from exc
     _write(output, image)
     click.echo(f"海报已保存：{output}")
 
@@ -156,7 +156,7 @@ def checkin_url(event_id: int, direction: str):
     try:
         checkin_codes.ensure_direction(event, direction)
     except AppError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise params.CommandError(exc.message) from exc
     click.echo(checkin_codes.code_url(checkin_codes.printed_token(event.id, direction)))
 
 
@@ -169,7 +169,7 @@ def screen_url(event_id: int, direction: str):
     try:
         url, _expires_at = checkin_codes.screen_link_for(event, direction)
     except AppError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise params.CommandError(exc.message) from exc
     click.echo(url)
 
 
@@ -193,5 +193,5 @@ def cancel(event_id: int, reason: str):
     try:
         events.cancel_event(db.session, event_id, audit.Actor.cli(), reason)
     except AppError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise params.CommandError(exc.message) from exc
     click.echo(f"活动 {event_id} 已取消。")

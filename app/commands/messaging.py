@@ -39,7 +39,7 @@ def webhook_key(value: str) -> str:
     if value.startswith(("http://", "https://")):
         keys = parse_qs(urlparse(value).query).get("key")
         if not keys:
-            raise click.BadParameter("Webhook 地址中没有 key 参数", param_hint="ADDRESS")
+            raise params.InvalidParameter("Webhook 地址中没有 key 参数", param_hint="ADDRESS")
         value = keys[0]
     return value
 
@@ -47,7 +47,7 @@ def webhook_key(value: str) -> str:
 def _target_or_fail(target_id: int) -> PushTarget:
     target = db.session.get(PushTarget, target_id)
     if target is None:
-        raise click.ClickException(f"没有编号为 {target_id} 的推送目标")
+        raise params.CommandError(f"没有编号为 {target_id} 的推送目标")
     return target
 
 
@@ -60,11 +60,11 @@ def push_targets_add(name: str, kind: str, address: str) -> None:
     name = name.strip()
     address = webhook_key(address) if kind == TARGET_ROBOT else address.strip()
     if not 1 <= len(name) <= 100:
-        raise click.BadParameter("名称应为 1 到 100 个字符", param_hint="--name")
+        raise params.InvalidParameter("名称应为 1 到 100 个字符", param_hint="--name")
     if not 1 <= len(address) <= 200 or any(c.isspace() for c in address):
-        raise click.BadParameter("地址应为 1 到 200 个字符且不含空白", param_hint="ADDRESS")
+        raise params.InvalidParameter("地址应为 1 到 200 个字符且不含空白", param_hint="ADDRESS")
     if db.session.scalar(select(PushTarget).where(PushTarget.kind == kind, PushTarget.address == address)):
-        raise click.ClickException("该推送目标已存在")
+        raise params.CommandError("该推送目标已存在")
     target = PushTarget(name=name, kind=kind, address=address, enabled=True)
     db.session.add(target)
     db.session.flush()
@@ -115,7 +115,7 @@ def push_targets_test_send(target_id: int, content: str) -> None:
     """立即经发件箱向推送目标发送一条测试消息（遵守限流）。"""
     target = _target_or_fail(target_id)
     if not target.enabled:
-        raise click.ClickException(f"「{target.name}」已停用，请先启用")
+        raise params.CommandError(f"「{target.name}」已停用，请先启用")
     channel, address = CHANNEL_OF_TARGET_KIND[target.kind], str(target.id)
     key = f"{TEST_SEND_PREFIX}{target.id}:{uuid.uuid4().hex}"
     outbox.enqueue(db.session, dedup_key=key, channel=channel, address=address, payload=outbox.text(content))
@@ -126,7 +126,7 @@ def push_targets_test_send(target_id: int, content: str) -> None:
     if row.status == STATUS_SENT:
         click.echo(f"已发送到「{target.name}」。")
     elif row.status == STATUS_DEAD:
-        raise click.ClickException(f"发送失败：{row.last_error}")
+        raise params.CommandError(f"发送失败：{row.last_error}")
     else:
         reason = row.last_error or "该目标一分钟内的发送量已达上限"
         click.echo(f"暂未发出（{reason}）；消息已留在队列中，发送进程会在 {format_local(row.due_at, '%H:%M:%S')} 后投递。")
@@ -171,7 +171,7 @@ def outbox_status(limit: int) -> None:
 def outbox_requeue(message_ids: tuple[int, ...], all_dead: bool) -> None:
     """把已放弃的消息重新放回队列（修复推送目标后使用）。"""
     if not message_ids and not all_dead:
-        raise click.UsageError("请给出消息编号，或使用 --all-dead")
+        raise params.UsageProblem("请给出消息编号，或使用 --all-dead")
     statement = update(OutboxMessage).where(OutboxMessage.status == STATUS_DEAD)
     if not all_dead:
         statement = statement.where(OutboxMessage.id.in_(message_ids))

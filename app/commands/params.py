@@ -2,7 +2,9 @@
 
 Click's own types answer in English ("Invalid value for '--kind': 'x' is not one of …"). These
 subclasses keep click's parsing and exit status (2, a usage error) and only say it in Chinese; use
-them instead of ``click.Choice``, ``click.IntRange``, ``click.FloatRange`` and ``click.DateTime``.
+them instead of ``click.Choice``, ``click.IntRange``, ``click.FloatRange`` and ``click.DateTime``,
+and raise ``InvalidParameter``, ``CommandError`` and ``UsageProblem`` instead of ``click.BadParameter``,
+``click.ClickException`` and ``click.UsageError``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,22 @@ class InvalidParameter(click.BadParameter):
         if not isinstance(hint, str):
             hint = " / ".join(hint)
         return f"{hint} 的取值无效：{self.message}"
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"错误：{self.format_message()}", file=file, err=file is None)
+        if self.ctx is not None:
+            click.echo(f"运行“{self.ctx.command_path} --help”查看用法。", file=file, err=file is None)
+
+
+class CommandError(click.ClickException):
+    """A command's refusal, framed in Chinese (click's own says "Error: …"); exit status 1."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"错误：{self.format_message()}", file=file, err=file is None)
+
+
+class UsageProblem(click.UsageError):
+    """Options that do not go together, framed in Chinese; exit status 2 like click's usage errors."""
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"错误：{self.format_message()}", file=file, err=file is None)

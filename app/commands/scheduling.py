@@ -88,7 +88,7 @@ def _parse_leads(value: str | None) -> list[int] | None:
     try:
         return [int(part) for part in value.replace("，", ",").split(",") if part.strip()]
     except ValueError as exc:
-        raise click.BadParameter("请填写以逗号分隔的整数天数，例如 7,1") from exc
+        raise params.InvalidParameter("请填写以逗号分隔的整数天数，例如 7,1") from exc
 
 
 @festival_cli.command("edit")
@@ -110,7 +110,7 @@ def festival_edit(
         )
     except AppError as exc:
         db.session.rollback()
-        raise click.ClickException(exc.message) from exc
+        raise params.CommandError(exc.message) from exc
     today = local_today()
     day = calendar_cn.festival_date(name, today.year)
     if day < today:
@@ -147,7 +147,7 @@ def tips_today(day: datetime | None) -> None:
     tip = tips.todays_tip(db.session, day.date() if day else local_today())
     db.session.commit()
     if tip is None:
-        raise click.ClickException("提示库为空：请先执行 flask --app app seed-demo，或启动一次定时任务进程。")
+        raise params.CommandError("提示库为空：请先执行 flask --app app seed-demo，或启动一次定时任务进程。")
     click.echo(tips.tip_message(tip))
 
 
@@ -169,7 +169,7 @@ def calendar_set(first: datetime, last: datetime | None, holiday: bool, note: st
             db.session, first.date(), (last or first).date(), not holiday, note, audit.Actor.cli()
         )
     except AppError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise params.CommandError(exc.message) from exc
     click.echo(f"已将 {count} 天设为{_day_text(not holiday)}。")
 
 
@@ -183,7 +183,7 @@ def calendar_clear(first: datetime, last: datetime | None) -> None:
     try:
         removed = working_days.clear_days(db.session, first.date(), (last or first).date(), audit.Actor.cli())
     except AppError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise params.CommandError(exc.message) from exc
     click.echo(f"已清除 {removed} 天的设置。")
 
 

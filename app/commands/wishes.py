@@ -19,8 +19,8 @@ from app.services import audit, wishes
 wishes_cli = AppGroup("wishes", help="微心愿：发布、撤回、逾期释放与到期提醒。")
 
 
-def _fail(exc: AppError) -> click.ClickException:
-    return click.ClickException(exc.message)
+def _fail(exc: AppError) -> params.CommandError:
+    return params.CommandError(exc.message)
 
 
 @wishes_cli.command("create")
