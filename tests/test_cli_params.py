@@ -78,3 +78,16 @@ def test_refusals_raised_by_the_commands_themselves_are_framed_in_chinese(runner
 def test_a_command_that_cannot_do_its_work_says_so_in_chinese(runner):
     result = runner.invoke(args=["push-targets", "disable", "12345"])
     assert result.exit_code == 1 and result.output == "错误：没有编号为 12345 的推送目标\n"
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["events", "cancel", "1", "--reason", " "], "应为 2 到 200 个字符，现在是 0 个"),
+        (["wishes", "withdraw", "1", "--reason", "长" * 201], "应为 1 到 200 个字符，现在是 201 个"),
+        (["calendar", "set", "2027-02-08", "--holiday", "--note", "节" * 51], "应为 0 到 50 个字符"),
+        (["push-targets", "test-send", "1", "--text", ""], "应为 1 到 2000 个字符"),
+    ],
+)
+def test_free_text_is_checked_before_anything_is_done(runner, args, fragment):
+    assert_refused_in_chinese(runner.invoke(args=args), fragment)

@@ -186,7 +186,7 @@ def attendance(event_id: int, output: Path):
 
 @events_cli.command("cancel")
 @click.argument("event_id", type=params.database_id())
-@click.option("--reason", required=True, help="取消原因（会通知已报名的人）")
+@click.option("--reason", required=True, type=params.Text(2, 200), help="取消原因（会通知已报名的人）")
 def cancel(event_id: int, reason: str):
     """取消活动并通知已报名的人。"""
     _event_or_fail(event_id)

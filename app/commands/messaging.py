@@ -110,7 +110,7 @@ def push_targets_enable(target_id: int) -> None:
 
 @push_targets_cli.command("test-send")
 @click.argument("target_id", type=params.database_id())
-@click.option("--text", "content", default="【测试】这是一条来自文明创建助手的测试消息。", show_default=True)
+@click.option("--text", "content", type=params.Text(1, 2000), default="【测试】这是一条来自文明创建助手的测试消息。", show_default=True)
 def push_targets_test_send(target_id: int, content: str) -> None:
     """立即经发件箱向推送目标发送一条测试消息（遵守限流）。"""
     target = _target_or_fail(target_id)

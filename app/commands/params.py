@@ -104,3 +104,18 @@ class DateTime(click.DateTime):
                 continue
         shapes = "、".join(form.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD") for form in self.formats)
         raise InvalidParameter(f"“{value}”应为 {shapes} 格式的日期", ctx=ctx, param=param)
+
+
+class Text(click.ParamType):
+    """Free text an operator types (a reason, a note): stripped, and ``low`` to ``high`` characters."""
+
+    name = "text"
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if not self.low <= len(text) <= self.high:
+            raise InvalidParameter(f"应为 {self.low} 到 {self.high} 个字符，现在是 {len(text)} 个", ctx=ctx, param=param)
+        return text

@@ -159,7 +159,7 @@ def _day_text(working: bool) -> str:
 @click.argument("first", type=params.DateTime(["%Y-%m-%d"]))
 @click.option("--to", "last", type=params.DateTime(["%Y-%m-%d"]), help="到这一天为止（含），默认只设置一天。")
 @click.option("--holiday/--workday", "holiday", required=True, help="放假，或上班（调休）。")
-@click.option("--note", default="", help="说明，如“2027 年春节”。")
+@click.option("--note", default="", type=params.Text(0, 50), help="说明，如“2027 年春节”，最多 50 字。")
 def calendar_set(first: datetime, last: datetime | None, holiday: bool, note: str) -> None:
     """把一天（或一段日子）设为放假或上班，覆盖 chinese-calendar 的判断。"""
     from app.services import working_days

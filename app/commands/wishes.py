@@ -68,7 +68,7 @@ def publish_command(wish_id: int) -> None:
 
 @wishes_cli.command("withdraw")
 @click.argument("wish_id", type=params.database_id())
-@click.option("--reason", required=True, help="撤回原因。")
+@click.option("--reason", required=True, type=params.Text(1, 200), help="撤回原因。")
 def withdraw_command(wish_id: int, reason: str) -> None:
     """撤回一个草稿或待认领的心愿。"""
     try:
