@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -96,13 +98,22 @@ def test_missing_required_column_is_refused(runner, tmp_path):
     assert "表头缺少必需的列：工号、部门" in result.output
 
 
-@pytest.mark.parametrize(("name", "content"), [("r.txt", b"x"), ("r.xlsx", b"not a zip"), ("r.csv", b"")])
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("r.txt", b"x"),
+        ("r.xlsx", b"not a zip"),
+        ("r.csv", b""),
+        ("huge-cell.csv", "姓名,工号,部门\n张三,A1,".encode() + b"x" * 200_000 + b"\n"),
+    ],
+)
 def test_unreadable_files_are_refused_with_a_chinese_message(runner, tmp_path, name, content):
     path = tmp_path / name
     path.write_bytes(content)
     result = runner.invoke(args=["roster", "import", str(path)])
-    assert result.exit_code != 0
+    assert result.exit_code != 0 and isinstance(result.exception, SystemExit), result.output  # no traceback
     assert any("\u4e00" <= ch <= "\u9fff" for ch in result.output), result.output
+    assert not re.search(r"[A-Za-z]{4,}", re.sub(r"Excel|CSV|UTF|GBK|xlsx", "", result.output)), result.output
 
 
 def test_wecom_account_owned_by_someone_else_is_a_conflict(runner, tmp_path):

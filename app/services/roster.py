@@ -79,15 +79,18 @@ def _read_csv(path: Path) -> Iterator[list[str]]:
             continue
     else:
         raise RosterFileError("文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV")
-    for record in csv.reader(io.StringIO(text)):
-        yield [_cell(v) for v in record]
+    try:
+        for record in csv.reader(io.StringIO(text)):
+            yield [_cell(v) for v in record]
+    except csv.Error as exc:  # a cell over the csv module's field limit, a NUL byte, …
+        raise RosterFileError("CSV 文件格式有误（某个单元格过长或含有无法识别的字符），请用 Excel 另存为 CSV 后重试") from exc
 
 
 def _read_xlsx(path: Path) -> Iterator[list[str]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a broken or non-xlsx file
-        raise RosterFileError(f"无法读取 Excel 文件：{exc}") from exc
+        raise RosterFileError("无法读取 Excel 文件：文件已损坏，或不是 .xlsx 格式") from exc
     try:
         sheet = workbook.worksheets[0]
         for values in sheet.iter_rows(values_only=True):
