@@ -41,10 +41,12 @@ def test_robot_errors_are_classified(app, sandbox):
     with pytest.raises(WeChatError) as busy:
         get_robot().send("k", {"msgtype": "text", "text": {"content": "x"}})
     assert busy.value.errcode == 45009 and busy.value.transient
+    assert str(busy.value).startswith("错误码 45009：")  # admins read it; WeChat's errmsg follows as is
     sandbox.state.faults.append(Fault(kind="http_503", count=1))
     with pytest.raises(WeChatError) as down:
         get_robot().send("k", {"msgtype": "text", "text": {"content": "x"}})
     assert down.value.http_status == 503 and down.value.transient
+    assert str(down.value) == "群机器人接口返回 HTTP 503"
     with pytest.raises(WeChatError) as too_long:
         get_robot().send("k", {"msgtype": "text", "text": {"content": "x" * 3000}})
     assert too_long.value.errcode == 40058 and not too_long.value.transient
@@ -56,7 +58,7 @@ def test_work_http_error_names_its_status(app, sandbox):
     with pytest.raises(WeChatError) as down:
         get_work().send_app_message({"touser": "zhangwei", "msgtype": "text", "text": {"content": "测试"}})
     assert down.value.http_status == 503 and down.value.transient
-    assert "HTTP 503" in str(down.value)
+    assert str(down.value) == "接口返回 HTTP 503"
 
 
 def test_secret_query_parameters_are_redacted_from_error_text():

@@ -29,7 +29,8 @@ class WeChatError(Exception):
     """A failed WeChat/WeCom call. ``errcode`` is None for network and HTTP-level failures."""
 
     def __init__(self, errcode: int | None, errmsg: str, *, http_status: int | None = None) -> None:
-        super().__init__(f"errcode={errcode} errmsg={errmsg}")
+        # Admins read this (outbox status, the failure notice): our framing in Chinese, WeChat's errmsg as is.
+        super().__init__(f"错误码 {errcode}：{errmsg}" if errcode is not None else errmsg)
         self.errcode = errcode
         self.errmsg = errmsg
         self.http_status = http_status
@@ -55,9 +56,9 @@ def redact(text: str) -> str:
 def _wrap(exc: Exception) -> WeChatError:
     if isinstance(exc, WeChatClientException):
         status = exc.response.status_code if exc.response is not None else None
-        errmsg = str(exc.errmsg) if exc.errmsg else f"HTTP {status if status is not None else 'error'}"
+        errmsg = str(exc.errmsg) if exc.errmsg else f"接口返回 HTTP {status if status is not None else '错误'}"
         return WeChatError(exc.errcode, redact(errmsg), http_status=status)
-    return WeChatError(None, redact(f"{type(exc).__name__}: {exc}"))
+    return WeChatError(None, redact(f"网络错误（{type(exc).__name__}）：{exc}"))
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ class Work:
             raise _wrap(exc) from exc
         if not isinstance(result, dict):  # wechatpy hands back the raw response when it is not JSON
             status = getattr(result, "status_code", None)
-            raise WeChatError(None, f"{endpoint} answered something that is not a JSON object", http_status=status or 200)
+            raise WeChatError(None, f"{endpoint} 返回的不是 JSON 对象", http_status=status or 200)
         return result
 
 
@@ -184,13 +185,13 @@ class Robot:
         except requests.RequestException as exc:
             raise _wrap(exc) from exc
         if response.status_code != 200:
-            raise WeChatError(None, f"HTTP {response.status_code}", http_status=response.status_code)
+            raise WeChatError(None, f"群机器人接口返回 HTTP {response.status_code}", http_status=response.status_code)
         try:
             data = response.json()
         except ValueError as exc:
-            raise WeChatError(None, "invalid JSON from webhook", http_status=response.status_code) from exc
+            raise WeChatError(None, "群机器人接口返回的不是有效的 JSON", http_status=response.status_code) from exc
         if not isinstance(data, dict):
-            raise WeChatError(None, "webhook answered JSON that is not an object", http_status=response.status_code)
+            raise WeChatError(None, "群机器人接口返回的 JSON 不是对象", http_status=response.status_code)
         if data.get("errcode", 0) != 0:
             raise WeChatError(int(data["errcode"]), str(data.get("errmsg", "")))
         return data
