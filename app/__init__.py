@@ -44,7 +44,6 @@ def register_extensions(app: APIFlask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
     wechat.init_app(app)
     errors.init_app(app)

@@ -399,7 +399,7 @@ def finish(args, app, event_id: int, signin_figures: dict, bare_figures: dict, w
           f"records per person {sorted(counts)}")
     print(f"errors: {errors}")
     checks = {
-        f"throughput >= 1/3 of bare": ratio >= TARGET_RATIO,
+        "throughput >= 1/3 of bare": ratio >= TARGET_RATIO,
         f"sign-in p99 < {TARGET_P99_MS:.0f} ms at {args.concurrency} clients": signin_figures["p99"] < TARGET_P99_MS,
         "zero errors": errors == 0,
         "exactly one record per person": signed_in <= measured <= signed_in + in_flight and counts == {1},

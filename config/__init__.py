@@ -57,13 +57,6 @@ def env_bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be a boolean (true/false), got {raw!r}")
 
 
-def env_list(name: str, default: list[str] | None = None) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return list(default or [])
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
-
 def normalise_database_url(url: str) -> str:
     """Accept the common ``postgres://`` spellings and route them to psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):

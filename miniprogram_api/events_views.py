@@ -195,7 +195,7 @@ def attendance(event_id: int):
 @bp.output(ManualCheckinOut, status_code=201)
 @bp.doc(summary="补签", description="为无法扫码的人补签到或补签退，须填写原因（记入审计日志）。", **ADMIN)
 def manual_check_in(event_id: int, body: dict):
-    person = checkins.find_staff(db.session, employee_no=body["employee_no"])
+    person = checkins.find_staff(db.session, body["employee_no"])
     result = checkins.manual_check_in(db.session, event_id, person, body["direction"], body["reason"], g.staff)
     record = result.record
     answer = {

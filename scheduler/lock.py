@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy import create_engine, delete, or_, select, text, update
@@ -126,7 +126,7 @@ def make_lock(engine: Engine, lease_seconds: int) -> SchedulerLock:
     return LeaseLock(engine, lease_seconds)
 
 
-def lock_holder(engine: Engine, now: datetime | None = None) -> str | None:
+def lock_holder(engine: Engine) -> str | None:
     """Who holds the scheduler lock now (for ``flask jobs``), or None when no scheduler runs."""
     with Session(engine) as session:
         if engine.dialect.name == "postgresql":
@@ -140,6 +140,6 @@ def lock_holder(engine: Engine, now: datetime | None = None) -> str | None:
             )
             return None if pid is None else f"PostgreSQL 会话 {pid}"
         row = session.scalar(select(KeyValue).where(KeyValue.key == LEASE_KEY))
-        if row is None or row.expires_at is None or row.expires_at < (now or utcnow()):
+        if row is None or row.expires_at is None or row.expires_at < utcnow():
             return None
         return row.value

@@ -68,7 +68,6 @@ class ScannedCode:
     event_id: int
     direction: str
     method: str  # METHOD_PRINTED or METHOD_LIVE
-    step: int | None = None
     expired: bool = False  # a genuine live code past its time: refused, unless the person is already recorded
 
 
@@ -142,7 +141,7 @@ def parse_code(qr: str, now: float | None = None) -> ScannedCode:
     if step_number > current:
         raise InvalidCode()  # signed by us, yet from the future: a clock we do not trust
     expired = step_number < current - 1
-    return ScannedCode(event_id, _LETTER_DIRECTIONS[live_letter], METHOD_LIVE, step_number, expired)
+    return ScannedCode(event_id, _LETTER_DIRECTIONS[live_letter], METHOD_LIVE, expired)
 
 
 def seconds_until_next_step(now: float | None = None) -> float:
@@ -194,9 +193,7 @@ def miniprogram_code(event: Event, direction: str) -> bytes:
 
     One of the few places that calls WeChat during a request: an admin asked for this image."""
     ensure_direction(event, direction)
-    token = printed_token(event.id, direction)
-    if len(token) > SCENE_MAX_CHARS:
-        raise AppError("活动编号过大，无法生成小程序码，请使用二维码海报", code="scene_too_long")
+    token = printed_token(event.id, direction)  # at most SCENE_MAX_CHARS: ids are capped (see above)
     try:
         return get_miniprogram().get_unlimited_code(token, page=current_app.config["CHECKIN_MINIPROGRAM_PAGE"])
     except WeChatError as exc:

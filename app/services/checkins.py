@@ -428,11 +428,8 @@ def describe(session: Session, result: CheckinResult) -> dict:
     return answer
 
 
-def find_staff(session: Session, staff_id: int | None = None, employee_no: str | None = None) -> Staff:
-    if staff_id is not None:
-        staff = session.get(Staff, staff_id)
-    else:
-        staff = session.scalar(select(Staff).where(Staff.employee_no == (employee_no or "").strip()))
+def find_staff(session: Session, employee_no: str) -> Staff:
+    staff = session.scalar(select(Staff).where(Staff.employee_no == employee_no.strip()))
     if staff is None:
         raise StaffNotOnRoster()
     return staff
