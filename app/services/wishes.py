@@ -142,7 +142,12 @@ def _refusal(
     row = session.execute(select(Wish.status, Wish.claimer_id).where(Wish.id == wish_id)).one_or_none()
     if row is None:
         return WishNotFound()
-    status, claimer_id = row
+    return _refusal_for(row.status, row.claimer_id, action, requester_id, must_be_claimer)
+
+
+def _refusal_for(
+    status: str, claimer_id: int | None, action: str, requester_id: int | None, must_be_claimer: bool
+) -> AppError:
     transition = TRANSITIONS[action]
     if action == "claim" and status in (CLAIMED, FULFILLED, CONFIRMED):
         if claimer_id is not None and claimer_id == requester_id:
@@ -356,10 +361,15 @@ def claim_wish(session: Session, wish_id: int, staff: Staff, now: datetime | Non
     """Claim an open wish for ``staff``. Exactly one of any number of concurrent claimers wins."""
     now = now or utcnow()
     limit = current_app.config["WISH_CLAIM_LIMIT"]
-    row = session.execute(select(Wish.status, Wish.claim_deadline).where(Wish.id == wish_id)).one_or_none()
+    row = session.execute(
+        select(Wish.status, Wish.claim_deadline, Wish.claimer_id).where(Wish.id == wish_id)
+    ).one_or_none()
     if row is None or row.status not in PUBLIC_STATUSES:
         raise WishNotFound()
-    if row.status == OPEN and row.claim_deadline < local_today(now):
+    if row.status != OPEN:
+        # Taken already: the crowd that lost the race is answered without queueing on the wish's lock.
+        raise _refusal_for(row.status, row.claimer_id, "claim", staff.id, must_be_claimer=False)
+    if row.claim_deadline < local_today(now):
         raise WishClaimClosed()
     due_at = min(now + timedelta(days=current_app.config["WISH_FULFIL_DAYS"]), _deadline_end(row.claim_deadline))
     # A unique-constraint collision means a concurrent claim by the same person took the slot we
