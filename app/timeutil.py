@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -22,6 +22,13 @@ def to_local(moment: datetime) -> datetime:
 def local_datetime(day: date, at: time) -> datetime:
     """A wall-clock time on a local day, as an aware datetime (convert with ``.astimezone(UTC)``)."""
     return datetime.combine(day, at, tzinfo=local_zone())
+
+
+def local_days(first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    """The instants of local days ``first_day``..``last_day`` inclusive, as ``[start, end)`` in UTC."""
+    start = local_datetime(first_day, time.min).astimezone(UTC)
+    end = local_datetime(last_day + timedelta(days=1), time.min).astimezone(UTC)
+    return start, end
 
 
 def local_today(now: datetime | None = None) -> date:
