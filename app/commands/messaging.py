@@ -8,8 +8,7 @@ import uuid
 from urllib.parse import parse_qs, urlparse
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from app.commands import params
@@ -28,9 +27,8 @@ from app.services import audit, outbox
 from app.services.dispatcher import TEST_SEND_PREFIX, Dispatcher, target_label
 from app.timeutil import format_local
 
-push_targets_cli = AppGroup("push-targets", help="推送目标：群机器人与应用群聊。")
-outbox_cli = AppGroup("outbox", help="消息发件箱：发送进程、队列状态、重新发送。")
-
+push_targets_cli = params.Group("push-targets", help="推送目标：群机器人与应用群聊。")
+outbox_cli = params.Group("outbox", help="消息发件箱：发送进程、队列状态、重新发送。")
 
 
 def webhook_key(value: str) -> str:
@@ -182,8 +180,3 @@ def outbox_requeue(message_ids: tuple[int, ...], all_dead: bool) -> None:
     audit.record(db.session, audit.Actor.cli(), "outbox.requeue", ids=list(message_ids), all_dead=all_dead)
     db.session.commit()
     click.echo(f"已重新排队 {result.rowcount} 条消息。")
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(push_targets_cli)
-    app.cli.add_command(outbox_cli)

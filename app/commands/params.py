@@ -5,14 +5,24 @@ subclasses keep click's parsing and exit status (2, a usage error) and only say 
 them instead of ``click.Choice``, ``click.IntRange``, ``click.FloatRange`` and ``click.DateTime``,
 and raise ``InvalidParameter``, ``CommandError`` and ``UsageProblem`` instead of ``click.BadParameter``,
 ``click.ClickException`` and ``click.UsageError``.
+
+Command groups are ``Group`` (instead of ``flask.cli.AppGroup``) and stand-alone commands use
+``cls=Command``: both turn a service's ``AppError`` into ``错误：<its message>`` (exit status 1) after
+rolling the session back, so a command calls services without converting their errors itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import IO, Any, NoReturn
 
 import click
+from flask.cli import AppGroup
+
+from app.errors import AppError
+from app.extensions import db
 
 
 class InvalidParameter(click.BadParameter):
@@ -48,6 +58,32 @@ class UsageProblem(click.UsageError):
         click.echo(f"错误：{self.format_message()}", file=file, err=file is None)
         if self.ctx is not None:
             click.echo(f"运行“{self.ctx.command_path} --help”查看用法。", file=file, err=file is None)
+
+
+@contextmanager
+def refusing_app_errors() -> Iterator[None]:
+    """Run a command so that a service's ``AppError`` leaves as a ``CommandError`` with its Chinese message."""
+    try:
+        yield
+    except AppError as exc:
+        db.session.rollback()
+        raise CommandError(exc.message) from exc
+
+
+class Command(click.Command):
+    """A stand-alone command (``@click.command(..., cls=params.Command)``) that refuses ``AppError`` in Chinese."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with refusing_app_errors():
+            return super().invoke(ctx)
+
+
+class Group(AppGroup):
+    """A command group whose every command (in app context) refuses ``AppError`` in Chinese."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with refusing_app_errors():
+            return super().invoke(ctx)
 
 
 def _range_text(low: float | None, high: float | None) -> str:

@@ -8,22 +8,20 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask import current_app
 from sqlalchemy import func, select
 
 from app import calendar_cn
 from app.commands import params
-from app.errors import AppError
 from app.extensions import db
 from app.models import CivilityTip, SchedulerJob, TipOfDay
 from app.services import audit, festivals, tips
 from app.timeutil import format_local, local_today
 
-scheduler_cli = AppGroup("scheduler", help="定时任务进程（全系统只运行一个）。")
-festival_cli = AppGroup("festival-notices", help="节日通知：提前天数、通知模板、是否创建草稿活动。")
-tips_cli = AppGroup("tips", help="文明提示库。")
-calendar_cli = AppGroup(
+scheduler_cli = params.Group("scheduler", help="定时任务进程（全系统只运行一个）。")
+festival_cli = params.Group("festival-notices", help="节日通知：提前天数、通知模板、是否创建草稿活动。")
+tips_cli = params.Group("tips", help="文明提示库。")
+calendar_cli = params.Group(
     "calendar",
     help="工作日与节假日：在 chinese-calendar 之上按国务院安排（或本单位安排）设置某些日子放假或上班（调休）。",
 )
@@ -41,7 +39,7 @@ def scheduler_run() -> None:
     sys.exit(process.run())
 
 
-@click.command("jobs")
+@click.command("jobs", cls=params.Command)
 def jobs_command() -> None:
     """列出定时任务及下次运行时间。"""
     from scheduler.jobs import JOBS
@@ -63,7 +61,7 @@ def jobs_command() -> None:
         click.echo(f"{job_id}\t（已不在任务清单中，调度进程下次启动时删除）")
 
 
-@click.command("festivals")
+@click.command("festivals", cls=params.Command)
 @click.argument("year", type=params.IntRange(calendar_cn.FIRST_YEAR, calendar_cn.LAST_YEAR))
 def festivals_command(year: int) -> None:
     """按日期列出某年的节日：每行“YYYY-MM-DD 名称”。"""
@@ -103,14 +101,10 @@ def festival_edit(
     """修改某个节日的通知设置，并预览今年（或明年）的通知。"""
     leads = _parse_leads(lead_days)
     festivals.ensure_festival_settings(db.session)
-    try:
-        setting = festivals.update_festival_setting(
-            db.session, name, audit.Actor.cli(),
-            lead_days=leads, template=template, enabled=enabled, create_draft_event=draft_event,
-        )
-    except AppError as exc:
-        db.session.rollback()
-        raise params.CommandError(exc.message) from exc
+    setting = festivals.update_festival_setting(
+        db.session, name, audit.Actor.cli(),
+        lead_days=leads, template=template, enabled=enabled, create_draft_event=draft_event,
+    )
     today = local_today()
     day = calendar_cn.festival_date(name, today.year)
     if day < today:
@@ -164,12 +158,7 @@ def calendar_set(first: datetime, last: datetime | None, holiday: bool, note: st
     """把一天（或一段日子）设为放假或上班，覆盖 chinese-calendar 的判断。"""
     from app.services import working_days
 
-    try:
-        count = working_days.set_days(
-            db.session, first.date(), (last or first).date(), not holiday, note, audit.Actor.cli()
-        )
-    except AppError as exc:
-        raise params.CommandError(exc.message) from exc
+    count = working_days.set_days(db.session, first.date(), (last or first).date(), not holiday, note, audit.Actor.cli())
     click.echo(f"已将 {count} 天设为{_day_text(not holiday)}。")
 
 
@@ -180,10 +169,7 @@ def calendar_clear(first: datetime, last: datetime | None) -> None:
     """清除设置，恢复 chinese-calendar 的判断。"""
     from app.services import working_days
 
-    try:
-        removed = working_days.clear_days(db.session, first.date(), (last or first).date(), audit.Actor.cli())
-    except AppError as exc:
-        raise params.CommandError(exc.message) from exc
+    removed = working_days.clear_days(db.session, first.date(), (last or first).date(), audit.Actor.cli())
     click.echo(f"已清除 {removed} 天的设置。")
 
 
@@ -202,8 +188,3 @@ def calendar_list(year: int | None) -> None:
         library = _day_text(view.library_working)
         click.echo(f"{view.day.isoformat()}\t{calendar_cn.weekday_name(view.day)}\t{_day_text(view.working)}"
                    f"\t{view.note or '-'}\t（chinese-calendar：{library}）")
-
-
-def init_app(app: Flask) -> None:
-    for command in (scheduler_cli, jobs_command, festivals_command, festival_cli, tips_cli, calendar_cli):
-        app.cli.add_command(command)

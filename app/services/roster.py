@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Department, Staff
+from app.errors import AppError
+from app.models import ROLE_ADMIN, Department, Staff
 from app.services import audit
 
 # Accepted header names, Chinese or English, for each field.
@@ -33,8 +34,11 @@ EMPLOYEE_NO = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 WECOM_USERID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 
-class RosterFileError(Exception):
+class RosterFileError(AppError):
     """The file as a whole cannot be read (wrong type, no header, missing columns)."""
+
+    code = "roster_file_invalid"
+    message = "花名册文件无法读取"
 
 
 @dataclass
@@ -252,3 +256,15 @@ class RosterImportRejected(Exception):
     def __init__(self, errors: list[str]) -> None:
         super().__init__("\n".join(errors))
         self.errors = errors
+
+
+def set_admin(session: Session, staff: Staff, granted: bool, actor: audit.Actor) -> Staff:
+    """Grant or revoke the admin role, audited."""
+    if granted:
+        staff.grant(ROLE_ADMIN)
+    else:
+        staff.revoke(ROLE_ADMIN)
+    action = "staff.grant_role" if granted else "staff.revoke_role"
+    audit.record(session, actor, action, "staff", staff.id, role=ROLE_ADMIN)
+    session.commit()
+    return staff
