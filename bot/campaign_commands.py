@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, timedelta
 
 from app.calendar_cn import WEEKDAYS
 from app.converters import MAX_ID
@@ -12,7 +12,7 @@ from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_CANCELLED, EVEN
 from app.models.org import ROLE_ADMIN
 from app.services import outbox, stats, tips
 from app.services.outbox_media import rendered_image
-from app.timeutil import format_local, local_datetime, local_today, to_local
+from app.timeutil import format_local, local_days, local_today, to_local
 from bot import queries
 from bot.commands import CommandContext, Reply, UsageError, registry
 
@@ -97,11 +97,10 @@ def period_bounds(period: str, now: datetime) -> tuple[datetime, datetime]:
     """``[start, end)`` of this local month or year, as aware datetimes."""
     today = local_today(now)
     if period == "本年":
-        start, end = today.replace(month=1, day=1), today.replace(year=today.year + 1, month=1, day=1)
-    else:
-        start = today.replace(day=1)
-        end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
-    return local_datetime(start, time()), local_datetime(end, time())
+        return local_days(today.replace(month=1, day=1), today.replace(month=12, day=31))
+    first = today.replace(day=1)
+    following = first.replace(year=first.year + 1, month=1) if first.month == 12 else first.replace(month=first.month + 1)
+    return local_days(first, following - timedelta(days=1))
 
 
 @registry.command("统计", alias="/stats", usage="统计 [本月|本年]", role=ROLE_ADMIN, parse=_period)

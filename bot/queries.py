@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from app.models.wish import CLAIM_COMPLETED, OPEN
 from app.services.checkins import my_checkins_statement, volunteer_hours
 from app.services.events import list_events_statement
 from app.services.wishes import my_claims_query, wishes_query
-from app.timeutil import local_datetime
+from app.timeutil import local_days
 
 
 @dataclass(frozen=True)
@@ -89,12 +89,12 @@ def my_record(session: Session, staff: Staff, year: int, recent: int = 3) -> MyR
     ).all()
     this_year = volunteer_hours(session, staff.id, year)
     all_time = volunteer_hours(session, staff.id)
+    year_start, year_end = local_days(date(year, 1, 1), date(year, 12, 31))
     count_this_year = session.scalar(
         select(func.count(Checkin.id))
         .join(Event, Event.id == Checkin.event_id)
         .where(Checkin.staff_id == staff.id, Checkin.direction == DIRECTION_IN,
-               Event.starts_at >= local_datetime(date(year, 1, 1), time.min),
-               Event.starts_at < local_datetime(date(year + 1, 1, 1), time.min))
+               Event.starts_at >= year_start, Event.starts_at < year_end)
     )
     claims = session.scalars(my_claims_query(staff.id)).unique().all()
     return MyRecord(

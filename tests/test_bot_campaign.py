@@ -200,6 +200,26 @@ def test_stats_leave_out_events_of_another_period(app, client, sandbox, admin, m
     assert ask_text(app, client, sandbox, "zhangwei", "统计 本年").endswith("还没有签到记录。")
 
 
+def test_stats_and_digest_count_only_published_events_and_agree(app, client, sandbox, admin, member):
+    from app.services import digest, stats
+    from app.timeutil import local_days
+
+    held = factories.make_event(title="讲堂", starts_at=utcnow() - timedelta(hours=1))
+    checkins.manual_check_in(db.session, held.id, member, "in", "补签", admin)
+    called_off = factories.make_event(title="取消的活动", starts_at=utcnow() - timedelta(hours=2))
+    checkins.manual_check_in(db.session, called_off.id, admin, "in", "补签", admin)
+    events.cancel_event(db.session, called_off.id, audit.Actor.staff(admin.id), "天气原因")
+
+    text = ask_text(app, client, sandbox, "zhangwei", "统计")
+    assert "合计：1/2 人参与，签到 1 次，志愿 0 小时" in text
+
+    today = local_today()
+    week = digest.build_digest(db.session, today + timedelta(days=7 - today.weekday()))
+    start, end = local_days(today - timedelta(days=today.weekday()), today - timedelta(days=today.weekday() - 6))
+    assert week.participation == [row for row in stats.participation_by_department(db.session, start, end) if row.sign_ins]
+    assert sum(row.sign_ins for row in week.participation) == 1
+
+
 def test_member_asking_stats_is_refused(app, client, sandbox, member):
     assert ask_text(app, client, sandbox, "wangfang", "统计 本月") == "「统计」仅限管理员使用。"
 

@@ -10,26 +10,19 @@ outbox splits anything that still passes 4096 bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session
 
 from app import calendar_cn
-from app.models import Checkin, Department, Event, Staff, WishTransition
-from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_PUBLISHED
-from app.services import notices, outbox
-from app.timeutil import local_datetime, local_today, to_local
+from app.models import Checkin, Event, WishTransition
+from app.models.events import DIRECTION_IN, EVENT_PUBLISHED
+from app.services import notices, outbox, stats
+from app.services.stats import DepartmentParticipation
+from app.timeutil import local_days, local_today, to_local
 
 MAX_LISTED = 8  # events per section; the rest are counted
-
-
-@dataclass(frozen=True)
-class DepartmentParticipation:
-    department: str
-    signins: int
-    people: int
-    hours: float
 
 
 @dataclass(frozen=True)
@@ -59,7 +52,7 @@ def digest_key(day: date) -> str:
 
 
 def _bounds(monday: date) -> tuple[datetime, datetime]:
-    return local_datetime(monday, time.min), local_datetime(monday + timedelta(days=7), time.min)
+    return local_days(monday, monday + timedelta(days=6))
 
 
 def build_digest(session: Session, today: date) -> WeeklyDigest:
@@ -77,24 +70,9 @@ def build_digest(session: Session, today: date) -> WeeklyDigest:
         .order_by(Event.starts_at, Event.id)
     ).all()
 
-    in_minutes = func.sum(Checkin.credited_minutes).filter(Checkin.direction == DIRECTION_OUT)
-    rows = session.execute(
-        select(
-            Department.name,
-            func.count(Checkin.id).filter(Checkin.direction == DIRECTION_IN),
-            func.count(distinct(Checkin.staff_id)),
-            func.coalesce(in_minutes, 0),
-        )
-        .select_from(Checkin)
-        .join(Event, Event.id == Checkin.event_id)
-        .join(Staff, Staff.id == Checkin.staff_id)
-        .join(Department, Department.id == Staff.department_id)
-        .where(held)
-        .group_by(Department.id, Department.name)
-    ).all()
     participation = sorted(
-        (DepartmentParticipation(name, int(count), int(people), int(minutes) / 60) for name, count, people, minutes in rows),
-        key=lambda row: (-row.signins, -row.hours, row.department),
+        (row for row in stats.participation_by_department(session, last_from, last_to) if row.sign_ins or row.hours),
+        key=lambda row: (-row.sign_ins, -row.hours, row.department),
     )
 
     def transitions(action: str) -> int:
@@ -141,12 +119,12 @@ def render_digest(digest: WeeklyDigest) -> str:
     if len(digest.past_events) > MAX_LISTED:
         lines.append(f"> 等 {len(digest.past_events)} 项")
     if digest.participation:
-        total_signins = sum(row.signins for row in digest.participation)
+        total_signins = sum(row.sign_ins for row in digest.participation)
         total_hours = sum(row.hours for row in digest.participation)
         lines += ["", f"**各部门参与**（合计签到 {total_signins} 人次，志愿服务 {_hours(total_hours)} 小时）"]
         for row in digest.participation:
             hours = f"，志愿 {_hours(row.hours)} 小时" if row.hours else ""
-            lines.append(f"> {row.department}：签到 {row.signins} 人次，{row.people} 人{hours}")
+            lines.append(f"> {row.department}：签到 {row.sign_ins} 人次，{row.participants} 人{hours}")
     elif digest.past_events:
         lines += ["", "**各部门参与**：上周活动暂无签到记录"]
     lines += [

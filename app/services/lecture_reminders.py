@@ -13,7 +13,7 @@ was held it is recorded as skipped, so nothing is sent and the decision is logge
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.models import Event
 from app.models.events import EVENT_PUBLISHED
 from app.services import notices, outbox, staff
-from app.timeutil import format_local, local_datetime, local_today
+from app.timeutil import format_local, local_days, local_today
 
 LECTURE_KIND = "道德讲堂"
 CHECK_DATES = ((5, 10), (6, 10), (11, 10), (12, 10))
@@ -70,13 +70,14 @@ def remind_if_no_moral_lecture(session: Session, now: datetime) -> str | None:
         return None
     half = HalfYear.of(check_day)
     key = check_key(check_day)
+    half_start, half_end = local_days(half.first_day, half.last_day)
     lectures = session.scalars(
         select(Event)
         .where(
             Event.kind == LECTURE_KIND,
             Event.status == EVENT_PUBLISHED,
-            Event.starts_at >= local_datetime(half.first_day, time.min),
-            Event.starts_at < local_datetime(half.last_day + timedelta(days=1), time.min),
+            Event.starts_at >= half_start,
+            Event.starts_at < half_end,
         )
         .order_by(Event.starts_at)
     ).all()

@@ -1,4 +1,8 @@
-"""Read-only campaign statistics: participation by department over a period."""
+"""Read-only campaign statistics: participation by department over a period.
+
+One definition, used by the bot's 统计 and the weekly digest: sign-ins and sign-outs at *published*
+events (drafts and cancelled events never count) that start in the period, by the person's department.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Checkin, Department, Event, Staff
-from app.models.events import DIRECTION_IN, DIRECTION_OUT
+from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_PUBLISHED
 
 
 @dataclass(frozen=True)
@@ -26,13 +30,13 @@ class DepartmentParticipation:
 
 
 def participation_by_department(session: Session, start: datetime, end: datetime) -> list[DepartmentParticipation]:
-    """Sign-ins, distinct people and volunteer hours for events starting in ``[start, end)``, per
+    """Sign-ins, distinct people and volunteer hours for published events starting in ``[start, end)``, per
     department of the person (as ``checkins.volunteer_hours`` counts a year by the event's start).
 
     Every department with someone on the roster or a record in the period is listed, the highest
     participation rate first. Three grouped queries; nothing is loaded row by row.
     """
-    in_period = (Event.starts_at >= start, Event.starts_at < end)
+    in_period = (Event.status == EVENT_PUBLISHED, Event.starts_at >= start, Event.starts_at < end)
     sign_ins = dict(
         (department_id, (count, people))
         for department_id, count, people in session.execute(
