@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import threading
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -41,7 +40,6 @@ from scheduler.lock import SchedulerLock, make_lock
 logger = logging.getLogger(__name__)
 
 PERSISTENT = "default"  # the job store in the database
-JOB_EVENTS_KEPT = 1000
 
 
 @dataclass
@@ -124,8 +122,6 @@ class SchedulerProcess:
         self.lost_lock = False
         self.failed = False
         self.reconciliation: Reconciliation | None = None
-        # The latest (event, job id) of job runs, misses and errors, for tests and diagnostics.
-        self.job_events: queue.Queue[tuple[str, str]] = queue.Queue(maxsize=JOB_EVENTS_KEPT)
         self._stopping = threading.Event()
         self._scheduler: BlockingScheduler | None = None
 
@@ -194,17 +190,10 @@ class SchedulerProcess:
             self._shutdown()
 
     def _on_job_event(self, event: JobExecutionEvent) -> None:
-        kind = {EVENT_JOB_EXECUTED: "executed", EVENT_JOB_ERROR: "error", EVENT_JOB_MISSED: "missed"}[event.code]
-        if kind == "missed":
+        """Runs, errors and misses of jobs (APScheduler logs runs and errors itself)."""
+        if event.code == EVENT_JOB_MISSED:
             logger.warning("job %s missed its run at %s (beyond the misfire grace); skipped", event.job_id,
                            event.scheduled_run_time)
-        while True:
-            try:
-                self.job_events.put_nowait((kind, event.job_id))
-                return
-            except queue.Full:  # nobody reads them in production: keep the latest
-                with contextlib.suppress(queue.Empty):
-                    self.job_events.get_nowait()
 
     def _heartbeat(self) -> None:
         """Renew the lease (SQLite) or check the lock connection (PostgreSQL) until stopped."""

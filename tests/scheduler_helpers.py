@@ -3,12 +3,14 @@ process in a thread, and a way to make a stored job look as if its run was misse
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -78,7 +80,21 @@ def wait_for(condition, timeout: float = 20) -> None:
         done.wait(0.02)
 
 
-def next_job_event(process: SchedulerProcess, job_id: str, timeout: float = 20) -> str:
+class RecordingProcess(SchedulerProcess):
+    """A scheduler process that also records each job's run, error or miss, for tests to wait on."""
+
+    KINDS = {EVENT_JOB_EXECUTED: "executed", EVENT_JOB_ERROR: "error", EVENT_JOB_MISSED: "missed"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.job_events: queue.Queue[tuple[str, str]] = queue.Queue()
+
+    def _on_job_event(self, event: JobExecutionEvent) -> None:
+        super()._on_job_event(event)
+        self.job_events.put((self.KINDS[event.code], event.job_id))
+
+
+def next_job_event(process: RecordingProcess, job_id: str, timeout: float = 20) -> str:
     """The next run, miss or error of ``job_id`` reported by ``process``."""
     deadline = datetime.now(UTC).timestamp() + timeout
     while True:

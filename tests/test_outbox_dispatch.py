@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import OutboxLease, OutboxMessage, PushTarget
@@ -18,6 +19,7 @@ from sandbox import Fault
 from sandbox.analysis import window_violations
 from tests import factories
 from tests.bot_helpers import FAST_OUTBOX, drain, sandbox_limits, settle
+from tests.scheduler_helpers import wait_for
 
 
 @pytest.fixture
@@ -141,12 +143,15 @@ def test_rows_a_crashed_dispatcher_held_are_sent_once_its_lease_expires(app, san
     dispatcher = Dispatcher(app)
     assert dispatcher.work_target("robot", str(robot.id)) is None
     assert sandbox.state.messages == []
-    time.sleep(0.7)
+    # The crashed holder's lease runs out.
+    db.session.execute(update(OutboxLease).where(OutboxLease.holder == "crashed")
+                       .values(locked_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
     dispatcher.work_target("robot", str(robot.id))
     assert [m["body"]["text"]["content"] for m in sandbox.state.messages] == ["崩溃前领取的"]
 
 
-def test_on_sqlite_a_second_dispatcher_waits_for_the_first(app, sandbox):
+def test_on_sqlite_a_second_dispatcher_waits_for_the_first(app, sandbox, caplog):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the single-dispatcher lock is only taken on SQLite; PostgreSQL runs several at once")
     robot = add_target("一群", "key-1")
@@ -155,8 +160,9 @@ def test_on_sqlite_a_second_dispatcher_waits_for_the_first(app, sandbox):
     assert first._hold_dispatcher_lock()
     stop = threading.Event()
     second = threading.Thread(target=Dispatcher(app, name="second").run, kwargs={"once": True, "stop": stop})
+    caplog.set_level(logging.INFO, logger="app.services.dispatcher")
     second.start()
-    time.sleep(0.4)
+    wait_for(lambda: any("holds the SQLite lock; second waits" in r.getMessage() for r in caplog.records))
     assert sandbox.state.messages == [] and second.is_alive()
     from app.services.dispatcher import _DISPATCHER_LOCK
 

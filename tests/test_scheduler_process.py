@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import KeyValue, SchedulerJob
@@ -18,6 +18,7 @@ from scheduler.lock import LEASE_KEY, AdvisoryLock, LeaseLock, lock_holder
 from scheduler.process import SchedulerProcess
 from tests.scheduler_helpers import (
     FakeClock,
+    RecordingProcess,
     SHANGHAI,
     local,
     make_robots,
@@ -91,7 +92,7 @@ def test_restarted_scheduler_sends_the_notice_it_missed_once(app, seeded):
     register_jobs(app)
     # Down since the 09:00 run two hours ago (within the misfire grace of six hours).
     simulate_outage(app, "festival-notices", datetime.now(UTC) - timedelta(hours=2))
-    with running(SchedulerProcess(app, clock=FakeClock(MID_AUTUMN_T7))) as process:
+    with running(RecordingProcess(app, clock=FakeClock(MID_AUTUMN_T7))) as process:
         assert next_job_event(process, "festival-notices") == "executed"
         wait_for(lambda: stored_next_run("festival-notices") > datetime.now(UTC))  # tomorrow's run
     assert notice_keys() == {"festival:2026:中秋:T-7"}
@@ -109,7 +110,7 @@ def test_run_missed_beyond_the_grace_is_skipped_and_left_to_the_next_run(seeded,
     app = build_app(SCHEDULER_FESTIVAL_TIME=daily, **FAST_LOCK)
     register_jobs(app)
     simulate_outage(app, "festival-notices", datetime.now(UTC) - timedelta(hours=7))
-    with running(SchedulerProcess(app, clock=FakeClock(MID_AUTUMN_T7))) as process:
+    with running(RecordingProcess(app, clock=FakeClock(MID_AUTUMN_T7))) as process:
         assert next_job_event(process, "festival-notices") == "missed"
         wait_for(lambda: stored_next_run("festival-notices") > datetime.now(UTC))  # tomorrow's run
     with app.app_context():
@@ -122,7 +123,7 @@ def test_two_schedulers_started_together_send_every_notice_once(app, seeded):
     register_jobs(app)
     simulate_outage(app, "festival-notices", datetime.now(UTC) - timedelta(hours=1))
     clock = FakeClock(MID_AUTUMN_T7)
-    first, second = SchedulerProcess(app, clock=clock), SchedulerProcess(app, clock=clock)
+    first, second = RecordingProcess(app, clock=clock), RecordingProcess(app, clock=clock)
     start = threading.Barrier(2)
     threads = [threading.Thread(target=lambda p=p: (start.wait(), p.run()), daemon=True) for p in (first, second)]
     for thread in threads:
@@ -176,7 +177,9 @@ def test_lease_is_taken_over_when_its_holder_stops_renewing(app):
     holder, standby = LeaseLock(db.engine, 60, holder="a"), LeaseLock(db.engine, 60, holder="b")
     assert holder.try_acquire() and holder.still_held()
     assert not standby.try_acquire()
-    assert lock_holder(db.engine) in ("a", None if db.engine.dialect.name == "postgresql" else "a")
+    assert db.session.scalar(select(KeyValue.value).where(KeyValue.key == LEASE_KEY)) == "a"
+    # `flask jobs` reads the lease on SQLite; on PostgreSQL it reads the advisory lock, which nobody holds here.
+    assert lock_holder(db.engine) == (None if db.engine.dialect.name == "postgresql" else "a")
     # The holder crashed: nobody renews, and the lease runs out.
     db.session.execute(
         update(KeyValue).where(KeyValue.key == LEASE_KEY).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
