@@ -1,4 +1,5 @@
-"""``flask --app app roster …``: import the roster, grant and revoke admin, unbind WeChat accounts."""
+"""``flask --app app roster …``: import the roster, list it, people leaving and coming back, admin rights,
+WeChat bindings, departments renamed and merged."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import click
 from app.commands import params
 from app.extensions import db
 from app.services import audit, auth, roster
-from app.services.staff import get_staff
+from app.models.org import ROLES
+from app.services.staff import deactivate_staff, get_staff, list_staff, reactivate_staff
 
-roster_cli = params.Group("roster", help="花名册：导入、授权、解绑。")
+roster_cli = params.Group("roster", help="花名册：导入、列表、停用与恢复、授权、解绑、部门改名与合并。")
 
 
 @roster_cli.command("import")
@@ -65,3 +67,65 @@ def roster_unbind(employee_no: str) -> None:
     if revoked is None:
         raise params.CommandError(f"{staff.name}（{staff.employee_no}）没有绑定微信账号。")
     click.echo(f"已解除 {staff.name}（{staff.employee_no}）的绑定，吊销登录令牌 {revoked} 个。")
+
+
+@roster_cli.command("deactivate")
+@click.argument("employee_no")
+def roster_deactivate(employee_no: str) -> None:
+    """停用（人员离开）：保留其记录，吊销登录令牌，不再计入人数，不能再绑定或使用机器人。"""
+    staff = get_staff(db.session, employee_no)
+    revoked = deactivate_staff(db.session, staff, audit.Actor.cli())
+    click.echo(f"已停用 {staff.name}（{staff.employee_no}），吊销登录令牌 {revoked} 个；其签到、认领等记录保留。")
+
+
+@roster_cli.command("reactivate")
+@click.argument("employee_no")
+def roster_reactivate(employee_no: str) -> None:
+    """恢复一名已停用的人员。"""
+    staff = get_staff(db.session, employee_no)
+    reactivate_staff(db.session, staff, audit.Actor.cli())
+    click.echo(f"已恢复 {staff.name}（{staff.employee_no}）。")
+
+
+STATES = {"active": True, "inactive": False, "all": None}
+
+
+@roster_cli.command("list")
+@click.option("--department", help="只看某个部门。")
+@click.option("--state", type=params.Choice(list(STATES)), default="active", show_default=True,
+              help="active 在册 / inactive 已停用 / all 全部。")
+@click.option("--admins", is_flag=True, help="只看管理员。")
+@click.option("--bound/--unbound", "bound", default=None, help="只看已绑定 / 未绑定微信的人员。")
+def roster_list(department: str | None, state: str, admins: bool, bound: bool | None) -> None:
+    """列出花名册：工号、姓名、部门、状态、角色、是否绑定微信（手机号打码）。"""
+    entries = list_staff(db.session, department=department, active=STATES[state], admins_only=admins, bound=bound)
+    if not entries:
+        click.echo("没有符合条件的人员。")
+        return
+    for entry in entries:
+        person = entry.staff
+        roles = "、".join(ROLES[role] for role in person.sorted_roles if role in ROLES) or "-"
+        phone = f"{person.phone[:3]}****{person.phone[-4:]}" if person.phone and len(person.phone) >= 7 else "-"
+        click.echo(
+            f"{person.employee_no}\t{person.name}\t{person.department.name}\t{'在册' if person.active else '已停用'}"
+            f"\t{roles}\t{'已绑定' if entry.bound else '未绑定'}\t{phone}"
+        )
+    click.echo(f"共 {len(entries)} 人。")
+
+
+@roster_cli.command("rename-department")
+@click.argument("old")
+@click.argument("new")
+def roster_rename_department(old: str, new: str) -> None:
+    """部门改名（人员随之改到新名称下）。"""
+    department = roster.rename_department(db.session, old, new, audit.Actor.cli())
+    click.echo(f"已将部门“{old.strip()}”改名为“{department.name}”。")
+
+
+@roster_cli.command("merge-departments")
+@click.argument("source")
+@click.argument("target")
+def roster_merge_departments(source: str, target: str) -> None:
+    """把部门 SOURCE 并入 TARGET：人员（含已停用的）转入 TARGET，删除 SOURCE。"""
+    moved = roster.merge_departments(db.session, source, target, audit.Actor.cli())
+    click.echo(f"已将“{source.strip()}”并入“{target.strip()}”，转入 {moved} 人。")

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from app.errors import AppError
+from app.errors import AppError, Conflict, NotFound
 from app.models import ROLE_ADMIN, Department, Staff
+from app.models.base import utcnow
 from app.services import audit
+from app.services.staff import normalise_mobile, normalise_name
 
 # Accepted header names, Chinese or English, for each field.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -28,7 +30,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("name", "employee_no", "department")
 LABELS = {"name": "姓名", "employee_no": "工号", "department": "部门", "phone": "手机", "wecom_userid": "企业微信账号"}
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+HEADER_SEARCH_ROWS = 10  # a title row or two ("2026年度在职人员名单") may sit above the header
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 EMPLOYEE_NO = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 WECOM_USERID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
@@ -116,26 +118,44 @@ def _header_map(header: list[str]) -> dict[str, int]:
     positions: dict[str, int] = {}
     for index, title in enumerate(header):
         for key, names in COLUMNS.items():
-            if title.strip().lower() in {n.lower() for n in names} and key not in positions:
+            if "".join(title.split()).lower() in {n.lower() for n in names} and key not in positions:
                 positions[key] = index
-    missing = [LABELS[key] for key in REQUIRED if key not in positions]
-    if missing:
-        raise RosterFileError(f"表头缺少必需的列：{'、'.join(missing)}")
     return positions
+
+
+def _find_header(iterator: Iterator[list[str]]) -> tuple[int, dict[str, int]]:
+    """The header's line number and column positions: the first of the first ``HEADER_SEARCH_ROWS``
+    rows that names every required column (title rows above it are skipped)."""
+    expected = f"表头须在前 {HEADER_SEARCH_ROWS} 行之内，包含“姓名”“工号”“部门”三列（可选“手机”“企业微信账号”）"
+    best: tuple[int, dict[str, int]] | None = None
+    saw_anything = False
+    for line, values in enumerate(iterator, start=1):
+        saw_anything = saw_anything or any(values)
+        positions = _header_map(values)
+        if all(key in positions for key in REQUIRED):
+            return line, positions
+        if positions and (best is None or len(positions) > len(best[1])):
+            best = line, positions
+        if line >= HEADER_SEARCH_ROWS:
+            break
+    if not saw_anything:
+        raise RosterFileError("文件为空或缺少表头")
+    if best is None:
+        raise RosterFileError(f"没有找到表头：{expected}")
+    line, positions = best
+    missing = "、".join(LABELS[key] for key in REQUIRED if key not in positions)
+    raise RosterFileError(f"第 {line} 行的表头缺少必需的列：{missing}（{expected}）")
 
 
 def parse_roster(table: Iterable[list[str]], progress: Callable[[int], None] | None = None) -> RosterParseResult:
     """Validate every row; collect every error with its line number instead of stopping at the first."""
     result = RosterParseResult()
     iterator = iter(table)
-    header = next(iterator, None)
-    if header is None or not any(header):
-        raise RosterFileError("文件为空或缺少表头")
-    positions = _header_map(header)
+    header_line, positions = _find_header(iterator)
     seen: dict[str, int] = {}
     seen_wecom: dict[str, int] = {}
 
-    for line, values in enumerate(iterator, start=2):
+    for line, values in enumerate(iterator, start=header_line + 1):
         if progress:
             progress(1)
         if not any(values):
@@ -145,8 +165,9 @@ def parse_roster(table: Iterable[list[str]], progress: Callable[[int], None] | N
             index = positions.get(key)
             return values[index] if index is not None and index < len(values) else ""
 
-        name, employee_no, department = get("name"), get("employee_no"), get("department")
-        phone = get("phone").replace(" ", "") or None
+        name, employee_no, department = normalise_name(get("name")), get("employee_no"), " ".join(get("department").split())
+        typed_phone = get("phone")
+        phone = normalise_mobile(typed_phone) or "".join(typed_phone.split()) or None
         wecom = get("wecom_userid") or None
         problems: list[str] = []
         if not name:
@@ -163,8 +184,8 @@ def parse_roster(table: Iterable[list[str]], progress: Callable[[int], None] | N
             problems.append("缺少部门")
         elif len(department) > 100:
             problems.append("部门名称过长")
-        if phone and not (MOBILE.match(phone) or LANDLINE.match(phone)):
-            problems.append(f"手机号“{phone}”格式不正确")
+        if phone and not (normalise_mobile(phone) or LANDLINE.match(phone)):
+            problems.append(f"手机号“{phone}”格式不正确（手机号应为 11 位，如 139-1111-3333 或 +86 139 1111 3333）")
         if wecom:
             if not WECOM_USERID.match(wecom):
                 problems.append(f"企业微信账号“{wecom}”格式不正确")
@@ -268,3 +289,41 @@ def set_admin(session: Session, staff: Staff, granted: bool, actor: audit.Actor)
     audit.record(session, actor, action, "staff", staff.id, role=ROLE_ADMIN)
     session.commit()
     return staff
+
+
+def _department(session: Session, name: str) -> Department:
+    department = session.scalar(select(Department).where(Department.name == name.strip()))
+    if department is None:
+        raise NotFound(f"没有名为“{name.strip()}”的部门", code="department_not_found")
+    return department
+
+
+def rename_department(session: Session, old: str, new: str, actor: audit.Actor) -> Department:
+    """Rename a department; a name already taken is refused (merge the two instead)."""
+    department = _department(session, old)
+    new = " ".join(new.split())
+    if not 1 <= len(new) <= 100:
+        raise AppError("部门名称应为 1 到 100 个字符", code="department_name_invalid", status=422)
+    if new != department.name and session.scalar(select(Department.id).where(Department.name == new)):
+        raise Conflict(f"已有名为“{new}”的部门；要合并两个部门，请用 roster merge-departments", code="department_exists")
+    audit.record(session, actor, "department.rename", "department", department.id, old=department.name, new=new)
+    department.name = new
+    session.commit()
+    return department
+
+
+def merge_departments(session: Session, source: str, target: str, actor: audit.Actor) -> int:
+    """Move everyone of ``source`` (people who left too) into ``target`` and delete ``source``; returns how many moved."""
+    moving, staying = _department(session, source), _department(session, target)
+    if moving.id == staying.id:
+        raise AppError("不能把部门合并到它自己", code="department_merge_invalid", status=422)
+    moved = session.execute(
+        update(Staff).where(Staff.department_id == moving.id).values(department_id=staying.id, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    audit.record(session, actor, "department.merge", "department", staying.id,
+                 merged=moving.name, merged_id=moving.id, moved=moved)
+    session.execute(delete(Department).where(Department.id == moving.id))
+    session.commit()
+    session.expire_all()
+    return moved
