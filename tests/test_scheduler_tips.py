@@ -6,12 +6,12 @@ import logging
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app import calendar_cn
 from app.civility_tips import THEMES, TIPS
 from app.extensions import db
-from app.models import CivilityTip, OutboxMessage, TipOfDay
+from app.models import AuditLog, CivilityTip, OutboxMessage, TipOfDay
 from app.services import tips
 from tests.scheduler_helpers import local, make_robots, outbox_keys
 
@@ -125,9 +125,35 @@ def test_tips_cli_shows_today_and_the_library(runner, library):
     today = runner.invoke(args=["tips", "today", "--date", "2026-11-27"])
     assert today.exit_code == 0, today.output
     assert today.output.startswith("【文明提示·")
+    # Looking stores nothing; pinning decides the day's tip (issue 11 item 11).
+    assert "第 1 轮已推送 0 条。" in runner.invoke(args=["tips", "list"]).output
+    assert runner.invoke(args=["tips", "pin", "2026-11-27"]).exit_code == 0
     listed = runner.invoke(args=["tips", "list"])
     assert listed.exit_code == 0, listed.output
     assert f"共 {len(TIPS)} 条；第 1 轮已推送 1 条。" in listed.output
     assert listed.output.splitlines()[0].startswith("节约水电纸")
     bad = runner.invoke(args=["tips", "today", "--date", "2026-13-01"])
     assert bad.exit_code == 2
+
+
+def test_operator_looking_up_a_days_tip_changes_nothing_and_pinning_decides_it(runner, library):
+    looked = runner.invoke(args=["tips", "today", "--date", "2026-12-03"])
+    assert looked.exit_code == 0, looked.output
+    assert "尚未确定" in looked.output
+    assert db.session.scalar(select(func.count()).select_from(TipOfDay)) == 0
+    assert runner.invoke(args=["tips", "today", "--date", "2026-12-03"]).output == looked.output
+
+    other = db.session.scalars(select(CivilityTip).order_by(CivilityTip.id.desc())).first()
+    pinned = runner.invoke(args=["tips", "pin", "2026-12-03", "--tip", str(other.id)])
+    assert pinned.exit_code == 0, pinned.output
+    assert tips.todays_tip(db.session, date(2026, 12, 3)).id == other.id
+    shown = runner.invoke(args=["tips", "today", "--date", "2026-12-03"]).output
+    assert shown == tips.tip_message(other) + "\n"
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "tip.pin")).entity_id == str(other.id)
+
+
+def test_a_tip_already_pushed_cannot_be_pinned_again(runner, library):
+    friday = date(2026, 11, 27)
+    tips.push_daily_tip(db.session, local(friday, 8, 30))
+    refused = runner.invoke(args=["tips", "pin", "2026-11-27"])
+    assert (refused.exit_code, refused.output) == (1, "错误：2026-11-27 的文明提示已推送，不能更改\n")

@@ -137,12 +137,22 @@ def tips_theme_order() -> dict[str, int]:
 @tips_cli.command("today")
 @click.option("--date", "day", type=params.DateTime(["%Y-%m-%d"]), help="查看某天的提示（默认今天）。")
 def tips_today(day: datetime | None) -> None:
-    """显示今天（或指定日期）的文明提示。"""
-    tip = tips.todays_tip(db.session, day.date() if day else local_today())
-    db.session.commit()
+    """查看今天（或指定日期）的文明提示；只查看，不占用轮换（固定某天的提示用 tips pin）。"""
+    tip, decided = tips.look_up_tip(db.session, day.date() if day else local_today())
     if tip is None:
-        raise params.CommandError("提示库为空：请先执行 flask --app app seed-demo，或启动一次定时任务进程。")
+        raise params.CommandError(tips.EMPTY_LIBRARY)
     click.echo(tips.tip_message(tip))
+    if not decided:
+        click.echo(f"（这一天的提示尚未确定：这是按轮换的下一条，编号 {tip.id}；用 tips pin 可固定）")
+
+
+@tips_cli.command("pin")
+@click.argument("day", type=params.DateTime(["%Y-%m-%d"]))
+@click.option("--tip", "tip_id", type=params.database_id(), help="指定提示编号（默认按轮换取下一条）。")
+def tips_pin(day: datetime, tip_id: int | None) -> None:
+    """固定某天推送的文明提示（已推送的日子不能更改）。"""
+    tip = tips.pin_tip(db.session, day.date(), audit.Actor.cli(), tip_id)
+    click.echo(f"{day:%Y-%m-%d} 的文明提示已固定为（编号 {tip.id}）：\n{tips.tip_message(tip)}")
 
 
 def _day_text(working: bool) -> str:

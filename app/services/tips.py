@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.civility_tips import TIPS
-from app.models import CivilityTip, TipOfDay
-from app.services import notices, outbox, working_days
+from app.errors import Conflict, NotFound
+from app.models import CivilityTip, ScheduledNotice, TipOfDay
+from app.services import audit, notices, outbox, working_days
 from app.services.sql import insert_ignoring_conflicts
 from app.timeutil import local_today
 
@@ -46,6 +47,48 @@ def todays_tip(session: Session, day: date) -> CivilityTip | None:
     return _tip_for_day(session, working_days.last_working_day(session, day))
 
 
+def look_up_tip(session: Session, day: date) -> tuple[CivilityTip | None, bool]:
+    """The tip ``todays_tip`` would give for ``day``, changing nothing: ``(tip, decided)``. When the day
+    has no tip yet, this is the next one in the rotation (``decided`` False): looking never uses one up."""
+    shown_day = working_days.last_working_day(session, day)
+    assigned = session.get(TipOfDay, shown_day)
+    if assigned is not None:
+        return assigned.tip, True
+    choice = _next_tip(session)
+    return (session.get(CivilityTip, choice[0]) if choice else None), False
+
+
+def pin_tip(session: Session, day: date, actor: audit.Actor, tip_id: int | None = None) -> CivilityTip:
+    """Decide ``day``'s tip now: the given one, or the next in the rotation. A day whose tip has been
+    pushed to the groups keeps it."""
+    if session.get(ScheduledNotice, tip_key(day)) is not None:
+        raise Conflict(f"{day.isoformat()} 的文明提示已推送，不能更改", code="tip_already_sent")
+    if tip_id is None:
+        tip = _tip_for_day(session, day)
+        if tip is None:
+            raise NotFound(EMPTY_LIBRARY, code="tip_library_empty")
+    else:
+        tip = session.get(CivilityTip, tip_id)
+        if tip is None or not tip.enabled:
+            raise NotFound(f"没有编号为 {tip_id} 的可用文明提示", code="tip_not_found")
+        assigned = session.get(TipOfDay, day)
+        if assigned is None:
+            cycle = session.scalar(select(func.max(TipOfDay.cycle))) or 1
+            session.add(TipOfDay(day=day, tip_id=tip.id, cycle=cycle))
+        else:
+            assigned.tip_id = tip.id
+    audit.record(session, actor, "tip.pin", "civility_tip", tip.id, day=day.isoformat())
+    session.commit()
+    return tip
+
+
+EMPTY_LIBRARY = "提示库为空：请执行 flask --app app seed-reference，安装随项目提供的文明提示库"
+
+
+def tip_key(day: date) -> str:
+    return f"tip:{day.isoformat()}"
+
+
 def push_daily_tip(session: Session, now: datetime) -> str | None:
     """Queue today's tip to the groups if today is a working day; returns the notice key if queued."""
     today = local_today(now)
@@ -57,7 +100,7 @@ def push_daily_tip(session: Session, now: datetime) -> str | None:
         logger.warning("no civility tip on %s: the tip library is empty or all tips are disabled", today)
         session.commit()
         return None
-    key = f"tip:{today.isoformat()}"
+    key = tip_key(today)
     queued = notices.claim(session, key)
     if queued:
         outbox.enqueue_to_groups(session, key, outbox.text(tip_message(tip)))
