@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.commands import demo, events, messaging, roster, scheduling, wishes
+from app.commands import announcements, demo, events, messaging, roster, scheduling, wishes
 
 COMMANDS = (
     roster.roster_cli,
     events.events_cli,
     wishes.wishes_cli,
+    announcements.announcements_cli,
     messaging.push_targets_cli,
     messaging.outbox_cli,
     scheduling.scheduler_cli,
     scheduling.jobs_command,
+    scheduling.seed_reference_command,
     scheduling.festivals_command,
     scheduling.festival_cli,
     scheduling.tips_cli,

@@ -61,6 +61,15 @@ def jobs_command() -> None:
         click.echo(f"{job_id}\t（已不在任务清单中，调度进程下次启动时删除）")
 
 
+@click.command("seed-reference", cls=params.Command)
+def seed_reference_command() -> None:
+    """安装随项目提供的参考数据（文明提示库、各节日的通知设置）；可重复执行，只补缺少的。"""
+    from app.services import scheduling
+
+    settings, added_tips = scheduling.install_defaults(db.session)
+    click.echo(f"参考数据已就绪：新增节日设置 {settings} 个，新增文明提示 {added_tips} 条。")
+
+
 @click.command("festivals", cls=params.Command)
 @click.argument("year", type=params.IntRange(calendar_cn.FIRST_YEAR, calendar_cn.LAST_YEAR))
 def festivals_command(year: int) -> None:

@@ -46,7 +46,17 @@ class UTCDateTime(TypeDecorator):
 
 
 class Base(DeclarativeBase):
+    """Every table with a single integer key is ``AUTOINCREMENT`` on SQLite, so an id is never used twice
+    (the audit log names rows by id; SQLite would otherwise reuse the largest id after a delete).
+    PostgreSQL's sequences never reuse one anyway."""
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        table = cls.__dict__.get("__table__")
+        if table is not None:
+            table.dialect_options["sqlite"]["autoincrement"] = True
 
 
 class TimestampMixin:

@@ -41,6 +41,10 @@ class Announcement(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
     group_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # content replaced by a correction
+    corrections: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # hidden from the board, groups told
+    withdraw_reason: Mapped[str | None] = mapped_column(String(200))
 
     author: Mapped[Staff | None] = relationship(lazy="joined")
 

@@ -13,10 +13,15 @@ from app.models.base import Base, TimestampMixin, UTCDateTime, utcnow
 
 NOTICE_SENT = "sent"
 NOTICE_SKIPPED = "skipped"
+CALENDAR_SOLAR = "solar"
+CALENDAR_LUNAR = "lunar"
+CALENDARS = {CALENDAR_SOLAR: "公历", CALENDAR_LUNAR: "农历"}
 
 
 class FestivalSetting(Base):
-    """How one catalogued festival is announced; admins change lead days and the message."""
+    """How one festival is announced; admins change lead days and the message. Catalogued festivals
+    (``app.calendar_cn``) have no date rule here; festivals admins add (七夕, 国庆节 …) carry theirs:
+    a solar or lunar month and day."""
 
     __tablename__ = "festival_setting"
 
@@ -28,6 +33,17 @@ class FestivalSetting(Base):
     # Also create a draft festival event for the admins to complete (with the first notice).
     create_draft_event: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    calendar: Mapped[str | None] = mapped_column(String(8))  # "solar" or "lunar"; None: catalogued
+    month: Mapped[int | None] = mapped_column(Integer)
+    day: Mapped[int | None] = mapped_column(Integer)
+
+    @property
+    def is_custom(self) -> bool:
+        return self.calendar is not None
+
+    @property
+    def rule_text(self) -> str:
+        return f"{CALENDARS[self.calendar]}{self.month}月{self.day}日" if self.calendar else "内置"
 
 
 class CivilityTip(TimestampMixin, Base):
