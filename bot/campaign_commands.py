@@ -94,13 +94,16 @@ def _period(text: str) -> str:
 
 
 def period_bounds(period: str, now: datetime) -> tuple[datetime, datetime]:
-    """``[start, end)`` of this local month or year, as aware datetimes."""
+    """``[start, end)`` of this local month or year, as aware local datetimes."""
     today = local_today(now)
     if period == "本年":
-        return local_days(today.replace(month=1, day=1), today.replace(month=12, day=31))
-    first = today.replace(day=1)
-    following = first.replace(year=first.year + 1, month=1) if first.month == 12 else first.replace(month=first.month + 1)
-    return local_days(first, following - timedelta(days=1))
+        first, last = today.replace(month=1, day=1), today.replace(month=12, day=31)
+    else:
+        first = today.replace(day=1)
+        following = first.replace(year=first.year + 1, month=1) if first.month == 12 else first.replace(month=first.month + 1)
+        last = following - timedelta(days=1)
+    start, end = local_days(first, last)
+    return to_local(start), to_local(end)
 
 
 @registry.command("统计", alias="/stats", usage="统计 [本月|本年]", role=ROLE_ADMIN, parse=_period)
