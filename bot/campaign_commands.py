@@ -34,7 +34,8 @@ def upcoming_events(context: CommandContext, _: None) -> Reply:
         return outbox.text("近期没有安排活动。")
     lines = [
         f"{index}. {item.event.title}（{item.event.kind}，编号 {item.event.id}）\n"
-        f"   时间：{_when(item.event)}\n   地点：{item.event.location or '另行通知'}\n   报名：{item.registration}"
+        f"   时间：{_when(item.event)}{'（进行中）' if item.event.starts_at <= context.now else ''}\n"
+        f"   地点：{item.event.location or '另行通知'}\n   报名：{item.registration}"
         for index, item in enumerate(events, start=1)
     ]
     return outbox.text("近期活动：\n" + "\n".join(lines))

@@ -24,14 +24,16 @@ class UpcomingEvent:
 
 
 def registration_state(event: Event, registered: bool, checked_in: bool, now: datetime) -> str:
+    """What is true of registration for this person: 报名中 / 名额已满 / 您已报名 / 无需报名 / 报名已结束
+    (registration closes when the event starts; whether it is under way is said with its time)."""
     if checked_in:
         return "您已签到"
-    if now >= event.starts_at:
-        return "进行中，您已报名" if registered else "进行中"
     if registered:
         return "您已报名"
     if not event.registration_required:
         return "无需报名，直接到场签到"
+    if now >= event.starts_at:
+        return "报名已结束"
     if event.capacity is None:
         return f"报名中（已报 {event.registered_count} 人），请在小程序中报名"
     if event.registered_count >= event.capacity:

@@ -106,6 +106,22 @@ def test_events_shows_a_full_event_and_a_signed_in_one(app, client, sandbox, adm
     assert "正在进行的活动" in text and "报名：您已签到" in text
 
 
+def test_events_under_way_say_what_is_true_of_registration(app, client, sandbox, admin, member):
+    import re
+
+    factories.make_event(title="正在进行的讲座", starts_at=utcnow() - timedelta(minutes=5))
+    factories.make_event(title="需要报名的志愿服务", kind="志愿服务", starts_at=utcnow() - timedelta(minutes=5),
+                         registration_required=True, capacity=10)
+    factories.make_event(title="明天的讲座", starts_at=utcnow() + timedelta(days=1))
+
+    text = ask_text(app, client, sandbox, "wangfang", "活动")
+    blocks = {block.split("（")[0]: block for block in re.split(r"\n\d+\. ", text.split("\n", 1)[1].removeprefix("1. "))}
+    assert "报名：进行中" not in text
+    assert "（进行中）" in blocks["正在进行的讲座"] and "报名：无需报名，直接到场签到" in blocks["正在进行的讲座"]
+    assert "（进行中）" in blocks["需要报名的志愿服务"] and "报名：报名已结束" in blocks["需要报名的志愿服务"]
+    assert "（进行中）" not in blocks["明天的讲座"] and "报名：无需报名，直接到场签到" in blocks["明天的讲座"]
+
+
 def test_events_with_nothing_upcoming_says_so(app, client, sandbox, member):
     assert ask_text(app, client, sandbox, "wangfang", "活动") == "近期没有安排活动。"
 
