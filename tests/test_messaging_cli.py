@@ -79,3 +79,28 @@ def test_dispatch_once_drains_and_status_and_requeue_report(runner, sandbox):
     assert "已发 1 条" in status and "放弃 1 条" in status and "无效的应用消息地址" in status
     assert "已重新排队 1 条" in runner.invoke(args=["outbox", "requeue", "--all-dead"]).output
     assert runner.invoke(args=["outbox", "requeue"]).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "kind, address, fragment",
+    [
+        ("robot", "随便写的地址", "群机器人的 key 应形如"),
+        ("robot", "693a91f6-7aaa-4bc4-97a0", "群机器人的 key 应形如"),
+        ("robot", f"https://evil.example/cgi-bin/webhook/send?key={KEY}", "Webhook 地址应为 https://qyapi.weixin.qq.com"),
+        ("robot", f"http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={KEY}", "Webhook 地址应为 https://"),
+        ("robot", f"https://qyapi.weixin.qq.com/cgi-bin/message/send?key={KEY}", "Webhook 地址应为 https://"),
+        ("appchat", "chat id with spaces", "chatid 应为 1 到 32 位字母或数字"),
+        ("appchat", "c" * 33, "chatid 应为 1 到 32 位字母或数字"),
+    ],
+)
+def test_operator_adding_an_address_of_the_wrong_form_is_refused_and_nothing_is_stored(runner, kind, address, fragment):
+    result = add(runner, "--name", "一群", "--kind", kind, address)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("错误：") and fragment in result.output
+    assert db.session.scalar(select(PushTarget.id)) is None
+
+
+def test_operator_adds_an_app_chat_by_its_chatid(runner):
+    result = add(runner, "--name", "活动群", "--kind", "appchat", " wrkChat0001 ")
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(PushTarget.address)) == "wrkChat0001"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import uuid
@@ -31,14 +32,40 @@ push_targets_cli = params.Group("push-targets", help="推送目标：群机器�
 outbox_cli = params.Group("outbox", help="消息发件箱：发送进程、队列状态、重新发送。")
 
 
+ROBOT_KEY = re.compile(r"[0-9A-Za-z]{8}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{12}")
+ROBOT_HOST = "qyapi.weixin.qq.com"
+ROBOT_PATH = "/cgi-bin/webhook/send"
+APP_CHAT_ID = re.compile(r"[0-9A-Za-z]{1,32}")  # WeCom: at most 32 characters, digits and letters only
+
+
 def webhook_key(value: str) -> str:
-    """Accept a robot's bare key or its whole webhook URL (``…/webhook/send?key=…``)."""
+    """A robot's key from its whole webhook URL (``https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…``,
+    as WeCom shows it) or the bare key (``693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa``); anything else is refused."""
     value = value.strip()
     if value.startswith(("http://", "https://")):
-        keys = parse_qs(urlparse(value).query).get("key")
+        url = urlparse(value)
+        keys = parse_qs(url.query).get("key")
         if not keys:
             raise params.InvalidParameter("Webhook 地址中没有 key 参数", param_hint="ADDRESS")
+        if (url.scheme, url.hostname, url.path) != ("https", ROBOT_HOST, ROBOT_PATH):
+            raise params.InvalidParameter(
+                f"群机器人的 Webhook 地址应为 https://{ROBOT_HOST}{ROBOT_PATH}?key=…（在群机器人的资料页复制）",
+                param_hint="ADDRESS",
+            )
         value = keys[0]
+    if not ROBOT_KEY.fullmatch(value):
+        raise params.InvalidParameter(
+            "群机器人的 key 应形如 693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa（8-4-4-4-12 位字母或数字），"
+            "或填写完整的 Webhook 地址",
+            param_hint="ADDRESS",
+        )
+    return value
+
+
+def app_chat_id(value: str) -> str:
+    value = value.strip()
+    if not APP_CHAT_ID.fullmatch(value):
+        raise params.InvalidParameter("应用群聊的 chatid 应为 1 到 32 位字母或数字", param_hint="ADDRESS")
     return value
 
 
@@ -56,11 +83,9 @@ def _target_or_fail(target_id: int) -> PushTarget:
 def push_targets_add(name: str, kind: str, address: str) -> None:
     """添加推送目标：群机器人填 Webhook 地址或 key，应用群聊填 chatid。"""
     name = name.strip()
-    address = webhook_key(address) if kind == TARGET_ROBOT else address.strip()
+    address = webhook_key(address) if kind == TARGET_ROBOT else app_chat_id(address)
     if not 1 <= len(name) <= 100:
         raise params.InvalidParameter("名称应为 1 到 100 个字符", param_hint="--name")
-    if not 1 <= len(address) <= 200 or any(c.isspace() for c in address):
-        raise params.InvalidParameter("地址应为 1 到 200 个字符且不含空白", param_hint="ADDRESS")
     if db.session.scalar(select(PushTarget).where(PushTarget.kind == kind, PushTarget.address == address)):
         raise params.CommandError("该推送目标已存在")
     target = PushTarget(name=name, kind=kind, address=address, enabled=True)
