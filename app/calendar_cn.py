@@ -80,6 +80,15 @@ def festival_date(name: str, year: int) -> date:
     return _BY_NAME[name].date_in(year)
 
 
+def rule_date(calendar: str, month: int, day: int, year: int) -> date:
+    """A festival given by a rule (``"solar"`` or ``"lunar"`` month and day; lunar means the ordinary,
+    never the leap, month) in year ``year`` of that calendar: a lunar date late in the twelfth month
+    falls in January or February of the next Gregorian year."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"year {year} is outside {FIRST_YEAR}-{LAST_YEAR}")
+    return (_lunar if calendar == "lunar" else _solar)(month, day)(year)
+
+
 def festivals_in(year: int) -> list[Occurrence]:
     """Every catalogued festival in a Gregorian year, sorted by date (then catalogue order)."""
     return sorted(

@@ -276,3 +276,60 @@ def test_spring_festival_draft_falls_on_the_last_working_day_before_the_holiday(
     assert not any(calendar_cn.is_working_day(day + timedelta(days=n)) for n in range(1, (with_holidays - day).days + 1))
     working_festival = date(2026, 3, 5)  # 学雷锋纪念日, a Thursday
     assert festivals.draft_event_day(db.session, working_festival) == working_festival
+
+# ---- festivals admins add ------------------------------------------------------------------------
+
+
+def test_admin_adds_qixi_national_day_and_party_day_and_each_gets_its_own_notice(runner, seeded):
+    qixi = runner.invoke(args=["festival-notices", "add", "七夕", "--lunar", "7-7",
+                               "--template", "【七夕】{节日}（{日期}，{星期}）{倒计时}，倡导文明婚恋新风。"])
+    assert qixi.exit_code == 0, qixi.output
+    assert "已添加节日（农历7月7日）。七夕（" in qixi.output and "提前 7 天的通知将是" in qixi.output
+    assert runner.invoke(args=["festival-notices", "add", "国庆节", "--solar", "10-1", "--lead-days", "3",
+                               "--template", "国庆节{倒计时}。"]).exit_code == 0
+    assert runner.invoke(args=["festival-notices", "add", "建党节", "--solar", "7月1日",
+                               "--template", "建党节{倒计时}。"]).exit_code == 0
+
+    listed = runner.invoke(args=["festivals", "2027"]).output.splitlines()
+    assert "2027-07-01 建党节" in listed and "2027-08-08 七夕" in listed and "2027-10-01 国庆节" in listed
+    assert listed == sorted(listed)
+    assert "七夕（启用，农历7月7日）：提前7天、提前1天" in runner.invoke(args=["festival-notices", "list"]).output
+
+    # 七夕 2027 is on 8 August: the seven-day notice goes out on 1 August with the admin's own words.
+    run = festivals.send_due_festival_notices(db.session, local(date(2027, 8, 1)))
+    assert run.sent == ["festival:2027:七夕:T-7"]
+    [content] = {row.payload["text"]["content"] for row in db.session.scalars(select(OutboxMessage))}
+    assert content == "【七夕】七夕（8月8日，星期日）还有7天，倡导文明婚恋新风。"
+    assert festivals.send_due_festival_notices(db.session, local(date(2027, 9, 28))).sent == ["festival:2027:国庆节:T-3"]
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "festival.add")) is not None
+
+
+def test_a_lunar_festival_late_in_the_twelfth_month_is_listed_in_the_year_it_falls(runner, seeded):
+    assert runner.invoke(args=["festival-notices", "add", "腊八", "--lunar", "12-8", "--template", "腊八{倒计时}"]).exit_code == 0
+    # 腊八 of lunar 2026 is 2027-01-15; of lunar 2025, 2026-01-26.
+    assert "2026-01-26 腊八" in runner.invoke(args=["festivals", "2026"]).output.splitlines()
+    assert "2027-01-15 腊八" in runner.invoke(args=["festivals", "2027"]).output.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["add", "闰日", "--solar", "2-29", "--template", "x"], "公历没有每年都有的 2月29日"),
+        (["add", "除夕二", "--lunar", "12-30", "--template", "x"], "三十并非每月都有"),
+        (["add", "某节", "--solar", "十月一", "--template", "x"], "应写成 月-日"),
+        (["add", "某节", "--template", "x"], "请用 --solar 或 --lunar 之一给出日期"),
+        (["add", "中秋", "--lunar", "8-15", "--template", "x"], "已有名为“中秋”的节日"),
+        (["add", "某节", "--solar", "5-4", "--template", "{foo}"], "未知的占位符 {foo}"),
+        (["remove", "中秋"], "是内置节日，不能删除"),
+    ],
+)
+def test_adding_a_festival_with_a_bad_rule_or_template_is_refused_in_chinese(runner, seeded, args, message):
+    result = runner.invoke(args=["festival-notices", *args])
+    assert result.exit_code in (1, 2) and result.output.startswith("错误："), result.output
+    assert message in result.output
+
+
+def test_admin_removes_a_festival_they_added(runner, seeded):
+    runner.invoke(args=["festival-notices", "add", "国庆节", "--solar", "10-1", "--template", "国庆节{倒计时}"])
+    result = runner.invoke(args=["festival-notices", "remove", "国庆节"])
+    assert result.exit_code == 0 and db.session.get(FestivalSetting, "国庆节") is None

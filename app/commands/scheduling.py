@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import signal
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import click
 from flask import current_app
@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app import calendar_cn
 from app.commands import params
 from app.extensions import db
-from app.models import CivilityTip, SchedulerJob, TipOfDay
+from app.models import CivilityTip, FestivalSetting, SchedulerJob, TipOfDay
 from app.services import audit, festivals, tips
 from app.timeutil import format_local, local_today
 
@@ -73,9 +73,9 @@ def seed_reference_command() -> None:
 @click.command("festivals", cls=params.Command)
 @click.argument("year", type=params.IntRange(calendar_cn.FIRST_YEAR, calendar_cn.LAST_YEAR))
 def festivals_command(year: int) -> None:
-    """按日期列出某年的节日：每行“YYYY-MM-DD 名称”。"""
-    for occurrence in calendar_cn.festivals_in(year):
-        click.echo(f"{occurrence.day.isoformat()} {occurrence.name}")
+    """按日期列出某年的节日（含管理员添加的）：每行“YYYY-MM-DD 名称”。"""
+    for day, name in festivals.festival_days_in(db.session, year):
+        click.echo(f"{day.isoformat()} {name}")
 
 
 @festival_cli.command("list")
@@ -86,7 +86,8 @@ def festival_list() -> None:
         state = "启用" if setting.enabled else "停用"
         leads = "、".join(f"提前{lead}天" if lead else "当天" for lead in setting.lead_days)
         draft = "，创建草稿活动" if setting.create_draft_event else ""
-        click.echo(f"{setting.name}（{state}）：{leads}{draft}\n  {setting.template}")
+        rule = f"，{setting.rule_text}" if setting.is_custom else ""
+        click.echo(f"{setting.name}（{state}{rule}）：{leads}{draft}\n  {setting.template}")
 
 
 def _parse_leads(value: str | None) -> list[int] | None:
@@ -114,13 +115,50 @@ def festival_edit(
         db.session, name, audit.Actor.cli(),
         lead_days=leads, template=template, enabled=enabled, create_draft_event=draft_event,
     )
-    today = local_today()
-    day = calendar_cn.festival_date(name, today.year)
-    if day < today:
-        day = calendar_cn.festival_date(name, today.year + 1)
-    lead = setting.lead_days[0]
-    preview = festivals.render_notice(setting.template, name, day, day - timedelta(days=lead))
-    click.echo(f"已保存。{name}（{day.isoformat()}）提前 {lead} 天的通知将是：\n{preview}")
+    _echo_preview("已保存。", setting)
+
+
+def _echo_preview(prefix: str, setting: FestivalSetting) -> None:
+    day, lead, preview = festivals.preview_notice(setting, local_today())
+    click.echo(f"{prefix}{setting.name}（{day.isoformat()}）提前 {lead} 天的通知将是：\n{preview}")
+
+
+def _month_day(value: str, label: str) -> tuple[int, int]:
+    try:
+        month, day = (int(part) for part in value.replace("月", "-").replace("日", "").split("-"))
+    except ValueError:
+        raise params.InvalidParameter(f"{label}应写成 月-日，例如 7-7", param_hint=label) from None
+    return month, day
+
+
+@festival_cli.command("add")
+@click.argument("name")
+@click.option("--solar", help="公历日期 月-日，例如国庆节 10-1、建党节 7-1。")
+@click.option("--lunar", help="农历日期 月-日（非闰月），例如七夕 7-7、腊八 12-8。")
+@click.option("--template", required=True, help="通知模板，可用占位符：{节日}{日期}{星期}{倒计时}。")
+@click.option("--lead-days", help="提前天数，逗号分隔，默认 7,1（0 表示当天）。")
+@click.option("--draft-event/--no-draft-event", "draft_event", default=False, help="是否为管理员创建草稿活动。")
+def festival_add(
+    name: str, solar: str | None, lunar: str | None, template: str, lead_days: str | None, draft_event: bool
+) -> None:
+    """添加本单位要过的节日（七夕、建党节、国庆节等），按公历或农历日期每年通知。"""
+    if (solar is None) == (lunar is None):
+        raise params.UsageProblem("请用 --solar 或 --lunar 之一给出日期")
+    calendar, text = ("solar", solar) if solar is not None else ("lunar", lunar)
+    month, day = _month_day(text, "--solar" if solar is not None else "--lunar")
+    setting = festivals.add_festival(
+        db.session, name, calendar, month, day, audit.Actor.cli(),
+        template=template, lead_days=_parse_leads(lead_days), create_draft_event=draft_event,
+    )
+    _echo_preview(f"已添加节日（{setting.rule_text}）。", setting)
+
+
+@festival_cli.command("remove")
+@click.argument("name")
+def festival_remove(name: str) -> None:
+    """删除管理员添加的节日（内置节日只能停用）。"""
+    festivals.remove_festival(db.session, name, audit.Actor.cli())
+    click.echo(f"已删除节日“{name}”。")
 
 
 @tips_cli.command("list")

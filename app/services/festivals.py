@@ -23,8 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import calendar_cn
-from app.errors import AppError, NotFound
+from app.errors import AppError, Conflict, NotFound
 from app.models import FestivalSetting
+from app.models.scheduling import CALENDAR_SOLAR, CALENDARS
 from app.services import audit, events, notices, outbox, staff, working_days
 from app.timeutil import local_datetime, local_today
 
@@ -133,9 +134,101 @@ def ensure_festival_settings(session: Session) -> int:
 
 
 def list_festival_settings(session: Session) -> list[FestivalSetting]:
+    """Catalogued festivals in catalogue order, then the ones admins added, by name."""
     order = {name: index for index, name in enumerate(calendar_cn.FESTIVAL_NAMES)}
     rows = session.scalars(select(FestivalSetting)).all()
-    return sorted(rows, key=lambda row: order.get(row.name, len(order)))
+    return sorted(rows, key=lambda row: (order.get(row.name, len(order)), row.name))
+
+
+def festival_day(setting: FestivalSetting, year: int) -> date:
+    """The festival's date in ``year`` (of its own calendar: see ``calendar_cn.rule_date``)."""
+    if setting.is_custom:
+        return calendar_cn.rule_date(setting.calendar, setting.month, setting.day, year)
+    return calendar_cn.festival_date(setting.name, year)
+
+
+def festival_days_in(session: Session, year: int) -> list[tuple[date, str]]:
+    """Every festival in Gregorian ``year``, catalogued and added, sorted by date (catalogue order on ties)."""
+    days = [(occurrence.day, occurrence.name) for occurrence in calendar_cn.festivals_in(year)]
+    for setting in session.scalars(select(FestivalSetting).where(FestivalSetting.calendar.is_not(None))):
+        days += [(day, setting.name) for day in _days_of(setting, year - 1, year) if day.year == year]
+    order = {name: index for index, name in enumerate(calendar_cn.FESTIVAL_NAMES)}
+    return sorted(days, key=lambda item: (item[0], order.get(item[1], len(order)), item[1]))
+
+
+def add_festival(
+    session: Session,
+    name: str,
+    calendar: str,
+    month: int,
+    day: int,
+    actor: audit.Actor,
+    *,
+    template: str,
+    lead_days: list[int] | None = None,
+    create_draft_event: bool = False,
+) -> FestivalSetting:
+    """A festival the office marks (七夕, 建党节, 国庆节 …) with its date rule and its own notice."""
+    name = "".join(name.split())
+    if not 1 <= len(name) <= 20:
+        raise FestivalSettingInvalid("节日名称应为 1 到 20 个字")
+    if session.get(FestivalSetting, name) is not None:
+        raise Conflict(f"已有名为“{name}”的节日", code="festival_exists")
+    validate_rule(calendar, month, day)
+    setting = FestivalSetting(
+        name=name, enabled=True, calendar=calendar, month=month, day=day,
+        lead_days=validate_lead_days(lead_days if lead_days is not None else [7, 1]),
+        template=validate_template(template), create_draft_event=create_draft_event,
+    )
+    session.add(setting)
+    audit.record(session, actor, "festival.add", "festival_setting", name,
+                 rule=setting.rule_text, lead_days=setting.lead_days)
+    session.commit()
+    return setting
+
+
+def remove_festival(session: Session, name: str, actor: audit.Actor) -> None:
+    """Remove a festival an admin added (catalogued ones can only be disabled); sent notices stay recorded."""
+    setting = session.get(FestivalSetting, name)
+    if setting is None:
+        raise NotFound(f"没有名为“{name}”的节日", code="festival_not_found")
+    if not setting.is_custom:
+        raise Conflict(f"“{name}”是内置节日，不能删除；可用 festival-notices edit {name} --disable 停用",
+                       code="festival_builtin")
+    session.delete(setting)
+    audit.record(session, actor, "festival.remove", "festival_setting", name, rule=setting.rule_text)
+    session.commit()
+
+
+def preview_notice(setting: FestivalSetting, today: date) -> tuple[date, int, str]:
+    """The festival's next occurrence (today or later), the first lead, and that notice's text."""
+    day = min(day for day in _days_of(setting, today.year - 1, today.year, today.year + 1) if day >= today)
+    lead = setting.lead_days[0]
+    return day, lead, render_notice(setting.template, setting.name, day, day - timedelta(days=lead))
+
+
+def validate_rule(calendar: str, month: int, day: int) -> None:
+    if calendar not in CALENDARS:
+        raise FestivalSettingInvalid("日期规则应为公历或农历")
+    if calendar == CALENDAR_SOLAR:
+        try:
+            date(2001, month, day)  # a common year: 2月29日 is not a yearly date
+        except ValueError:
+            raise FestivalSettingInvalid(f"公历没有每年都有的 {month}月{day}日") from None
+    elif not (1 <= month <= 12 and 1 <= day <= 29):
+        raise FestivalSettingInvalid(
+            f"农历 {month}月{day}日 不是每年都有的日期：月份应为 1 到 12，日期 1 到 29（三十并非每月都有）"
+        )
+
+
+def _days_of(setting: FestivalSetting, *years: int) -> list[date]:
+    days = []
+    for year in years:
+        try:
+            days.append(festival_day(setting, year))
+        except ValueError:  # outside the lunar tables
+            continue
+    return days
 
 
 def validate_template(template: str) -> str:
@@ -180,7 +273,7 @@ def update_festival_setting(
 ) -> FestivalSetting:
     setting = session.get(FestivalSetting, name)
     if setting is None:
-        names = "、".join(calendar_cn.FESTIVAL_NAMES)
+        names = "、".join(row.name for row in list_festival_settings(session))
         raise NotFound(f"没有名为“{name}”的节日，可选：{names}", code="festival_not_found")
     changes: dict[str, object] = {}
     if lead_days is not None:
@@ -216,21 +309,16 @@ def send_due_festival_notices(session: Session, now: datetime) -> NoticeRun:
     run = NoticeRun()
     settings = session.scalars(select(FestivalSetting).where(FestivalSetting.enabled.is_(True))).all()
     for setting in settings:
-        for festival_day in _occurrences_near(setting.name, today):
-            _process_occurrence(session, setting, festival_day, today, run)
+        for occurrence in _occurrences_near(setting, today):
+            _process_occurrence(session, setting, occurrence, today, run)
     session.commit()
     if run.sent:
         logger.info("festival notices queued: %s", ", ".join(run.sent))
     return run
 
 
-def _occurrences_near(name: str, today: date) -> list[date]:
-    days = []
-    for year in (today.year - 1, today.year, today.year + 1):
-        try:
-            days.append(calendar_cn.festival_date(name, year))
-        except ValueError:
-            continue
+def _occurrences_near(setting: FestivalSetting, today: date) -> list[date]:
+    days = _days_of(setting, today.year - 1, today.year, today.year + 1)
     return [day for day in days if -SKIP_LOOKBACK_DAYS <= (day - today).days <= MAX_LEAD_DAYS]
 
 
