@@ -19,12 +19,22 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+def _port(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise SystemExit(f"错误：{name} 应为 1 到 65535 之间的端口号，现在是“{value}”")
+    return str(int(value))
+
+
 def demo_environment() -> dict[str, str]:
-    web_port = os.environ.get("RUN_PORT", "8000")
-    sandbox_port = os.environ.get("SANDBOX_PORT", "8001")
+    """The demo's settings. Every address the service makes follows the ports it really listens on:
+    the sign-in codes and venue-screen links (``CHECKIN_URL_BASE``) and the WeChat base URL."""
+    web_port = _port("RUN_PORT", "8000")
+    sandbox_port = _port("SANDBOX_PORT", "8001")
     env = dict(os.environ)
     defaults = {
         "APP_ENV": "development",
+        "CHECKIN_URL_BASE": f"http://127.0.0.1:{web_port}/qr/checkin",
         "WECHAT_API_BASE": f"http://127.0.0.1:{sandbox_port}",
         "WECHAT_APPID": "wx-demo-appid",
         "WECHAT_SECRET": "wx-demo-secret",
@@ -33,12 +43,11 @@ def demo_environment() -> dict[str, str]:
         "WECOM_SECRET": "ww-demo-secret",
         "WECOM_TOKEN": "demo-callback-token",
         "WECOM_ENCODING_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        "RUN_PORT": web_port,
-        "SANDBOX_PORT": sandbox_port,
         "PYTHONUNBUFFERED": "1",
     }
     for key, value in defaults.items():
         env.setdefault(key, value)
+    env.update(RUN_PORT=web_port, SANDBOX_PORT=sandbox_port)
     return env
 
 
