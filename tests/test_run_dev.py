@@ -28,7 +28,7 @@ def test_make_run_on_other_ports_signs_links_and_calls_wechat_on_those_ports(mon
     monkeypatch.setenv("RUN_PORT", "8123")
     monkeypatch.setenv("SANDBOX_PORT", "8124")
     env = run_dev().demo_environment()
-    addresses = [value for value in env.values() if re.search(r"127\.0\.0\.1:\d+", value)]
+    addresses = [value for value in env.values() if re.match(r"https?://127\.0\.0\.1:\d+", value)]
     assert sorted(addresses) == ["http://127.0.0.1:8123/qr/checkin", "http://127.0.0.1:8124"]
 
     for name, value in env.items():
