@@ -30,7 +30,10 @@ def announcements_list(include_withdrawn: bool, limit: int) -> None:
             state = "有效"
         excerpt = " ".join(row.content.split())
         excerpt = excerpt if len(excerpt) <= 40 else excerpt[:40] + "……"
-        click.echo(f"#{row.id}\t{format_local(row.created_at)}\t{row.author_name or '-'}\t{row.group_count} 个群\t{state}\t{excerpt}")
+        click.echo(
+            f"#{row.id}\t{format_local(row.created_at)}\t{row.author_name or '-'}\t{row.group_count} 个群"
+            f"\t{state}\t{excerpt}"
+        )
 
 
 @announcements_cli.command("withdraw")

@@ -73,7 +73,10 @@ def withdraw_announcement(session: Session, announcement_id: int, actor: audit.A
     outbox.withdraw(session, _key(announcement.id))
     told = 0
     if _anything_sent(session, announcement.id):
-        body = f"**【撤回公告】**\n{format_local(announcement.created_at)} 发布的公告已撤回：{_excerpt(announcement.content)}\n> 原因：{reason}"
+        body = (
+            f"**【撤回公告】**\n{format_local(announcement.created_at)} 发布的公告已撤回："
+            f"{_excerpt(announcement.content)}\n> 原因：{reason}"
+        )
         told = outbox.enqueue_to_groups(session, f"{_key(announcement.id)}withdrawn", outbox.markdown(body))
     audit.record(session, actor, "announcement.withdraw", "announcement", announcement.id, reason=reason, groups=told)
     session.commit()

@@ -165,7 +165,8 @@ def parse_roster(table: Iterable[list[str]], progress: Callable[[int], None] | N
             index = positions.get(key)
             return values[index] if index is not None and index < len(values) else ""
 
-        name, employee_no, department = normalise_name(get("name")), get("employee_no"), " ".join(get("department").split())
+        name, employee_no = normalise_name(get("name")), get("employee_no")
+        department = " ".join(get("department").split())
         typed_phone = get("phone")
         phone = normalise_mobile(typed_phone) or "".join(typed_phone.split()) or None
         wecom = get("wecom_userid") or None
@@ -313,7 +314,8 @@ def rename_department(session: Session, old: str, new: str, actor: audit.Actor) 
 
 
 def merge_departments(session: Session, source: str, target: str, actor: audit.Actor) -> int:
-    """Move everyone of ``source`` (people who left too) into ``target`` and delete ``source``; returns how many moved."""
+    """Move everyone of ``source`` (people who left too) into ``target`` and delete ``source``;
+    returns how many moved."""
     moving, staying = _department(session, source), _department(session, target)
     if moving.id == staying.id:
         raise AppError("不能把部门合并到它自己", code="department_merge_invalid", status=422)

@@ -81,7 +81,9 @@ def active_admins(session: Session) -> Sequence[Staff]:
 def _set_active(session: Session, staff: Staff, active: bool, actor: audit.Actor) -> int:
     """One winner: ``UPDATE staff SET active = … WHERE id = … AND active = not …``; revokes tokens on leaving."""
     changed = session.execute(
-        update(Staff).where(Staff.id == staff.id, Staff.active.is_(not active)).values(active=active, updated_at=utcnow())
+        update(Staff)
+        .where(Staff.id == staff.id, Staff.active.is_(not active))
+        .values(active=active, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
