@@ -174,7 +174,7 @@ def nominate(selection_id: int, body: dict):
         subject=body["subject"], reasons=body["reasons"], staff_id=person.id if person else None,
         department_id=body.get("department_id"), family_name=body.get("family_name"),
     )
-    return selections.nominate(db.session, selection_id, g.staff, nomination)
+    return selections.nominate(db.session, selection_id, nomination, _admin(), g.staff)
 
 
 @bp.get("/admin/selections/<id:selection_id>/entries")
@@ -210,7 +210,7 @@ def appoint_judges(selection_id: int, body: dict):
 @bp.output(StandingsOut, status_code=201)
 @bp.doc(summary="公布结果（管理员）", description="投票结束后固定名次、开始公示，并通过群机器人发布公示。", security=AUTH)
 def publish_results(selection_id: int):
-    voting.publish_results(db.session, selection_id, g.staff)
+    voting.publish_results(db.session, selection_id, _admin(), g.staff)
     selection = selections.get_selection(db.session, selection_id, admin=True)
     return {"items": voting.published_results(db.session, selection)}
 

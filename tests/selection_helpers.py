@@ -56,7 +56,7 @@ def move_to(selection_id: int, phase: str) -> None:
 def nominate_people(selection_id: int, admin, people) -> list[int]:
     ids = []
     for staff in people:
-        entry = selections.nominate(db.session, selection_id, admin, selections.Nomination(
-            subject="person", reasons=f"{staff.name}勤俭节约，光盘行动带头人。", staff_id=staff.id))
+        nomination = selections.Nomination(subject="person", reasons=f"{staff.name}勤俭节约，光盘行动带头人。", staff_id=staff.id)
+        entry = selections.nominate(db.session, selection_id, nomination, audit.Actor.staff(admin.id), admin)
         ids.append(entry.id)
     return ids

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Announcement, AuditLog, OutboxMessage, PushTarget, SelectionEntry, Vote
-from app.services import selections, voting
+from app.services import audit, selections, voting
 from tests.selection_helpers import make_selection, move_to, nominate_people, person
 from tests.wish_helpers import error_code, image_bytes, jpeg_with_gps, race
 
@@ -332,7 +332,7 @@ def test_result_list_exports_to_xlsx(app, admin, voting_selection, tmp_path):
     staff, _ = admin
     selection_id, entries, _ = voting_selection
     move_to(selection_id, "counting")
-    voting.publish_results(db.session, selection_id, staff)
+    voting.publish_results(db.session, selection_id, audit.Actor.cli())
     path = tmp_path / "结果.xlsx"
     assert voting.export_results(db.session, selection_id, path) == 4
     sheet = load_workbook(path).active

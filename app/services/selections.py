@@ -222,7 +222,8 @@ class Nomination:
 
 
 def nominate(
-    session: Session, selection_id: int, nominator: Staff, nomination: Nomination, now: datetime | None = None
+    session: Session, selection_id: int, nomination: Nomination, actor: audit.Actor,
+    nominator: Staff | None = None, now: datetime | None = None,
 ) -> SelectionEntry:
     """An admin nominates a person, a department or a family (with a person as its contact).
 
@@ -253,12 +254,13 @@ def nominate(
         raise InvalidEntry("推荐对象应为 person（个人）、department（集体）或 family（家庭）")
     entry = SelectionEntry(
         selection_id=selection.id, subject=nomination.subject, title=title, description=nomination.reasons.strip(),
-        staff_id=person.id if person else None, department_id=department_id, submitted_by_id=nominator.id,
+        staff_id=person.id if person else None, department_id=department_id,
+        submitted_by_id=nominator.id if nominator else None,
         status=ENTRY_APPROVED, reviewed_at=now,
     )
     session.add(entry)
     session.flush()
-    audit.record(session, audit.Actor.staff(nominator.id), "selection.nominate", "selection_entry", entry.id,
+    audit.record(session, actor, "selection.nominate", "selection_entry", entry.id,
                  selection_id=selection.id, subject=nomination.subject)
     session.commit()
     return entry

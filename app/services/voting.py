@@ -327,7 +327,9 @@ def standings(session: Session, selection: Selection) -> list[Standing]:
     return result
 
 
-def publish_results(session: Session, selection_id: int, author: Staff, now: datetime | None = None) -> list[SelectionResult]:
+def publish_results(
+    session: Session, selection_id: int, actor: audit.Actor, author: Staff | None = None, now: datetime | None = None
+) -> list[SelectionResult]:
     """Freeze the ranking, start the publicity period and announce it to the groups."""
     now = now or utcnow()
     selection = get_selection(session, selection_id, admin=True)
@@ -354,7 +356,7 @@ def publish_results(session: Session, selection_id: int, author: Staff, now: dat
     session.add(announcement)
     session.flush()
     announcement.group_count = outbox.enqueue_to_groups(session, f"selection:{selection.id}:publicity", outbox.text(content))
-    audit.record(session, audit.Actor.staff(author.id), "selection.publish_results", "selection", selection.id,
+    audit.record(session, actor, "selection.publish_results", "selection", selection.id,
                  entries=len(results), announcement_id=announcement.id)
     session.commit()
     return results
