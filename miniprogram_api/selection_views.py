@@ -88,8 +88,7 @@ def submit_work(selection_id: int, form: dict):
 )
 def cast_vote(selection_id: int, entry_id: int):
     vote = voting.cast_vote(db.session, selection_id, entry_id, g.staff)
-    left = voting.ballot(db.session, selection_id, g.staff).votes_left
-    return {"vote": vote, "votes_left": left}
+    return {"vote": vote, "votes_left": vote.votes_left}
 
 
 @bp.get("/me/votes")

@@ -93,7 +93,16 @@ class ResultsNotPublished(Conflict):
 # ---- voting ------------------------------------------------------------------------------------
 
 
-def cast_vote(session: Session, selection_id: int, entry_id: int, voter: Staff, now: datetime | None = None) -> Vote:
+@dataclass(frozen=True)
+class CastVote:
+    id: int
+    entry_id: int
+    slot: int
+    cast_at: datetime
+    votes_left: int
+
+
+def cast_vote(session: Session, selection_id: int, entry_id: int, voter: Staff, now: datetime | None = None) -> CastVote:
     now = now or utcnow()
     selection = get_selection(session, selection_id)
     if selection.phase(now) != PHASE_VOTING:
@@ -124,7 +133,7 @@ def cast_vote(session: Session, selection_id: int, entry_id: int, voter: Staff, 
         ))
         if vote_id is not None:
             session.commit()
-            return session.get(Vote, vote_id)
+            return CastVote(vote_id, entry_id, free[0], now, limit - len(used) - 1)
         session.rollback()
     raise VoteLimitReached(f"每人最多投 {limit} 票，您的票已投完")
 
