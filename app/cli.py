@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.commands import announcements, demo, events, messaging, roster, scheduling, wishes
+from app.commands import announcements, demo, events, messaging, roster, scheduling, selections, wishes
 
 COMMANDS = (
     roster.roster_cli,
@@ -27,6 +27,8 @@ COMMANDS = (
     scheduling.calendar_cli,
     demo.seed_demo_command,
     demo.wechat_sandbox_command,
+    selections.selections_cli,
+    selections.pledges_cli,
 )
 
 

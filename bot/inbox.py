@@ -20,7 +20,7 @@ from app.models.bot import INBOUND_DONE, INBOUND_FAILED, INBOUND_IGNORED
 from app.models.messaging import CHANNEL_APP
 from app.services import outbox
 from app.services.sql import insert_ignoring_conflicts
-from bot import builtin_commands, campaign_commands  # noqa: F401  (commands register on import)
+from bot import builtin_commands, campaign_commands, selection_commands  # noqa: F401  (commands register on import)
 from bot.commands import dispatch
 from bot.crypto import CallbackMalformed
 

@@ -156,6 +156,10 @@ class Config:
         self.SCHEDULER_MISFIRE_GRACE_HOURS = env_float("SCHEDULER_MISFIRE_GRACE_HOURS", 6.0)
         self.SCHEDULER_LOCK_LEASE_SECONDS = env_int("SCHEDULER_LOCK_LEASE_SECONDS", 60)
         self.SCHEDULER_LOCK_RETRY_SECONDS = env_float("SCHEDULER_LOCK_RETRY_SECONDS", 15.0)
+        # 评选: admins are shown bursts of at least this many votes for one entry from one
+        # department within this many minutes.
+        self.VOTE_BURST_THRESHOLD = env_int("VOTE_BURST_THRESHOLD", 10)
+        self.VOTE_BURST_MINUTES = env_int("VOTE_BURST_MINUTES", 10)
 
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -8,6 +8,7 @@ from app.models.kv import KeyValue
 from app.models.bot import Announcement, InboundMessage
 from app.models.messaging import OutboxLease, OutboxMessage, PushTarget
 from app.models.org import ROLE_ADMIN, Department, Staff, StaffRole
+from app.models.pledge import Pledge, PledgeSignature
 from app.models.scheduling import (
     CalendarOverride,
     CivilityTip,
@@ -16,9 +17,27 @@ from app.models.scheduling import (
     SchedulerJob,
     TipOfDay,
 )
+from app.models.selection import (
+    JuryScore,
+    Selection,
+    SelectionEntry,
+    SelectionJudge,
+    SelectionPhoto,
+    SelectionResult,
+    Vote,
+)
 from app.models.wish import Wish, WishClaim, WishPhoto, WishProof, WishTransition
 
 __all__ = [
+    "Vote",
+    "SelectionResult",
+    "SelectionPhoto",
+    "SelectionJudge",
+    "SelectionEntry",
+    "Selection",
+    "PledgeSignature",
+    "Pledge",
+    "JuryScore",
     "ROLE_ADMIN",
     "Announcement",
     "ApiSession",
