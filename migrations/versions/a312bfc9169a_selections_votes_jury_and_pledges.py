@@ -1,7 +1,7 @@
 """selections votes jury and pledges
 
 Revision ID: a312bfc9169a
-Revises: c5a84f8ddead
+Revises: 36babf5c662a
 Create Date: 2026-12-01 22:50:14.123714
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a312bfc9169a'
-down_revision = 'c5a84f8ddead'
+down_revision = '36babf5c662a'
 branch_labels = None
 depends_on = None
 
@@ -30,7 +30,8 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('opens_at < closes_at', name=op.f('ck_pledge_window')),
     sa.ForeignKeyConstraint(['created_by_id'], ['staff.id'], name=op.f('fk_pledge_created_by_id_staff')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_pledge'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pledge')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('pledge', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pledge_status'), ['status'], unique=False)
@@ -62,7 +63,8 @@ def upgrade():
     sa.CheckConstraint('vote_weight BETWEEN 0 AND 100', name=op.f('ck_selection_vote_weight_range')),
     sa.CheckConstraint('votes_per_voter BETWEEN 1 AND 50', name=op.f('ck_selection_votes_per_voter_range')),
     sa.ForeignKeyConstraint(['created_by_id'], ['staff.id'], name=op.f('fk_selection_created_by_id_staff')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_selection'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_selection')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('selection', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_selection_status'), ['status'], unique=False)
@@ -78,7 +80,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['pledge_id'], ['pledge.id'], name=op.f('fk_pledge_signature_pledge_id_pledge'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_pledge_signature_staff_id_staff')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pledge_signature')),
-    sa.UniqueConstraint('pledge_id', 'staff_id', name=op.f('uq_pledge_signature_pledge_id_staff_id'))
+    sa.UniqueConstraint('pledge_id', 'staff_id', name=op.f('uq_pledge_signature_pledge_id_staff_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('pledge_signature', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pledge_signature_pledge_id'), ['pledge_id'], unique=False)
@@ -101,7 +104,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['selection_id'], ['selection.id'], name=op.f('fk_selection_entry_selection_id_selection'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_selection_entry_staff_id_staff')),
     sa.ForeignKeyConstraint(['submitted_by_id'], ['staff.id'], name=op.f('fk_selection_entry_submitted_by_id_staff')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_selection_entry'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_selection_entry')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('selection_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_selection_entry_department_id'), ['department_id'], unique=False)
@@ -127,7 +131,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['judge_id'], ['staff.id'], name=op.f('fk_jury_score_judge_id_staff')),
     sa.ForeignKeyConstraint(['selection_id'], ['selection.id'], name=op.f('fk_jury_score_selection_id_selection'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_jury_score')),
-    sa.UniqueConstraint('entry_id', 'judge_id', name=op.f('uq_jury_score_entry_id_judge_id'))
+    sa.UniqueConstraint('entry_id', 'judge_id', name=op.f('uq_jury_score_entry_id_judge_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('jury_score', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_jury_score_selection_id'), ['selection_id'], unique=False)
@@ -140,7 +145,8 @@ def upgrade():
     sa.Column('width', sa.Integer(), nullable=False),
     sa.Column('height', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['entry_id'], ['selection_entry.id'], name=op.f('fk_selection_photo_entry_id_selection_entry'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_selection_photo'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_selection_photo')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('selection_photo', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_selection_photo_entry_id'), ['entry_id'], unique=False)
@@ -157,7 +163,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['entry_id'], ['selection_entry.id'], name=op.f('fk_selection_result_entry_id_selection_entry'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['selection_id'], ['selection.id'], name=op.f('fk_selection_result_selection_id_selection'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_selection_result')),
-    sa.UniqueConstraint('selection_id', 'entry_id', name=op.f('uq_selection_result_selection_id_entry_id'))
+    sa.UniqueConstraint('selection_id', 'entry_id', name=op.f('uq_selection_result_selection_id_entry_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('selection_result', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_selection_result_selection_id'), ['selection_id'], unique=False)
@@ -177,7 +184,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['voter_id'], ['staff.id'], name=op.f('fk_vote_voter_id_staff')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vote')),
     sa.UniqueConstraint('selection_id', 'voter_id', 'entry_id', name=op.f('uq_vote_selection_id_voter_id_entry_id')),
-    sa.UniqueConstraint('selection_id', 'voter_id', 'slot', name=op.f('uq_vote_selection_id_voter_id_slot'))
+    sa.UniqueConstraint('selection_id', 'voter_id', 'slot', name=op.f('uq_vote_selection_id_voter_id_slot')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('vote', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_vote_entry_id'), ['entry_id'], unique=False)
