@@ -78,7 +78,9 @@ function login() {
           fail: err => reject(new ApiError(0, 'login_failed', '微信登录失败，请稍后重试', err)),
         })
       })
-      const res = await call('request', { url: url('/login'), method: 'POST', data: { code } })
+      const res = await call('request', {
+        url: url('/login'), method: 'POST', data: { code }, header: { 'Content-Type': 'application/json' },
+      })
       if (res.statusCode !== 200) throw errorFrom(res.statusCode, res.data)
       const body = parseBody(res.data)
       setToken(body.token)
