@@ -130,7 +130,18 @@ describe('绑定', () => {
     await flush()
     await comp.instance.onSubmitName()
     expect(api.bindByName).toHaveBeenCalledWith('李明', 'T1001')
-    expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/index/index' })
+    expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/index/index' })
+  })
+
+  test('someone who scanned before binding goes back to the scan once bound', async () => {
+    api.bindOptions.mockResolvedValue({ phone: false, name: 'open' })
+    api.bindByName.mockResolvedValue(ME)
+    request.takeAfterBind.mockReturnValueOnce('/pages/checkin/index?q=https%3A%2F%2Fx%2Fqr%2Fcheckin%3Ft%3Dp.7.i.y')
+    const comp = render(PAGE)
+    await comp.instance.onLoad({})
+    comp.setData({ name: '李明', employeeNo: 'T1001' })
+    await comp.instance.onSubmitName()
+    expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/checkin/index?q=https%3A%2F%2Fx%2Fqr%2Fcheckin%3Ft%3Dp.7.i.y' })
   })
 
   test('the phone button binds with the code WeChat gives', async () => {
@@ -143,7 +154,7 @@ describe('绑定', () => {
     expect(text(comp)).toContain('提交后需管理员审核')
     await comp.instance.onPhone({ detail: { code: 'phone-code-1' } })
     expect(api.bindByPhone).toHaveBeenCalledWith('phone-code-1')
-    expect(wx.switchTab).toHaveBeenCalled()
+    expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/index/index' })
   })
 
   test('a refused phone permission is explained and nothing is sent', async () => {
@@ -167,7 +178,7 @@ describe('绑定', () => {
     await comp.instance.onSubmitName()
     await flush()
     expect(text(comp)).toContain('等待管理员审核')
-    expect(wx.switchTab).not.toHaveBeenCalled()
+    expect(wx.reLaunch).not.toHaveBeenCalled()
   })
 
   test('the backend\'s refusal is shown plainly on the page', async () => {

@@ -1,6 +1,6 @@
 // The request module against a scripted wx.request: server address, token, one re-login, errors.
 const config = require('../src/config')
-const { request, upload, download, logout, ApiError } = require('../src/utils/request')
+const { request, upload, download, logout, takeAfterBind, ApiError } = require('../src/utils/request')
 const api = require('../src/utils/api')
 const { resetWx } = require('./helpers')
 
@@ -99,6 +99,16 @@ test('an unbound account is sent to the bind page', async () => {
   script(error(403, 'not_bound', '请先绑定花名册（姓名和工号）后再使用此功能'))
   await expect(request('/events')).rejects.toMatchObject({ code: 'not_bound' })
   expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/bind/index' })
+})
+
+test('a scan refused for want of binding is remembered for after binding, exactly once', async () => {
+  wx.setStorageSync('token', 't')
+  global.getCurrentPages = () => [{ route: 'pages/checkin/index', options: { q: 'https%3A%2F%2Fx%2Fqr%2Fcheckin%3Ft%3Dp.7.i.y' } }]
+  script(error(403, 'not_bound', '请先绑定花名册（姓名和工号）后再使用此功能'))
+  await expect(request('/checkins', { method: 'POST', silent: true })).rejects.toMatchObject({ code: 'not_bound' })
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/bind/index' })
+  expect(takeAfterBind()).toBe('/pages/checkin/index?q=https%3A%2F%2Fx%2Fqr%2Fcheckin%3Ft%3Dp.7.i.y')
+  expect(takeAfterBind()).toBe('')
 })
 
 test('a network failure and a non-JSON error page get Chinese messages', async () => {

@@ -4,6 +4,7 @@ const config = require('../config')
 
 const TOKEN_KEY = 'token'
 const LOGGED_OUT_KEY = 'loggedOut'
+const AFTER_BIND_KEY = 'afterBind'
 const BIND_PAGE = '/pages/bind/index'
 const NETWORK_MESSAGE = '网络连接失败，请检查网络后重试'
 const TOAST_MAX_CHARS = 14
@@ -92,10 +93,25 @@ function login() {
   return pendingLogin
 }
 
-function currentRoute() {
+function currentPage() {
   const pages = typeof getCurrentPages === 'function' ? getCurrentPages() : []
-  const page = pages[pages.length - 1]
-  return page ? `/${page.route}` : ''
+  return pages[pages.length - 1] || null
+}
+
+// Someone who scanned a code before binding comes back to that page (with the same options) once bound.
+// Option values are kept as WeChat gave them: a sign-in code's q is still URL-encoded, so the address stays
+// well formed and the page decodes it once as before.
+function rememberPageForAfterBind(page) {
+  const options = page.options || {}
+  const query = Object.keys(options).map(key => `${key}=${options[key]}`).join('&')
+  wx.setStorageSync(AFTER_BIND_KEY, `/${page.route}${query ? `?${query}` : ''}`)
+}
+
+/** The page to return to after binding (and forget it), or '' for the home page. */
+function takeAfterBind() {
+  const next = wx.getStorageSync(AFTER_BIND_KEY) || ''
+  wx.removeStorageSync(AFTER_BIND_KEY)
+  return next
 }
 
 function show(error) {
@@ -111,7 +127,11 @@ function show(error) {
 // page, and rethrows so the page can set its own error state.
 function fail(error, silent) {
   if (error.code === 'not_bound') {
-    if (currentRoute() !== BIND_PAGE) wx.reLaunch({ url: BIND_PAGE })
+    const page = currentPage()
+    if (!page || `/${page.route}` !== BIND_PAGE) {
+      if (page) rememberPageForAfterBind(page)
+      wx.reLaunch({ url: BIND_PAGE })
+    }
   } else if (!silent) {
     show(error)
   }
@@ -200,4 +220,4 @@ async function logout() {
   }
 }
 
-module.exports = { ApiError, request, upload, download, login, logout, getToken, url }
+module.exports = { ApiError, request, upload, download, login, logout, getToken, takeAfterBind, url }

@@ -47,7 +47,7 @@ async function main() {
   bind.onEmployeeNoInput({ detail: { value: env('MP_EMPLOYEE_NO') } })
   await bind.onSubmitName()
   assert.equal(bind.data.error, '', bind.data.error)
-  assert.ok(wx.calls.some(call => call.name === 'switchTab'), 'bound people go to the home page')
+  assert.ok(wx.calls.some(call => call.name === 'reLaunch' && call.options.url === '/pages/index/index'), 'bound people go to the home page')
   const me = await api.me()
   assert.equal(me.bound, true)
   report.staff = me.staff.name

@@ -1,6 +1,7 @@
 // 绑定: ties this WeChat account to one roster entry, by the phone number WeChat verifies where the
 // backend offers it, else by name + 工号 (which the backend may route through an admin's approval).
 const api = require('../../utils/api')
+const { takeAfterBind } = require('../../utils/request')
 
 Component({
   data: {
@@ -61,7 +62,8 @@ Component({
         }
         this.setData({ submitting: false })
         wx.showToast({ title: '绑定成功', icon: 'success' })
-        wx.switchTab({ url: '/pages/index/index' })
+        // Back to the page that needed the binding (a scanned sign-in code), else the home page.
+        wx.reLaunch({ url: takeAfterBind() || '/pages/index/index' })
       } catch (error) {
         this.setData({ submitting: false, error: error.message })
       }
