@@ -3,5 +3,5 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.js'],
   setupFiles: ['<rootDir>/test/setup.js'],
-  clearMocks: true,
+  resetMocks: true,
 }
