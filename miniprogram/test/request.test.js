@@ -153,6 +153,15 @@ test('after logging out no call logs in by itself', async () => {
   expect(wx.login).not.toHaveBeenCalled()
 })
 
+test('logging out with a token the server no longer knows does not log in again', async () => {
+  wx.setStorageSync('token', 'revoked')
+  script(error(401, 'unauthorized', '登录已过期'))
+  await logout()
+  expect(sent).toHaveLength(1)
+  expect(wx.login).not.toHaveBeenCalled()
+  expect(wx.getStorageSync('token')).toBeFalsy()
+})
+
 test('bind options from a backend without phone binding mean name + 工号, open', async () => {
   wx.setStorageSync('token', 't')
   script(error(404, 'not_found', '未找到'), ok({ phone: true, name: 'approval' }))

@@ -26,7 +26,7 @@ module.exports = {
   bindByPhone: code => request('/bind/phone', { method: 'POST', data: { code }, silent: true }),
 
   announcements: params => request(`/announcements${query(params)}`),
-  todaysTip: () => request('/tips/today'),
+  todaysTip: () => request('/tips/today', { silent: true }),
   volunteerHours: params => request(`/me/volunteer-hours${query(params)}`),
 
   events: params => request(`/events${query(params)}`),

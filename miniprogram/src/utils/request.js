@@ -212,11 +212,15 @@ async function download(path, options = {}) {
 
 /** Revoke the token on the server and forget it here; no automatic login until `login()` is called. */
 async function logout() {
+  const token = getToken()
+  clearToken()
+  wx.setStorageSync(LOGGED_OUT_KEY, true)
+  if (!token) return
   try {
-    if (getToken()) await request('/logout', { method: 'POST', silent: true })
-  } finally {
-    clearToken()
-    wx.setStorageSync(LOGGED_OUT_KEY, true)
+    // No re-login here: a token the server no longer knows is as good as revoked.
+    await call('request', { url: url('/logout'), method: 'POST', header: authHeader(token) })
+  } catch (error) {
+    // offline: the token is forgotten on the phone and expires on the server
   }
 }
 
