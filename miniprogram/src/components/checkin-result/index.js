@@ -27,6 +27,11 @@ Component({
     refusal: { type: String, value: '' },
   },
   data: { view: null },
+  lifetimes: {
+    attached() {
+      this.setData({ view: describe(this.data.result) })
+    },
+  },
   observers: {
     result(result) {
       this.setData({ view: describe(result) })
