@@ -54,7 +54,9 @@ describe('首页', () => {
     expect(shown).toContain('光盘行动，从我做起')
     expect(shown).toContain('2026 年志愿时长 3.5 小时')
     expect(api.announcements).toHaveBeenCalledWith({ per_page: 3 })
-    expect(api.events).toHaveBeenCalledWith(expect.objectContaining({ date_from: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }))
+    expect(api.events).toHaveBeenCalledWith(expect.objectContaining({
+      date_from: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), date_to: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+    }))
     query(comp, '.event').dispatchEvent('tap')
     await flush()
     expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/events/detail?id=7' })
@@ -401,6 +403,7 @@ describe('扫码签到', () => {
     await flush()
     const [first, second] = api.checkIn.mock.calls.map(call => call[0])
     expect(first.lat).toBeUndefined()
+    expect(wx.getLocation).toHaveBeenCalledWith(expect.objectContaining({ type: 'gcj02' }))
     expect(second).toEqual({ qr: first.qr, nonce: first.nonce, lat: 22.8, lng: 108.3 })
     expect(text(comp)).toContain('签到成功')
   })

@@ -26,9 +26,14 @@ function date(iso) {
   return p ? `${p.y}年${p.m}月${p.d}日` : ''
 }
 
-function today() {
-  const p = parts(new Date().toISOString())
+// A local calendar day as YYYY-MM-DD, `days` after today.
+function daysAhead(days) {
+  const p = parts(new Date(Date.now() + days * 24 * 3600 * 1000).toISOString())
   return `${p.y}-${pad(p.m)}-${pad(p.d)}`
 }
 
-module.exports = { dateTime, date, today }
+function today() {
+  return daysAhead(0)
+}
+
+module.exports = { dateTime, date, today, daysAhead }

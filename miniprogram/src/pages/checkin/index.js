@@ -15,9 +15,10 @@ function sceneFromPath(path) {
   return match ? decodeURIComponent(match[1]) : ''
 }
 
+// GCJ-02, the system of the maps used in China (Tencent, AMap), where organisers pick an event's point.
 function locate() {
   return new Promise((resolve, reject) => wx.getLocation({
-    type: 'wgs84',
+    type: 'gcj02',
     success: resolve,
     fail: reject,
   }))

@@ -3,6 +3,8 @@ const api = require('../../utils/api')
 const { login } = require('../../utils/request')
 const format = require('../../utils/format')
 
+const UPCOMING_DAYS = 30
+
 async function optional(promise) {
   try {
     return await promise
@@ -38,7 +40,7 @@ Component({
         }
         const [announcements, events, tip, hours] = await Promise.all([
           api.announcements({ per_page: 3 }),
-          api.events({ date_from: format.today(), per_page: 20 }),
+          api.events({ date_from: format.today(), date_to: format.daysAhead(UPCOMING_DAYS), per_page: 100 }),
           optional(api.todaysTip()),
           api.volunteerHours(),
         ])
