@@ -30,9 +30,7 @@ class TipOut(Schema):
 @bp.doc(summary="今日文明提示", description="与企业微信群推送的是同一条；提示库为空时 404 tip_not_found。", security="BearerAuth")
 def todays_tip():
     day = local_today()
-    tip = tips.todays_tip(db.session, day)
+    tip = tips.read_todays_tip(db.session, day)
     if tip is None:
         raise NoTip()
-    answer = {"day": day, "theme": tip.theme, "content": tip.content}
-    db.session.commit()  # the day's choice, so the scheduled push later sends the same tip
-    return answer
+    return {"day": day, "theme": tip.theme, "content": tip.content}

@@ -47,6 +47,7 @@ Component({
       }))
     },
     async submit(qr) {
+      if (this.data.state === 'submitting') return
       if (!qr) {
         this.setData({ state: 'refused', refusal: '没有识别到签到码，请重新扫码', result: null })
         return
