@@ -22,9 +22,20 @@ system-deps:
 run: system-deps $(STAMP)
 	$(PY) scripts/run_dev.py
 
-## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL).
-test: system-deps $(STAMP)
+## The mini-program's test tools (jest, miniprogram-simulate), reinstalled when package-lock.json changes.
+MP_MODULES := miniprogram/node_modules
+MP_STAMP := $(MP_MODULES)/.installed-$(shell sha256sum miniprogram/package-lock.json | cut -c1-12)
+
+$(MP_STAMP): miniprogram/package.json miniprogram/package-lock.json
+	cd miniprogram && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@rm -f $(MP_MODULES)/.installed-*
+	@touch $(MP_STAMP)
+
+## Run the whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL): the mini-program's
+## jest tests, then pytest (which includes the mini-program's contract test against the real backend).
+test: system-deps $(STAMP) $(MP_STAMP)
+	cd miniprogram && npx jest --ci --silent
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache $(MP_MODULES)

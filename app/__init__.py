@@ -58,6 +58,7 @@ def register_converters(app: APIFlask) -> None:
 
 def register_blueprints(app: APIFlask) -> None:
     from app import health, screens
+    from app import verification
     from bot import bp as bot_bp
     from miniprogram_api import bp as miniprogram_bp
 
@@ -65,6 +66,7 @@ def register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(miniprogram_bp)
     app.register_blueprint(bot_bp)
     app.register_blueprint(screens.bp)
+    app.register_blueprint(verification.bp)
 
 
 def register_commands(app: APIFlask) -> None:

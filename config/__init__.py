@@ -141,6 +141,10 @@ class Config:
         self.LIVE_CODE_PERIOD_SECONDS = env_int("LIVE_CODE_PERIOD_SECONDS", 30)
         # The mini-program page a mini-program code (wxacode) opens; it posts the scene to /api/mp/checkins.
         self.CHECKIN_MINIPROGRAM_PAGE = env_str("CHECKIN_MINIPROGRAM_PAGE", "pages/checkin/index")
+        # WeChat's ordinary-link QR rule: the verification file's name (e.g. a1B2c3D4e5.txt) and content
+        # from the mini-program admin console, served where WeChat looks for it (app/verification.py).
+        self.WECHAT_QR_VERIFY_FILE = env_str("WECHAT_QR_VERIFY_FILE")
+        self.WECHAT_QR_VERIFY_CONTENT = env_str("WECHAT_QR_VERIFY_CONTENT")
         # A font with CJK glyphs for posters; empty: search the usual system locations.
         self.CJK_FONT_PATH = env_str("CJK_FONT_PATH")
         # Scheduler (``flask scheduler run``): local wall-clock times "HH:MM" of the daily jobs,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the project needs beyond Python: a CJK font for posters (Noto Sans CJK) and
-# Debian's Chromium for the browser tests, and wrk, the load generator of bench/checkin.py.
+# Debian's Chromium for the browser tests, wrk, the load generator of bench/checkin.py, and Node.js
+# with npm for the mini-program's tests.
 # Idempotent: does nothing when all are installed.
 set -euo pipefail
 
@@ -12,6 +13,12 @@ for package in "${PACKAGES[@]}"; do
         missing+=("$package")
     fi
 done
+
+# Node.js and npm for the mini-program's tests (Debian's nodejs 18+ is enough). Checked by command, not
+# by package, so a Node.js installed another way (e.g. a vendor's nodejs that bundles npm) is kept.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

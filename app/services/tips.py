@@ -138,3 +138,11 @@ def _next_tip(session: Session) -> tuple[int, int] | None:
         return hashlib.sha256(f"{cycle}:{enabled[tip_id]}".encode()).digest()
 
     return min(candidates, key=rank), cycle
+
+
+def read_todays_tip(session: Session, day: date) -> CivilityTip | None:
+    """``todays_tip`` for a reader outside a larger transaction (the mini-program's home page): the day's
+    choice is committed at once, so the push later that day sends the same tip."""
+    tip = todays_tip(session, day)
+    session.commit()
+    return tip

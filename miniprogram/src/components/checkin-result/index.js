@@ -1,0 +1,45 @@
+// The answer to a scan: 签到成功 / 已签到 / 签退成功 / 已签退 with times and hours, or the refusal.
+const format = require('../../utils/format')
+
+const HEADLINES = {
+  checked_in: '签到成功',
+  already_checked_in: '已签到',
+  checked_out: '签退成功',
+  already_checked_out: '已签退',
+}
+
+function describe(result) {
+  if (!result) return null
+  return {
+    headline: HEADLINES[result.status] || '已记录',
+    ok: result.status === 'checked_in' || result.status === 'checked_out',
+    eventTitle: result.event ? result.event.title : '',
+    checkedInAt: format.dateTime(result.checked_in_at),
+    checkedOutAt: format.dateTime(result.checked_out_at),
+    minutes: result.duration_minutes === undefined || result.duration_minutes === null ? null : result.duration_minutes,
+    hours: result.hours === undefined || result.hours === null ? null : result.hours,
+  }
+}
+
+Component({
+  properties: {
+    result: { type: Object, value: null },
+    refusal: { type: String, value: '' },
+  },
+  data: { view: null },
+  lifetimes: {
+    attached() {
+      this.setData({ view: describe(this.data.result) })
+    },
+  },
+  observers: {
+    result(result) {
+      this.setData({ view: describe(result) })
+    },
+  },
+  methods: {
+    onAgain() {
+      this.triggerEvent('again')
+    },
+  },
+})

@@ -1,0 +1,101 @@
+"""The mini-program against the real backend: node runs the mini-program's own request module and pages
+(miniprogram/test/contract/journey.js, with a ``wx`` shim over HTTP) against this app served on a free
+loopback port and the WeChat sandbox. Data is made with the project's own services. A backend change that
+breaks the mini-program fails here, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from app.extensions import db
+from app.models import Checkin, EventRegistration, WishPhoto
+from app.services import tips
+from config import PROJECT_ROOT
+from tests import factories
+from tests.events_helpers import printed_qr
+from tests.wish_helpers import fetch_wish, image_bytes, make_wish
+
+JOURNEY = PROJECT_ROOT / "miniprogram" / "test" / "contract" / "journey.js"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """This test's app over real HTTP on a free loopback port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="contract-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def run_journey(environment: dict[str, str]) -> dict:
+    node = shutil.which("node")
+    assert node, "node 20 is needed for the mini-program tests (make test installs it)"
+    completed = subprocess.run(
+        [node, str(JOURNEY)],
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def test_staff_member_walks_every_journey_from_the_miniprogram(app, live_server, tmp_path):
+    staff = factories.make_staff(name="李明", employee_no="T1001")
+    event = factories.make_event(kind="志愿服务", title="社区清洁", registration_required=True, capacity=10)
+    wish = make_wish(title="一个新书包", beneficiary_name="王小明")
+    tips.seed_tips(db.session)
+    photo = tmp_path / "proof.jpg"
+    photo.write_bytes(image_bytes("JPEG", size=(640, 480)))
+
+    report = run_journey(
+        {
+            "MP_BASE_URL": live_server,
+            "MP_OPENID": "contract-openid",
+            "MP_NAME": staff.name,
+            "MP_EMPLOYEE_NO": staff.employee_no,
+            "MP_EVENT_ID": str(event.id),
+            "MP_WISH_ID": str(wish.id),
+            "MP_QR": printed_qr(event.id),
+            "MP_PHOTO": str(photo),
+        }
+    )
+
+    assert report["staff"] == "李明"
+    assert report["home"]["tip"] is True
+    assert event.id in report["home"]["upcoming"]
+    assert report["registered_count"] == 1
+    assert (report["first_scan"], report["second_scan"]) == ("checked_in", "already_checked_in")
+    assert report["logins"] == 2  # the first login, and one re-login after the token was spoiled
+    assert report["beneficiary_before_claim"] == "王**"
+    assert report["beneficiary_after_claim"] == "王小明"
+    assert report["wish_status"] == "fulfilled"
+    assert report["my_checkins"] == [[event.id, "in"]]
+    assert report["my_wishes"] == [[wish.id, "fulfilled"]]
+    assert report["errors_shown"] == []
+
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Checkin).where(Checkin.event_id == event.id)) == 1
+    assert db.session.scalar(select(func.count()).select_from(EventRegistration).where(EventRegistration.event_id == event.id)) == 1
+    assert fetch_wish(wish.id).status == "fulfilled"
+    assert db.session.scalar(select(func.count()).select_from(WishPhoto).where(WishPhoto.wish_id == wish.id)) == 1
