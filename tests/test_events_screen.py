@@ -5,20 +5,28 @@ from __future__ import annotations
 import re
 import threading
 import time
+from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import requests
+from PIL import Image
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from app.extensions import db
-from app.services import checkin_codes, events
+from app.models.base import utcnow
+from app.services import checkin_codes, events, venue_screen
 from app.services.audit import Actor
 from tests import factories
 from tests.events_helpers import error_code, nonce, scan
 
 CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# 68 characters, as on the trial's projector.
+LONG_TITLE = "道德讲堂：弘扬中华优秀传统文化，争做新时代文明职工——暨2026年度全市机关企事业单位职业道德、社会公德与家庭美德专题报告会（第四期上）"
+LONGEST_TITLE = (LONG_TITLE + "——学习贯彻新时代公民道德建设实施纲要暨文明单位创建工作推进会议")[:100]  # the column's limit
 
 
 def screen_path(event, direction: str = "in", expires: int | None = None, sig: str | None = None) -> str:
@@ -144,3 +152,104 @@ def test_screen_of_a_two_day_event_shows_the_end_date(client):
     event = factories.make_event(kind="志愿服务", starts_at=starts, ends_at=starts + timedelta(days=1, hours=2))
     page = client.get(screen_path(event)).get_data(as_text=True)
     assert f"{format_local(starts)}–{format_local(event.ends_at, '%Y-%m-%d %H:%M')}" in page
+
+
+def test_screen_before_the_window_says_when_sign_in_opens(client):
+    starts = utcnow() + timedelta(hours=3)
+    event = factories.make_event(starts_at=starts)
+    body = client.get(code_path(screen_path(event))).get_json()
+    assert body["state"] == "waiting" and "qr" not in body and "svg" not in body
+    assert body["message"] == venue_screen.opening_text(event.checkin_opens_at, utcnow())
+    assert body["message"].startswith("签到将于") and body["message"].endswith("开始")
+    assert 0 < body["refresh_in"] <= venue_screen.WAITING_POLL_SECONDS
+    assert 2.5 * 3600 - 5 <= body["opens_in"] <= 2.5 * 3600
+
+
+def test_opening_text_names_the_day_when_it_is_not_today():
+    from datetime import UTC, datetime
+
+    opens = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)  # 14:00 in Beijing, a Thursday
+    assert venue_screen.opening_text(opens, datetime(2026, 12, 1, 2, 0, tzinfo=UTC)) == "签到将于 12月03日（周四）14:00 开始"
+    assert venue_screen.opening_text(opens, datetime(2026, 12, 3, 1, 0, tzinfo=UTC)) == "签到将于今天 14:00 开始"
+
+
+def launch(playwright):
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
+    )
+
+
+def save_screenshot(page, name: str) -> None:
+    """A screenshot a reviewer can open, reduced to a 64-colour palette so the repository stays small."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    page.screenshot(path=str(path))
+    Image.open(path).convert("RGB").quantize(colors=64).save(path, optimize=True)
+
+
+def boxes_outside(page, selectors: list[str], width: int, height: int) -> dict[str, dict]:
+    """The elements (of ``selectors``) whose box is missing or not entirely inside the viewport."""
+    outside = {}
+    for selector in selectors:
+        box = page.locator(selector).bounding_box()
+        if box is None or box["x"] < 0 or box["y"] < 0 or box["x"] + box["width"] > width + 0.5 or box["y"] + box["height"] > height + 0.5:
+            outside[selector] = box
+    return outside
+
+
+def live_url(base: str, event, direction: str = "in") -> str:
+    path = urlsplit(checkin_codes.screen_link_for(event, direction)[0])  # the same SECRET_KEY signs for both apps
+    return f"{base}{path.path}?{path.query}" + (f"#{path.fragment}" if path.fragment else "")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "width, height, title",
+    [(1024, 768, LONG_TITLE), (1280, 720, LONG_TITLE), (1024, 768, LONGEST_TITLE)],
+    ids=["68-chars-1024x768", "68-chars-1280x720", "100-chars-1024x768"],
+)
+def test_screen_with_a_long_title_keeps_code_instruction_and_countdown_in_view(live_server, width, height, title):
+    _app, base = live_server
+    assert len(LONG_TITLE) == 68 and len(LONGEST_TITLE) == 100
+    event = factories.make_event(title=title, location="机关办公大楼三楼多功能报告厅")
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(live_url(base, event))
+            page.wait_for_function("document.getElementById('code').dataset.qr !== ''", timeout=10_000)
+            page.wait_for_function("/秒后更新/.test(document.getElementById('status').textContent)", timeout=5_000)
+            parts = ["header .kind", "h1", "header .meta", "#code", "#code svg", "#hint", "#status"]
+            assert boxes_outside(page, parts, width, height) == {}
+            # The whole title is shown (not cut), and the code stays big enough to scan from the room.
+            assert page.text_content("h1") == title
+            assert "clamped" not in (page.get_attribute("h1", "class") or "")
+            header = page.locator("header").bounding_box()
+            for part in ("h1", "header .meta"):  # not cut off by the header's own limit either
+                box = page.locator(part).bounding_box()
+                assert header["y"] <= box["y"] and box["y"] + box["height"] <= header["y"] + header["height"] + 0.5, part
+            assert page.locator("#code svg").bounding_box()["height"] >= 0.4 * height
+            save_screenshot(page, f"venue-screen-{len(title)}-character-title-{width}x{height}.png")
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+def test_screen_before_the_window_shows_when_sign_in_opens_in_the_browser(live_server):
+    _app, base = live_server
+    event = factories.make_event(title=LONG_TITLE, starts_at=utcnow() + timedelta(hours=3))
+    expected = venue_screen.opening_text(event.checkin_opens_at, utcnow())
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1024, "height": 768})
+            page.goto(live_url(base, event))
+            page.wait_for_function("/距签到开始还有 2 小时 29 分/.test(document.getElementById('status').textContent)", timeout=10_000)
+            assert page.text_content("#notice") == expected
+            assert page.locator("#code").is_hidden()
+            assert boxes_outside(page, ["h1", "#notice", "#hint", "#status"], 1024, 768) == {}
+            save_screenshot(page, "venue-screen-before-sign-in-opens-1024x768.png")
+        finally:
+            browser.close()
