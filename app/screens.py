@@ -1,8 +1,11 @@
 """Pages for screens and browsers, outside the mini-program API.
 
-- ``/screens/events/<id>/live``: the venue screen. Opened from a signed admin link (no login on the
-  screen); its script (``static/screens/live.js``) fetches ``…/live/code`` (JSON) and redraws the
-  rotating code before it expires, or says when sign-in opens.
+- ``/screens/events/<id>/live?direction=…&expires=…#sig=…``: the venue screen. Opened from a signed
+  admin link (no login on the screen). The signature is in the fragment, which browsers never send, so
+  it appears in no access log; the page's script (``static/screens/live.js``) reads it, keeps it for
+  reloads in the tab's ``sessionStorage``, removes it from the address bar, and sends it in
+  ``X-Screen-Signature`` to ``…/live/code`` (JSON), redrawing the rotating code before it expires, or
+  saying when sign-in opens.
 - ``/qr/checkin``: where a sign-in code's HTTPS address lands when scanned outside WeChat.
 
 Templates are in ``templates/screens/``; scripts and styles are static files (no inline script or
@@ -14,7 +17,7 @@ from __future__ import annotations
 import re
 
 from apiflask import APIBlueprint
-from flask import Response, render_template, request
+from flask import Response, render_template, request, url_for
 from qrcode import QRCode
 from qrcode.constants import ERROR_CORRECT_M
 from qrcode.image.svg import SvgPathImage
@@ -39,22 +42,44 @@ bp = APIBlueprint(
 _EXPIRES = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also accepts "²"
 _SIGNATURE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+# The screen page's own referrer policy: its address never leaves it (app.security_headers sets the rest).
+SCREEN_HEADERS = {**NO_STORE, "Referrer-Policy": "no-referrer"}
+# The link's signature is in its fragment (never sent, so never logged); the page's script sends it here.
+SIGNATURE_HEADER = "X-Screen-Signature"
+OLD_LINK_MESSAGE = "大屏链接格式已更新（签名不再出现在地址中），请管理员重新生成大屏链接后再打开"
+
+
+def _link_parts() -> tuple[str, int]:
+    """Direction and expiry from the link's query; raises ``InvalidScreenLink`` for anything else.
+
+    A signature in the query is an old link (or a copy that put it back): refused, so that no screen
+    keeps writing its secret into the access log on every poll."""
+    if "sig" in request.args:
+        raise checkin_codes.InvalidScreenLink(OLD_LINK_MESSAGE)
+    direction = request.args.get("direction", "")
+    expires = request.args.get("expires", "")
+    if direction not in DIRECTIONS or not _EXPIRES.fullmatch(expires):
+        raise checkin_codes.InvalidScreenLink()
+    return direction, int(expires)
 
 
 def _verified_event(event_id: int):
     """The event a signed screen link names; raises ``InvalidScreenLink`` for anything else."""
-    direction = request.args.get("direction", "")
-    expires = request.args.get("expires", "")
-    signature = request.args.get("sig", "")
-    if direction not in DIRECTIONS or not _EXPIRES.fullmatch(expires) or not _SIGNATURE.fullmatch(signature):
+    direction, expires = _link_parts()
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not _SIGNATURE.fullmatch(signature):
         raise checkin_codes.InvalidScreenLink()
-    checkin_codes.verify_screen_link(event_id, direction, int(expires), signature)
+    checkin_codes.verify_screen_link(event_id, direction, expires, signature)
     event = get_event(db.session, event_id)
     if event.status == EVENT_DRAFT:
         raise checkin_codes.InvalidScreenLink("活动尚未发布，请发布后再打开大屏")
     if event.status == EVENT_CANCELLED:
         raise EventCancelled()
     return event, direction
+
+
+def _action(direction: str) -> str:
+    return "签退" if direction == DIRECTION_OUT else "签到"
 
 
 def qr_svg(content: str) -> str:
@@ -65,11 +90,20 @@ def qr_svg(content: str) -> str:
 
 @bp.get("/screens/events/<id:event_id>/live/code")
 def live_code(event_id: int):
-    """JSON for the screen's script: the current code and when to fetch the next one, or, before the
-    window opens, when sign-in opens."""
+    """JSON for the screen's script (signature in ``X-Screen-Signature``): the event, the current code
+    and when to fetch the next one, or, before the window opens, when sign-in opens."""
     event, direction = _verified_event(event_id)
     state = venue_screen.screen_state(event, direction)
-    body: dict[str, object] = {"state": "open" if state.is_open else "waiting", "refresh_in": round(state.refresh_in, 3)}
+    body: dict[str, object] = {
+        "state": "open" if state.is_open else "waiting",
+        "refresh_in": round(state.refresh_in, 3),
+        "event": {
+            "kind": event.kind,
+            "title": event.title,
+            "span": format_span(event.starts_at, event.ends_at),
+            "location": event.location or "",
+        },
+    }
     if state.is_open:
         body.update(qr=state.qr, svg=qr_svg(state.qr))
     else:
@@ -84,21 +118,22 @@ def live_code(event_id: int):
 
 @bp.get("/screens/events/<id:event_id>/live")
 def live_page(event_id: int):
+    """The screen's page. It names no event: without the signature (in the fragment, which only the
+    script reads) nothing about the event is shown; the script fetches it with the first code."""
     try:
-        event, direction = _verified_event(event_id)
+        direction, _expires = _link_parts()
     except AppError as exc:
-        return render_template("screens/error.html", message=exc.message), exc.status_code, NO_STORE
+        return render_template("screens/error.html", message=exc.message), exc.status_code, SCREEN_HEADERS
     html = render_template(
         "screens/live.html",
-        event=event,
-        action="签退" if direction == DIRECTION_OUT else "签到",
-        span=format_span(event.starts_at, event.ends_at),
+        action=_action(direction),
         period=checkin_codes.live_period(),
-        code_url=request.full_path.replace("/live?", "/live/code?", 1),
+        code_url=url_for("screens.live_code", event_id=event_id, **request.args.to_dict()),
+        signature_header=SIGNATURE_HEADER,
     )
-    return Response(html, headers=NO_STORE)
+    return Response(html, headers=SCREEN_HEADERS)
 
 
 @bp.get("/qr/checkin")
 def scanned_outside_wechat():
-    return render_template("screens/landing.html"), 200, NO_STORE
+    return render_template("screens/landing.html"), 200, SCREEN_HEADERS

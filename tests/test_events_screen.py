@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -30,59 +31,96 @@ LONGEST_TITLE = (LONG_TITLE + "——学习贯彻新时代公民道德建设实�
 
 
 def screen_path(event, direction: str = "in", expires: int | None = None, sig: str | None = None) -> str:
+    """A screen link as an admin gets it (without scheme and host): the signature in the fragment."""
     expires = expires or int(time.time()) + 3600
     sig = sig or checkin_codes.screen_signature(event.id, direction, expires)
-    return f"/screens/events/{event.id}/live?direction={direction}&expires={expires}&sig={sig}"
+    return f"/screens/events/{event.id}/live?direction={direction}&expires={expires}#sig={sig}"
 
 
 def code_path(page_path: str) -> str:
-    return page_path.replace("/live?", "/live/code?", 1)
+    return page_path.split("#", 1)[0].replace("/live?", "/live/code?", 1)
+
+
+def get_code(client, link: str):
+    """What the page's script does: the code address, with the fragment's signature in a header."""
+    fragment = link.split("#", 1)[1] if "#" in link else ""
+    signature = fragment[len("sig="):] if fragment.startswith("sig=") else ""
+    return client.get(code_path(link), headers={"X-Screen-Signature": signature} if signature else {})
 
 
 def test_live_code_endpoint_gives_a_code_that_signs_in(client):
     event = factories.make_event()
-    response = client.get(code_path(screen_path(event)))
+    response = get_code(client, screen_path(event))
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     body = response.get_json()
     assert body["svg"].startswith("<svg") or "<svg" in body["svg"][:200]
     assert 0 < body["refresh_in"] <= 30
+    assert body["event"]["title"] == event.title and body["event"]["kind"] == event.kind
     headers = factories.make_bound_account(factories.make_staff())
     answer = scan(client, headers, body["qr"])
     assert answer.status_code == 201
 
 
-@pytest.mark.parametrize(
-    "mangle",
-    [
-        lambda p: p.replace("sig=", "sig=x"),
-        lambda p: p.replace("direction=in", "direction=out"),
-        lambda p: p.replace("expires=", "expires=9"),
-        lambda p: p.split("&sig=")[0],
-        lambda p: p.replace("direction=in", "direction=%E4%B8%AD"),
-        lambda p: p + "%E4%B8%AD",
-        lambda p: re.sub(r"expires=\d+", "expires=%C2%B2", p),  # "²": isdigit() yet not a number
-        lambda p: re.sub(r"expires=\d+", "expires=%EF%BC%91", p),  # full-width "１"
-        lambda p: re.sub(r"expires=\d+", "expires=", p),
-        lambda p: re.sub(r"expires=\d+", "expires=" + "9" * 13, p),
-    ],
-)
-def test_tampered_screen_link_gets_403_json_from_the_api_and_a_chinese_page(client, mangle):
+SIGNATURE_MANGLES = [
+    lambda p: p.replace("sig=", "sig=x"),
+    lambda p: p.split("#sig=")[0],
+    lambda p: p + "%E4%B8%AD",
+]
+QUERY_MANGLES = [
+    lambda p: p.replace("direction=in", "direction=out"),
+    lambda p: p.replace("expires=", "expires=9"),
+]
+MALFORMED_QUERY_MANGLES = [
+    lambda p: p.replace("direction=in", "direction=%E4%B8%AD"),
+    lambda p: re.sub(r"expires=\d+", "expires=%C2%B2", p),  # "²": isdigit() yet not a number
+    lambda p: re.sub(r"expires=\d+", "expires=%EF%BC%91", p),  # full-width "１"
+    lambda p: re.sub(r"expires=\d+", "expires=", p),
+    lambda p: re.sub(r"expires=\d+", "expires=" + "9" * 13, p),
+]
+
+
+@pytest.mark.parametrize("mangle", SIGNATURE_MANGLES + QUERY_MANGLES + MALFORMED_QUERY_MANGLES)
+def test_tampered_screen_link_gets_403_json_from_the_api(client, mangle):
     event = factories.make_event()
-    path = mangle(screen_path(event))
-    api = client.get(code_path(path))
+    api = get_code(client, mangle(screen_path(event)))
     assert api.status_code == 403 and error_code(api) == "invalid_screen_link"
-    page = client.get(path)
+
+
+@pytest.mark.parametrize("mangle", MALFORMED_QUERY_MANGLES)
+def test_malformed_screen_link_gets_a_chinese_403_page(client, mangle):
+    event = factories.make_event()
+    page = client.get(mangle(screen_path(event)).split("#")[0])
     assert page.status_code == 403 and page.mimetype == "text/html" and "无法显示签到码" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("mangle", SIGNATURE_MANGLES + QUERY_MANGLES)
+def test_screen_page_without_a_valid_signature_names_no_event(client, mangle):
+    """The page cannot see the fragment; it shows nothing about the event until the script's signed
+    request answers (the browser test shows the refusal on screen)."""
+    event = factories.make_event(location="机关三楼多功能厅")
+    page = client.get(mangle(screen_path(event)).split("#")[0])
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and event.title not in text and "机关三楼多功能厅" not in text
+
+
+def test_old_link_with_the_signature_in_the_query_is_refused_in_chinese(client):
+    event = factories.make_event()
+    expires = int(time.time()) + 3600
+    old = f"/screens/events/{event.id}/live?direction=in&expires={expires}&sig={checkin_codes.screen_signature(event.id, 'in', expires)}"
+    page = client.get(old)
+    assert page.status_code == 403 and "重新生成大屏链接" in page.get_data(as_text=True)
+    api = client.get(old.replace("/live?", "/live/code?"))
+    assert api.status_code == 403 and "重新生成大屏链接" in api.get_json()["error"]["message"]
 
 
 def test_expired_screen_link_and_cancelled_event_answer_json(client):
     event = factories.make_event()
-    expired = client.get(code_path(screen_path(event, expires=int(time.time()) - 5)))
+    expired = get_code(client, screen_path(event, expires=int(time.time()) - 5))
     assert expired.status_code == 403 and error_code(expired) == "screen_link_expired"
     events.cancel_event(db.session, event.id, Actor.system(), "暂停")
-    cancelled = client.get(code_path(screen_path(event)))
+    cancelled = get_code(client, screen_path(event))
     assert cancelled.status_code == 409 and error_code(cancelled) == "event_cancelled"
-    missing = client.get("/screens/events/99999/live/code?direction=in&expires=1&sig=x")
+    missing = client.get("/screens/events/99999/live/code?direction=in&expires=1", headers={"X-Screen-Signature": "x"})
     assert missing.status_code == 403 and error_code(missing) == "invalid_screen_link"
 
 
@@ -112,20 +150,15 @@ def test_browser_shows_the_code_changing_and_the_old_code_is_refused_after_it_ex
     app, base = live_server
     event = factories.make_event(title="道德讲堂：诚信做人")
     headers = factories.make_bound_account(factories.make_staff())
-    path = urlsplit(checkin_codes.screen_link_for(event, "in")[0])  # the same SECRET_KEY signs for both apps
-    url = f"{base}{path.path}?{path.query}"
+    url = live_url(base, event)
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
-        )
+        browser = launch(playwright)
         try:
             page = browser.new_page()
             page.goto(url)
-            assert "道德讲堂：诚信做人" in page.text_content("h1")
             page.wait_for_function("document.getElementById('code').dataset.qr !== ''", timeout=10_000)
+            assert "道德讲堂：诚信做人" in page.text_content("h1")
             first = page.get_attribute("#code", "data-qr")
             assert page.locator("#code svg").count() == 1
             page.wait_for_function(f"document.getElementById('code').dataset.qr !== {first!r}", timeout=10_000)
@@ -150,14 +183,14 @@ def test_screen_of_a_two_day_event_shows_the_end_date(client):
 
     starts = utcnow() + timedelta(minutes=10)
     event = factories.make_event(kind="志愿服务", starts_at=starts, ends_at=starts + timedelta(days=1, hours=2))
-    page = client.get(screen_path(event)).get_data(as_text=True)
-    assert f"{format_local(starts)}–{format_local(event.ends_at, '%Y-%m-%d %H:%M')}" in page
+    shown = get_code(client, screen_path(event)).get_json()["event"]["span"]
+    assert shown == f"{format_local(starts)}–{format_local(event.ends_at, '%Y-%m-%d %H:%M')}"
 
 
 def test_screen_before_the_window_says_when_sign_in_opens(client):
     starts = utcnow() + timedelta(hours=3)
     event = factories.make_event(starts_at=starts)
-    body = client.get(code_path(screen_path(event))).get_json()
+    body = get_code(client, screen_path(event)).get_json()
     assert body["state"] == "waiting" and "qr" not in body and "svg" not in body
     assert body["message"] == venue_screen.opening_text(event.checkin_opens_at, utcnow())
     assert body["message"].startswith("签到将于") and body["message"].endswith("开始")
@@ -251,5 +284,45 @@ def test_screen_before_the_window_shows_when_sign_in_opens_in_the_browser(live_s
             assert page.locator("#code").is_hidden()
             assert boxes_outside(page, ["h1", "#notice", "#hint", "#status"], 1024, 768) == {}
             save_screenshot(page, "venue-screen-before-sign-in-opens-1024x768.png")
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+def test_screen_signature_stays_out_of_the_server_log_and_the_address_bar(live_server, caplog):
+    _app, base = live_server
+    event = factories.make_event(title="道德讲堂：诚信做人")
+    url = live_url(base, event)
+    signature = url.split("#sig=", 1)[1]
+    caplog.set_level(logging.INFO, logger="werkzeug")  # the development server's access log
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            page.wait_for_function("document.getElementById('code').dataset.qr !== ''", timeout=10_000)
+            assert "sig=" not in page.url and page.url.startswith(url.split("#")[0])
+            page.reload()  # a reload (F5 on the projector) keeps working: the tab kept the signature
+            page.wait_for_function("document.getElementById('code').dataset.qr !== ''", timeout=10_000)
+            assert page.text_content("h1") == "道德讲堂：诚信做人"
+        finally:
+            browser.close()
+    logged = [record.getMessage() for record in caplog.records if record.name == "werkzeug"]
+    assert any("/live/code?" in line for line in logged)  # the polls were logged ...
+    assert not any(signature in line for line in logged)  # ... without the secret
+
+
+@pytest.mark.slow
+def test_screen_with_a_tampered_signature_says_so_in_chinese(live_server):
+    _app, base = live_server
+    event = factories.make_event(title="道德讲堂：诚信做人")
+    url = live_url(base, event).replace("#sig=", "#sig=x")
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            page.wait_for_function("/大屏链接无效/.test(document.getElementById('notice').textContent)", timeout=10_000)
+            assert "诚信做人" not in page.content()
         finally:
             browser.close()

@@ -1,10 +1,15 @@
 // The venue screen's script: asks the page's code address for the current code (or when sign-in
 // opens), redraws it before it expires, counts down, and fits a long title into the header.
+// The link's signature is in the address's fragment (#sig=…), which the browser never sends: the
+// script keeps it in this tab's sessionStorage (so a reload still works), takes it out of the address
+// bar, and sends it in a header with each request, so it is never written to an access log.
 (function () {
   "use strict";
   var body = document.body;
   var codeUrl = body.getAttribute("data-code-url");
   var action = body.getAttribute("data-action");
+  var signatureHeader = body.getAttribute("data-signature-header");
+  var signature = readSignature();
   var box = document.getElementById("code");
   var notice = document.getElementById("notice");
   var status = document.getElementById("status");
@@ -12,6 +17,34 @@
   var nextAt = 0; // when the code changes
   var opensAt = 0; // when sign-in opens, while waiting for it
   var mode = "loading"; // "open", "waiting" or "error"
+
+  function readSignature() {
+    var key = "screen-signature:" + location.pathname + location.search;
+    var match = /(?:^#|&)sig=([^&]*)/.exec(location.hash);
+    var value = match ? decodeURIComponent(match[1]) : "";
+    try {
+      if (value) {
+        sessionStorage.setItem(key, value);
+      } else {
+        value = sessionStorage.getItem(key) || "";
+      }
+    } catch (ignored) { /* storage refused: the fragment stays, so a reload still works */
+      return value;
+    }
+    if (match) { history.replaceState(null, "", location.pathname + location.search); }
+    return value;
+  }
+
+  function showEvent(event) {
+    var meta = event.span + (event.location ? "\u3000" + event.location : "");
+    document.getElementById("kind").textContent = event.kind;
+    document.getElementById("meta").textContent = meta;
+    document.title = action + "：" + event.title;
+    if (title.textContent !== event.title) {
+      title.textContent = event.title;
+      fitTitle();
+    }
+  }
 
   function setStatus(text, isError) {
     status.textContent = text;
@@ -56,7 +89,9 @@
   }
 
   function load() {
-    fetch(codeUrl, {cache: "no-store"}).then(function (response) {
+    var headers = {};
+    headers[signatureHeader] = signature;
+    fetch(codeUrl, {cache: "no-store", headers: headers}).then(function (response) {
       return response.json().then(function (answer) { return {ok: response.ok, body: answer}; });
     }).then(function (answer) {
       var data = answer.body;
@@ -68,6 +103,7 @@
         setTimeout(load, 10000);
         return;
       }
+      showEvent(data.event);
       nextAt = Date.now() + data.refresh_in * 1000;
       if (data.state === "waiting") {
         mode = "waiting";
