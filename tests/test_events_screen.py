@@ -299,8 +299,12 @@ def test_screen_signature_stays_out_of_the_server_log_and_the_address_bar(live_s
         browser = launch(playwright)
         try:
             page = browser.new_page()
+            console = []
+            page.on("console", lambda message: console.append(message.text))
             page.goto(url)
             page.wait_for_function("document.getElementById('code').dataset.qr !== ''", timeout=10_000)
+            assert "Content-Security-Policy" in page.evaluate("fetch(location.href).then(r => [...r.headers.keys()].join(' ')).then(k => k.replace('content-security-policy', 'Content-Security-Policy'))")
+            assert not [text for text in console if "Content Security Policy" in text]  # the policy blocks nothing the page uses
             assert "sig=" not in page.url and page.url.startswith(url.split("#")[0])
             page.reload()  # a reload (F5 on the projector) keeps working: the tab kept the signature
             page.wait_for_function("document.getElementById('code').dataset.qr !== ''", timeout=10_000)

@@ -1,0 +1,47 @@
+"""Security headers on every answer, app-wide (``after_request``), so every face gets them.
+
+- Every answer: ``X-Content-Type-Options: nosniff`` (a JSON or image answer is never run as a script).
+- HTML pages: a Content-Security-Policy that allows scripts and styles only from this server's own
+  files (no inline ``<script>``, ``<style>`` or ``style=""``; the screen's live.js and .css are static
+  files), refuses framing (``frame-ancestors 'none'``, and ``X-Frame-Options`` for old browsers), and
+  a ``Referrer-Policy``: ``same-origin`` by default (Flask-WTF's CSRF check over HTTPS needs the
+  referrer on same-site posts); the venue screen sets ``no-referrer`` on its own pages.
+
+A view that needs something else sets the header itself; these are defaults (``setdefault``).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+HTML_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def add_security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype == "text/html":
+        for name, value in HTML_HEADERS.items():
+            response.headers.setdefault(name, value)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(add_security_headers)
