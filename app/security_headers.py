@@ -8,11 +8,19 @@
   referrer on same-site posts); the venue screen sets ``no-referrer`` on its own pages.
 
 A view that needs something else sets the header itself; these are defaults (``setdefault``).
+
+Headers coming in: one longer than ``MAX_HEADER_BYTES`` (a 10 KB ``Authorization``) is refused with the
+JSON error 431 ``header_too_large``. gunicorn lets such headers through to the app up to its own
+``limit_request_field_size`` (``config/gunicorn.conf.py``); beyond that gunicorn answers by itself.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+
+from app.errors import AppError
+
+MAX_HEADER_BYTES = 8190  # name, ": " and value; gunicorn's own default limit for one header line
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -35,6 +43,19 @@ HTML_HEADERS = {
 }
 
 
+class HeaderTooLarge(AppError):
+    status_code = 431
+    code = "header_too_large"
+    message = "请求头过大"
+
+
+def refuse_oversized_headers() -> None:
+    for name, value in request.headers.items():
+        if len(name) + 2 + len(value) > MAX_HEADER_BYTES:
+            shown = name if len(name) <= 40 else f"{name[:40]}…"
+            raise HeaderTooLarge(f"请求头 {shown} 过大（超过 {MAX_HEADER_BYTES} 字节），请检查登录令牌是否正确")
+
+
 def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.mimetype == "text/html":
@@ -44,4 +65,5 @@ def add_security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_oversized_headers)
     app.after_request(add_security_headers)

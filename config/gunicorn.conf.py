@@ -14,6 +14,12 @@ from gunicorn.glogging import Logger
 # Sync workers, one more than the cores: the work is CPU-bound Python (see README, "Deployment").
 workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) + 1)
 
+# One header line may be up to 32 KB here, so that the app can refuse anything over 8 KB with its JSON
+# error (431 header_too_large, app/security_headers.py) instead of gunicorn's own plain-text page. The
+# request line stays at gunicorn's 4094 bytes (longer: gunicorn's 414). Behind nginx, its
+# large_client_header_buffers (default 4 8k) must be raised to match, or nginx answers first (README).
+limit_request_field_size = 32768
+
 
 def post_worker_init(worker) -> None:  # noqa: ARG001
     """Take the loaded app's objects out of the cyclic collector's sight.

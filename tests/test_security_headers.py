@@ -100,3 +100,11 @@ def test_a_view_can_set_its_own_policy(app, client):
     assert response.headers["Content-Security-Policy"] == "default-src 'none'"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert CONTENT_SECURITY_POLICY.endswith("frame-ancestors 'none'")
+
+
+def test_oversized_header_gets_a_json_431(client):
+    response = client.get("/api/mp/me", headers={"Authorization": "Bearer " + "a" * 10_240})
+    assert response.status_code == 431 and response.get_json()["error"]["code"] == "header_too_large"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    ordinary = client.get("/api/mp/me", headers={"Authorization": "Bearer " + "a" * 4_000})
+    assert ordinary.status_code == 401

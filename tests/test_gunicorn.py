@@ -62,10 +62,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.mark.slow
-def test_gunicorn_access_log_masks_secrets_in_real_requests(database_url, tmp_path):
+@pytest.fixture(scope="module")
+def gunicorn_server(database_url, tmp_path_factory):
+    """The app under gunicorn with the project's config file; yields its base URL and access-log path."""
     port = free_port()
-    log = tmp_path / "access.log"
+    log = tmp_path_factory.mktemp("gunicorn") / "access.log"
     env = {
         **os.environ, "APP_ENV": "testing", "SECRET_KEY": "layouts-access-log-test-key-0123456789",
         "DATABASE_URL": database_url, "REDIS_URL": "", "WEB_CONCURRENCY": "1",
@@ -75,25 +76,44 @@ def test_gunicorn_access_log_masks_secrets_in_real_requests(database_url, tmp_pa
         "--access-logfile", str(log), "app:create_app()",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
     try:
-        base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
             try:
-                requests.get(f"{base}/qr/checkin?t=p.1.i.SECRETTOKEN00001", timeout=60)  # the worker may still be loading
+                requests.get(f"{base}/healthz", timeout=60)  # the worker may still be loading the app
                 break
             except requests.ConnectionError:
                 assert process.poll() is None and time.monotonic() < deadline, process.stderr.read().decode()
                 time.sleep(0.3)
-        requests.get(f"{base}/screens/events/1/live/code?direction=in&expires=1&sig=SECRETSIGNATURE1", timeout=5)
-        requests.get(f"{base}/healthz", timeout=5)
-        deadline = time.monotonic() + 10
-        while log.read_text().count("\n") < 3 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        yield base, log
     finally:
         process.terminate()
         process.wait(timeout=30)
         process.stderr.close()
-    lines = log.read_text()
+
+
+def logged_lines(log: Path, at_least: int) -> str:
+    deadline = time.monotonic() + 10
+    while log.read_text().count("\n") < at_least and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return log.read_text()
+
+
+@pytest.mark.slow
+def test_gunicorn_access_log_masks_secrets_in_real_requests(gunicorn_server):
+    base, log = gunicorn_server
+    before = log.read_text().count("\n")
+    requests.get(f"{base}/qr/checkin?t=p.1.i.SECRETTOKEN00001", timeout=10)
+    requests.get(f"{base}/screens/events/1/live/code?direction=in&expires=1&sig=SECRETSIGNATURE1", timeout=10)
+    lines = logged_lines(log, before + 2)
     assert "GET /qr/checkin?t=*** HTTP/1.1" in lines and "live/code?direction=in&expires=1&sig=***" in lines
     assert "SECRET" not in lines
+
+
+@pytest.mark.slow
+def test_oversized_authorization_header_gets_the_json_error_under_gunicorn(gunicorn_server):
+    base, _log = gunicorn_server
+    response = requests.get(f"{base}/api/mp/me", headers={"Authorization": "Bearer " + "a" * 10_240}, timeout=10)
+    assert response.status_code == 431 and response.headers["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "header_too_large" and "请求头" in response.json()["error"]["message"]
