@@ -34,8 +34,8 @@ def sheet_title(event: Event) -> str:
 
 
 def _local(moment: datetime) -> datetime:
-    """A naive local date-time: what a spreadsheet cell holds."""
-    return to_local(moment).replace(tzinfo=None)
+    """A naive local date-time to the second: what a spreadsheet cell holds."""
+    return to_local(moment).replace(tzinfo=None, microsecond=0)
 
 
 def _row(number: int, row: AttendanceRow) -> list[object]:
