@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from app.commands import params
 from app.errors import AppError
 from app.extensions import db
-from app.models.events import DIRECTIONS, EVENT_CANCELLED, EVENT_DRAFT, EVENT_KINDS
+from app.models.events import DIRECTIONS, EVENT_KINDS
 from app.services import attendance_export, audit, checkin_codes, checkins, events, posters
 
 events_cli = AppGroup("events", help="活动：创建、签到海报、签到码地址、签到表。")
@@ -54,11 +54,14 @@ def _write(path: Path, data: bytes) -> None:
         raise params.CommandError(f"无法写入 {path}：{exc.strerror}") from exc
 
 
-def _warn_unless_published(event, purpose: str) -> None:
+def _warn_unless_published(event, *, cancelled: str, draft: str) -> None:
+    """A warning on stderr (the file is still written) for a cancelled or draft event."""
+    from app.models.events import EVENT_CANCELLED, EVENT_DRAFT  # here: the module's imports are shared
+
     if event.status == EVENT_CANCELLED:
-        click.echo(f"警告：活动 {event.id} 已取消，{purpose}", err=True)
+        click.echo(f"警告：活动 {event.id} 已取消，{cancelled}", err=True)
     elif event.status == EVENT_DRAFT:
-        click.echo(f"警告：活动 {event.id} 还是草稿，发布前{purpose}", err=True)
+        click.echo(f"警告：活动 {event.id} 还是草稿，{draft}", err=True)
 
 
 REMIND_HELP = "提醒规则，可重复：1d@09:00（提前 1 天 09:00）、60m、2h；不写则为默认（提前 1 天 09:00 和开始前 60 分钟）"
@@ -166,7 +169,7 @@ def poster(event_id: int, output: str, direction: str):
         raise params.CommandError(exc.message) from exc
     except posters.FontUnavailable as exc:
         raise params.CommandError(str(exc)) from exc
-    _warn_unless_published(event, "海报上的签到码不会被接受")
+    _warn_unless_published(event, cancelled="海报上的签到码不会被接受", draft="发布前海报上的签到码不会被接受")
     if rendered.title_shortened:
         click.echo("警告：标题太长，最小字号也放不下，海报上的标题以“…”结尾；请考虑缩短标题", err=True)
     _write(path, rendered.data)
@@ -207,7 +210,7 @@ def attendance(event_id: int, output: str):
     path = _output_file(output, "签到表", (".xlsx",))
     event = _event_or_fail(event_id)
     sheet = checkins.attendance(db.session, event_id)
-    _warn_unless_published(event, "签到表中不会有签到记录" if event.status == EVENT_DRAFT else "签到表仅供存档")
+    _warn_unless_published(event, cancelled="签到表仅供存档", draft="发布前不会有人签到")
     _write(path, attendance_export.attendance_workbook(sheet))
     click.echo(f"签到表已保存：{path}（签到 {len(sheet.present)} 人，报名未到 {len(sheet.absent)} 人）")
 
