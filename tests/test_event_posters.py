@@ -131,3 +131,30 @@ def test_poster_of_a_cancelled_or_draft_event_warns(runner, tmp_path):
     published = factories.make_event()
     result = runner.invoke(args=["events", "poster", str(published.id), "-o", str(tmp_path / "c.png")])
     assert result.exit_code == 0 and "警告" not in result.output
+
+
+def decoded_codes(png: bytes) -> list[str]:
+    import io
+
+    import zxingcpp
+
+    return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L").reduce(4))]
+
+
+def test_poster_prints_the_sign_in_code(app):
+    event = factories.make_event()
+    codes = decoded_codes(posters.render_poster(event, "in").data)
+    assert len(codes) == 1 and "?t=p." in codes[0]
+
+
+@pytest.mark.slow
+def test_poster_of_a_live_code_only_event_prints_no_code_and_says_so(app, tmp_path):
+    event = factories.make_event()
+    event.live_code_only = True  # the sign-in rules' per-event setting (read through posters.live_code_only)
+    assert posters.live_code_only(event)
+    png = posters.render_poster(event, "in").data
+    assert decoded_codes(png) == []  # a photo of the poster signs nobody in: there is nothing to photograph
+    pdf = tmp_path / "poster.pdf"
+    pdf.write_bytes(posters.render_poster(event, "in", "pdf").data)
+    text = squeeze(pdf_text(pdf))
+    assert "现场大屏上的动态签到码" in text and "请扫描现场大屏上的签到码" in text

@@ -195,14 +195,26 @@ def fit_title(title: str, measure_at: Callable[[int], Measure], width: float) ->
     return TitleLayout(size, line_height, tuple(shortened), cut)
 
 
+def live_code_only(event: Event) -> bool:
+    """Hook for ``Event.live_code_only`` (the sign-in rules' per-event setting; absent, False): such an
+    event accepts only the venue screen's rotating code, so its poster prints no code and says so."""
+    return bool(getattr(event, "live_code_only", False))
+
+
+# What a live-code-only poster shows where the code would be.
+LIVE_ONLY_LINES = ("本活动只接受", "现场大屏上的动态{action}码", "海报不印{action}码，请到场后扫码")
+
+
 def poster_lines(event: Event, direction: str) -> dict[str, str]:
     action = "签退" if direction == DIRECTION_OUT else "签到"
+    live_only = live_code_only(event)
     return {
         "kind": event.kind,
         "title": event.title,
         "time": f"时间：{_time_line(event)}",
         "place": f"地点：{event.location or '另行通知'}",
-        "action": f"微信扫一扫 · 活动{action}",
+        "action": f"请扫描现场大屏上的{action}码" if live_only else f"微信扫一扫 · 活动{action}",
+        **({"live_only": "\n".join(line.format(action=action) for line in LIVE_ONLY_LINES)} if live_only else {}),
         "note": f"{action}时间：{to_local(event.window(direction)[0]):%m月%d日 %H:%M} 至 {to_local(event.window(direction)[1]):%m月%d日 %H:%M}",
     }
 
@@ -286,8 +298,18 @@ def _render_png(event: Event, direction: str, layout: _Layout) -> bytes:
         y += _BODY_LINE_HEIGHT
 
     top = _code_top(layout)
-    code = _printed_code(event.id, direction, border=2).resize((_CODE_SIZE, _CODE_SIZE), Image.Resampling.NEAREST)
-    image.paste(code, ((width - _CODE_SIZE) // 2, top))
+    left = (width - _CODE_SIZE) // 2
+    if "live_only" in layout.texts:
+        draw.rounded_rectangle([left, top, left + _CODE_SIZE, top + _CODE_SIZE], radius=60, outline=_RED, width=12)
+        lines = layout.texts["live_only"].split("\n")
+        line_y = top + _CODE_SIZE // 2 - (len(lines) * 170) // 2
+        for number, line in enumerate(lines):
+            size = 84 if number == len(lines) - 1 else 120
+            draw.text((width // 2, line_y + 85), line, font=_font(layout.font, size), fill=_RED if size > 84 else (90, 90, 90), anchor="mm")
+            line_y += 170
+    else:
+        code = _printed_code(event.id, direction, border=2).resize((_CODE_SIZE, _CODE_SIZE), Image.Resampling.NEAREST)
+        image.paste(code, (left, top))
     y = top + _CODE_SIZE + 80
     draw.text((width // 2, y), layout.texts["action"], font=_font(layout.font, 96), fill=_RED, anchor="mt")
     draw.text((width // 2, y + 150), layout.texts["note"], font=_font(layout.font, 60), fill=(90, 90, 90), anchor="mt")
@@ -303,9 +325,11 @@ def _render_pdf(event: Event, direction: str, layout: _Layout) -> bytes:
 
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per step otherwise
 
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, image_factory=SvgPathImage)
-    qr.add_data(checkin_codes.code_url(checkin_codes.printed_token(event.id, direction)))
-    svg = base64.b64encode(qr.make_image().to_string()).decode("ascii")
+    svg = None
+    if "live_only" not in layout.texts:
+        qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, image_factory=SvgPathImage)
+        qr.add_data(checkin_codes.code_url(checkin_codes.printed_token(event.id, direction)))
+        svg = base64.b64encode(qr.make_image().to_string()).decode("ascii")
     html = render_template(
         "posters/poster.html",
         texts=layout.texts,
@@ -318,6 +342,7 @@ def _render_pdf(event: Event, direction: str, layout: _Layout) -> bytes:
         body_size=_BODY_SIZE,
         body_line_height=_BODY_LINE_HEIGHT,
         qr_svg=svg,
+        live_only_lines=layout.texts["live_only"].split("\n") if "live_only" in layout.texts else [],
         font_family=_family_name(layout.font),
         font_url=None if layout.font.path.lower().endswith((".ttc", ".otc")) else Path(layout.font.path).as_uri(),
         scale=96 / 300,  # poster pixels (300 dpi) to CSS pixels (96 per inch)
