@@ -111,7 +111,7 @@ def live_code(event_id: int):
         body.update(
             opens_at=state.opens_at.isoformat(),
             opens_in=round((state.opens_at - now).total_seconds()),
-            message=venue_screen.opening_text(state.opens_at, now),
+            message=venue_screen.opening_text(state.opens_at, now, _action(direction)),
         )
     return body, 200, NO_STORE
 

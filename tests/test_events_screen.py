@@ -204,6 +204,13 @@ def test_opening_text_names_the_day_when_it_is_not_today():
     opens = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)  # 14:00 in Beijing, a Thursday
     assert venue_screen.opening_text(opens, datetime(2026, 12, 1, 2, 0, tzinfo=UTC)) == "签到将于 12月03日（周四）14:00 开始"
     assert venue_screen.opening_text(opens, datetime(2026, 12, 3, 1, 0, tzinfo=UTC)) == "签到将于今天 14:00 开始"
+    assert venue_screen.opening_text(opens, datetime(2026, 12, 3, 1, 0, tzinfo=UTC), "签退") == "签退将于今天 14:00 开始"
+
+
+def test_sign_out_screen_before_the_event_starts_says_when_sign_out_opens(client):
+    event = factories.make_event(starts_at=utcnow() + timedelta(hours=3), checkout_required=True)
+    body = get_code(client, screen_path(event, direction="out")).get_json()
+    assert body["state"] == "waiting" and body["message"] == venue_screen.opening_text(event.starts_at, utcnow(), "签退")
 
 
 def launch(playwright):

@@ -26,12 +26,12 @@ class ScreenState:
     refresh_in: float  # seconds until the screen should ask again
 
 
-def opening_text(opens_at: datetime, now: datetime) -> str:
-    """``签到将于 12月01日（周二）14:00 开始``; the day is left out when it is today."""
+def opening_text(opens_at: datetime, now: datetime, action: str = "签到") -> str:
+    """``签到将于 12月03日（周四）14:00 开始``; the day is written ``今天`` when it is today."""
     local, today = to_local(opens_at), to_local(now).date()
     if local.date() == today:
-        return f"签到将于今天 {local:%H:%M} 开始"
-    return f"签到将于 {local:%m月%d日}（周{WEEKDAYS[local.weekday()]}）{local:%H:%M} 开始"
+        return f"{action}将于今天 {local:%H:%M} 开始"
+    return f"{action}将于 {local:%m月%d日}（周{WEEKDAYS[local.weekday()]}）{local:%H:%M} 开始"
 
 
 def screen_state(event: Event, direction: str, now: float | None = None) -> ScreenState:
