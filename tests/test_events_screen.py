@@ -157,11 +157,11 @@ def test_browser_shows_the_code_changing_and_the_old_code_is_refused_after_it_ex
         try:
             page = browser.new_page()
             page.goto(url)
-            page.wait_for_function("document.getElementById('code').dataset.qr !== ''", timeout=10_000)
+            page.wait_for_function("() => document.getElementById('code').dataset.qr !== ''", timeout=10_000)
             assert "道德讲堂：诚信做人" in page.text_content("h1")
             first = page.get_attribute("#code", "data-qr")
             assert page.locator("#code svg").count() == 1
-            page.wait_for_function(f"document.getElementById('code').dataset.qr !== {first!r}", timeout=10_000)
+            page.wait_for_function("first => document.getElementById('code').dataset.qr !== first", arg=first, timeout=10_000)
             second = page.get_attribute("#code", "data-qr")
             assert second != first and second.startswith(app.config["CHECKIN_URL_BASE"])
             # The first code is accepted for its own period and the next; after that it is refused.
@@ -259,8 +259,8 @@ def test_screen_with_a_long_title_keeps_code_instruction_and_countdown_in_view(l
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(live_url(base, event))
-            page.wait_for_function("document.getElementById('code').dataset.qr !== ''", timeout=10_000)
-            page.wait_for_function("/秒后更新/.test(document.getElementById('status').textContent)", timeout=5_000)
+            page.wait_for_function("() => document.getElementById('code').dataset.qr !== ''", timeout=10_000)
+            page.wait_for_function("() => /秒后更新/.test(document.getElementById('status').textContent)", timeout=5_000)
             parts = ["header .kind", "h1", "header .meta", "#code", "#code svg", "#hint", "#status"]
             assert boxes_outside(page, parts, width, height) == {}
             # The whole title is shown (not cut), and the code stays big enough to scan from the room.
@@ -286,7 +286,7 @@ def test_screen_before_the_window_shows_when_sign_in_opens_in_the_browser(live_s
         try:
             page = browser.new_page(viewport={"width": 1024, "height": 768})
             page.goto(live_url(base, event))
-            page.wait_for_function("/距签到开始还有 2 小时 29 分/.test(document.getElementById('status').textContent)", timeout=10_000)
+            page.wait_for_function("() => /距签到开始还有 2 小时 29 分/.test(document.getElementById('status').textContent)", timeout=10_000)
             assert page.text_content("#notice") == expected
             assert page.locator("#code").is_hidden()
             assert boxes_outside(page, ["h1", "#notice", "#hint", "#status"], 1024, 768) == {}
@@ -309,12 +309,12 @@ def test_screen_signature_stays_out_of_the_server_log_and_the_address_bar(live_s
             console = []
             page.on("console", lambda message: console.append(message.text))
             page.goto(url)
-            page.wait_for_function("document.getElementById('code').dataset.qr !== ''", timeout=10_000)
+            page.wait_for_function("() => document.getElementById('code').dataset.qr !== ''", timeout=10_000)
             assert "Content-Security-Policy" in page.evaluate("fetch(location.href).then(r => [...r.headers.keys()].join(' ')).then(k => k.replace('content-security-policy', 'Content-Security-Policy'))")
             assert not [text for text in console if "Content Security Policy" in text]  # the policy blocks nothing the page uses
             assert "sig=" not in page.url and page.url.startswith(url.split("#")[0])
             page.reload()  # a reload (F5 on the projector) keeps working: the tab kept the signature
-            page.wait_for_function("document.getElementById('code').dataset.qr !== ''", timeout=10_000)
+            page.wait_for_function("() => document.getElementById('code').dataset.qr !== ''", timeout=10_000)
             assert page.text_content("h1") == "道德讲堂：诚信做人"
         finally:
             browser.close()
@@ -333,7 +333,7 @@ def test_screen_with_a_tampered_signature_says_so_in_chinese(live_server):
         try:
             page = browser.new_page()
             page.goto(url)
-            page.wait_for_function("/大屏链接无效/.test(document.getElementById('notice').textContent)", timeout=10_000)
+            page.wait_for_function("() => /大屏链接无效/.test(document.getElementById('notice').textContent)", timeout=10_000)
             assert "诚信做人" not in page.content()
         finally:
             browser.close()
