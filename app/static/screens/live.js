@@ -80,6 +80,7 @@
   function fitTitle() {
     var largest = 5, smallest = 2.6, size;
     title.classList.remove("clamped");
+    title.removeAttribute("title");
     for (size = largest; size >= smallest; size -= 0.2) {
       title.style.fontSize = size + "vh";
       if (title.getBoundingClientRect().height <= window.innerHeight * 0.2) { return; }
