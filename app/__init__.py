@@ -48,6 +48,8 @@ def register_extensions(app: APIFlask) -> None:
     wechat.init_app(app)
     errors.init_app(app)
     parsing.init_app(app)
+    from app import security_headers
+    security_headers.init_app(app)
 
 
 def register_converters(app: APIFlask) -> None:

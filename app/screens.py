@@ -1,8 +1,15 @@
 """Pages for screens and browsers, outside the mini-program API.
 
-- ``/screens/events/<id>/live``: the venue screen. Opened from a signed admin link (no login on the
-  screen); its script fetches ``…/live/code`` (JSON) and redraws the rotating code before it expires.
+- ``/screens/events/<id>/live?direction=…&expires=…#sig=…``: the venue screen. Opened from a signed
+  admin link (no login on the screen). The signature is in the fragment, which browsers never send, so
+  it appears in no access log; the page's script (``static/screens/live.js``) reads it, keeps it for
+  reloads in the tab's ``sessionStorage``, removes it from the address bar, and sends it in
+  ``X-Screen-Signature`` to ``…/live/code`` (JSON), redrawing the rotating code before it expires, or
+  saying when sign-in opens.
 - ``/qr/checkin``: where a sign-in code's HTTPS address lands when scanned outside WeChat.
+
+Templates are in ``templates/screens/``; scripts and styles are static files (no inline script or
+style, so the Content-Security-Policy can forbid them).
 """
 
 from __future__ import annotations
@@ -10,39 +17,69 @@ from __future__ import annotations
 import re
 
 from apiflask import APIBlueprint
-from flask import Response, render_template_string, request
+from flask import Response, render_template, request, url_for
 from qrcode import QRCode
 from qrcode.constants import ERROR_CORRECT_M
 from qrcode.image.svg import SvgPathImage
 
 from app.errors import AppError
 from app.extensions import db
+from app.models.base import utcnow
 from app.models.events import DIRECTION_OUT, DIRECTIONS, EVENT_CANCELLED, EVENT_DRAFT
-from app.services import checkin_codes
+from app.services import checkin_codes, venue_screen
 from app.services.events import EventCancelled, get_event
 from app.timeutil import format_span
 
-bp = APIBlueprint("screens", __name__, enable_openapi=False)
+bp = APIBlueprint(
+    "screens",
+    __name__,
+    enable_openapi=False,
+    template_folder="templates",
+    static_folder="static/screens",
+    static_url_path="/screens/static",
+)
 
 _EXPIRES = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also accepts "²"
 _SIGNATURE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+# The screen page's own referrer policy: its address never leaves it (app.security_headers sets the rest).
+SCREEN_HEADERS = {**NO_STORE, "Referrer-Policy": "no-referrer"}
+# The link's signature is in its fragment (never sent, so never logged); the page's script sends it here.
+SIGNATURE_HEADER = "X-Screen-Signature"
+OLD_LINK_MESSAGE = "大屏链接格式已更新（签名不再出现在地址中），请管理员重新生成大屏链接后再打开"
+
+
+def _link_parts() -> tuple[str, int]:
+    """Direction and expiry from the link's query; raises ``InvalidScreenLink`` for anything else.
+
+    A signature in the query is an old link (or a copy that put it back): refused, so that no screen
+    keeps writing its secret into the access log on every poll."""
+    if "sig" in request.args:
+        raise checkin_codes.InvalidScreenLink(OLD_LINK_MESSAGE)
+    direction = request.args.get("direction", "")
+    expires = request.args.get("expires", "")
+    if direction not in DIRECTIONS or not _EXPIRES.fullmatch(expires):
+        raise checkin_codes.InvalidScreenLink()
+    return direction, int(expires)
 
 
 def _verified_event(event_id: int):
     """The event a signed screen link names; raises ``InvalidScreenLink`` for anything else."""
-    direction = request.args.get("direction", "")
-    expires = request.args.get("expires", "")
-    signature = request.args.get("sig", "")
-    if direction not in DIRECTIONS or not _EXPIRES.fullmatch(expires) or not _SIGNATURE.fullmatch(signature):
+    direction, expires = _link_parts()
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not _SIGNATURE.fullmatch(signature):
         raise checkin_codes.InvalidScreenLink()
-    checkin_codes.verify_screen_link(event_id, direction, int(expires), signature)
+    checkin_codes.verify_screen_link(event_id, direction, expires, signature)
     event = get_event(db.session, event_id)
     if event.status == EVENT_DRAFT:
         raise checkin_codes.InvalidScreenLink("活动尚未发布，请发布后再打开大屏")
     if event.status == EVENT_CANCELLED:
         raise EventCancelled()
     return event, direction
+
+
+def _action(direction: str) -> str:
+    return "签退" if direction == DIRECTION_OUT else "签到"
 
 
 def qr_svg(content: str) -> str:
@@ -53,98 +90,50 @@ def qr_svg(content: str) -> str:
 
 @bp.get("/screens/events/<id:event_id>/live/code")
 def live_code(event_id: int):
-    """JSON for the screen's script: the current code and when to fetch the next one."""
+    """JSON for the screen's script (signature in ``X-Screen-Signature``): the event, the current code
+    and when to fetch the next one, or, before the window opens, when sign-in opens."""
     event, direction = _verified_event(event_id)
-    url = checkin_codes.code_url(checkin_codes.live_token(event.id, direction))
-    refresh_in = checkin_codes.seconds_until_next_step()
-    return {"qr": url, "svg": qr_svg(url), "refresh_in": round(refresh_in, 3)}, 200, NO_STORE
+    state = venue_screen.screen_state(event, direction)
+    body: dict[str, object] = {
+        "state": "open" if state.is_open else "waiting",
+        "refresh_in": round(state.refresh_in, 3),
+        "event": {
+            "kind": event.kind,
+            "title": event.title,
+            "span": format_span(event.starts_at, event.ends_at),
+            "location": event.location or "",
+        },
+    }
+    if state.is_open:
+        body.update(qr=state.qr, svg=qr_svg(state.qr))
+    else:
+        now = utcnow()
+        body.update(
+            opens_at=state.opens_at.isoformat(),
+            opens_in=round((state.opens_at - now).total_seconds()),
+            message=venue_screen.opening_text(state.opens_at, now, _action(direction)),
+        )
+    return body, 200, NO_STORE
 
 
 @bp.get("/screens/events/<id:event_id>/live")
 def live_page(event_id: int):
+    """The screen's page. It names no event: without the signature (in the fragment, which only the
+    script reads) nothing about the event is shown; the script fetches it with the first code."""
     try:
-        event, direction = _verified_event(event_id)
+        direction, _expires = _link_parts()
     except AppError as exc:
-        return render_template_string(ERROR_PAGE, message=exc.message), exc.status_code, NO_STORE
-    action = "签退" if direction == DIRECTION_OUT else "签到"
-    html = render_template_string(
-        LIVE_PAGE,
-        event=event,
-        action=action,
-        span=format_span(event.starts_at, event.ends_at),
+        return render_template("screens/error.html", message=exc.message), exc.status_code, SCREEN_HEADERS
+    html = render_template(
+        "screens/live.html",
+        action=_action(direction),
         period=checkin_codes.live_period(),
-        code_url=request.full_path.replace("/live?", "/live/code?", 1),
+        code_url=url_for("screens.live_code", event_id=event_id, **request.args.to_dict()),
+        signature_header=SIGNATURE_HEADER,
     )
-    return Response(html, headers=NO_STORE)
+    return Response(html, headers=SCREEN_HEADERS)
 
 
 @bp.get("/qr/checkin")
 def scanned_outside_wechat():
-    return render_template_string(LANDING_PAGE), 200, NO_STORE
-
-
-ERROR_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>无法显示签到码</title>
-<style>body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;text-align:center;padding:15vh 2em;color:#333}</style>
-</head><body><h1>无法显示签到码</h1><p>{{ message }}</p></body></html>"""
-
-LANDING_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>活动签到</title>
-<style>body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;text-align:center;padding:15vh 2em;color:#333}</style>
-</head><body><h1>活动签到</h1><p>请使用<strong>微信“扫一扫”</strong>扫描签到码，将自动打开“文明创建助手”小程序完成签到。</p></body></html>"""
-
-LIVE_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<title>{{ action }}：{{ event.title }}</title>
-<style>
- body{margin:0;font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;background:#b22222;color:#fff;text-align:center}
- header{padding:2vh 2vw}
- h1{font-size:5vh;margin:1vh 0}
- .meta{font-size:2.6vh;opacity:.9}
- #code{background:#fff;display:inline-block;padding:2vh;border-radius:1vh;margin-top:2vh}
- #code svg{width:60vh;height:60vh;display:block}
- .hint{font-size:3vh;margin-top:2vh}
- #status{font-size:2.2vh;margin-top:1vh;opacity:.85}
- #status.error{color:#ffe08a;opacity:1}
-</style></head>
-<body>
-<header><div class="meta">{{ event.kind }}</div><h1>{{ event.title }}</h1>
-<div class="meta">{{ span }}{% if event.location %}　{{ event.location }}{% endif %}</div></header>
-<div id="code" data-qr="" aria-label="签到码"></div>
-<div class="hint">微信扫一扫 · {{ action }}（签到码每 {{ period }} 秒更新，截图转发无效）</div>
-<div id="status">正在获取签到码……</div>
-<script>
-(function () {
-  var codeUrl = {{ code_url|tojson }};
-  var box = document.getElementById("code"), status = document.getElementById("status");
-  var nextAt = 0;
-  function show(text, isError) { status.textContent = text; status.className = isError ? "error" : ""; }
-  function tick() {
-    var left = Math.max(0, Math.ceil((nextAt - Date.now()) / 1000));
-    if (nextAt && status.className !== "error") { show(left + " 秒后更新"); }
-  }
-  function load() {
-    fetch(codeUrl, {cache: "no-store"}).then(function (response) {
-      return response.json().then(function (body) { return {ok: response.ok, body: body}; });
-    }).then(function (answer) {
-      if (!answer.ok) {
-        var message = (answer.body.error && answer.body.error.message) || "无法获取签到码";
-        box.innerHTML = ""; box.setAttribute("data-qr", ""); show(message, true);
-        setTimeout(load, 10000);
-        return;
-      }
-      box.innerHTML = answer.body.svg;
-      box.setAttribute("data-qr", answer.body.qr);
-      nextAt = Date.now() + answer.body.refresh_in * 1000;
-      show("");
-      tick();
-      setTimeout(load, answer.body.refresh_in * 1000 + 200);
-    }).catch(function () {
-      show("网络异常，正在重试……", true);
-      setTimeout(load, 3000);
-    });
-  }
-  setInterval(tick, 1000);
-  load();
-})();
-</script>
-</body></html>"""
+    return render_template("screens/landing.html"), 200, SCREEN_HEADERS

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # System packages the project needs beyond Python: a CJK font for posters (Noto Sans CJK) and
 # Debian's Chromium for the browser tests, wrk, the load generator of bench/checkin.py, and Node.js
-# with npm for the mini-program's tests.
+# with npm for the mini-program's tests. PDF posters: Pango for WeasyPrint; poppler-utils (pdftotext)
+# lets the tests read the text back.
 # Idempotent: does nothing when all are installed.
 set -euo pipefail
 
 PACKAGES=(fonts-noto-cjk chromium wrk)
+PACKAGES+=(libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

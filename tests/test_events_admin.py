@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
@@ -206,7 +206,10 @@ def test_screen_link_opens_the_live_page_without_login(client, admin):
     body = client.get(f"/api/mp/admin/events/{event.id}/screen-link", headers=headers).get_json()
     parts = urlsplit(body["url"])
     page = client.get(f"{parts.path}?{parts.query}")
-    assert page.status_code == 200 and event.title in page.get_data(as_text=True)
+    # The signature is in the fragment; the page's script sends it in a header, as here.
+    signature = parse_qs(parts.fragment)["sig"][0]
+    shown = client.get(f"{parts.path}/code?{parts.query}", headers={"X-Screen-Signature": signature})
+    assert page.status_code == 200 and shown.status_code == 200 and shown.get_json()["event"]["title"] == event.title
     out = client.get(f"/api/mp/admin/events/{event.id}/screen-link", query_string={"direction": "out"}, headers=headers)
     assert out.status_code == 400 and error_code(out) == "checkout_not_required"
 

@@ -31,12 +31,37 @@ def _parse_time(value: str, label: str) -> datetime:
         raise params.InvalidParameter(f"{label}应为 ISO 8601 时间，例如 2026-03-05T14:30") from exc
 
 
+def _output_file(value: str, what: str, suffixes: tuple[str, ...]) -> Path:
+    """``-o FILE``: its extension names the format written; its folder must already exist."""
+    path = Path(value)
+    suffix = path.suffix.lower()
+    if suffix not in suffixes:
+        allowed = " 或 ".join(suffixes)
+        got = f"“{path.suffix}”" if path.suffix else "没有扩展名"
+        raise params.CommandError(f"{what}只能保存为 {allowed} 文件，{path.name} {got}")
+    if path.is_dir():
+        raise params.CommandError(f"{path} 是文件夹，请给出文件名，例如 {path / ('文件' + suffixes[0])}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise params.CommandError(f"文件夹 {folder} 不存在，请先创建它或换一个位置")
+    return path
+
+
 def _write(path: Path, data: bytes) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     except OSError as exc:
         raise params.CommandError(f"无法写入 {path}：{exc.strerror}") from exc
+
+
+def _warn_unless_published(event, *, cancelled: str, draft: str) -> None:
+    """A warning on stderr (the file is still written) for a cancelled or draft event."""
+    from app.models.events import EVENT_CANCELLED, EVENT_DRAFT  # here: the module's imports are shared
+
+    if event.status == EVENT_CANCELLED:
+        click.echo(f"警告：活动 {event.id} 已取消，{cancelled}", err=True)
+    elif event.status == EVENT_DRAFT:
+        click.echo(f"警告：活动 {event.id} 还是草稿，{draft}", err=True)
 
 
 REMIND_HELP = "提醒规则，可重复：1d@09:00（提前 1 天 09:00）、60m、2h；不写则为默认（提前 1 天 09:00 和开始前 60 分钟）"
@@ -131,20 +156,24 @@ def edit(event_id, title, start, end, location, description, reminders, no_remin
 
 @events_cli.command("poster")
 @click.argument("event_id", type=params.database_id())
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出 PNG 文件")
+@click.option("-o", "--output", required=True, metavar="FILE", help="输出文件：.png（300 dpi 图片）或 .pdf（A4，文字可检索）")
 @click.option("--direction", type=params.Choice(DIRECTIONS), default="in", show_default=True, help="in 签到，out 签退")
-def poster(event_id: int, output: Path, direction: str):
-    """生成可打印的签到海报（A4，300 dpi）。"""
+def poster(event_id: int, output: str, direction: str):
+    """生成可打印的签到海报（A4）：PNG 或 PDF，由文件扩展名决定。"""
+    path = _output_file(output, "海报", tuple(f".{fmt}" for fmt in posters.POSTER_FORMATS))
     event = _event_or_fail(event_id)
     try:
         checkin_codes.ensure_direction(event, direction)
-        image = posters.render_poster(event, direction)
+        rendered = posters.render_poster(event, direction, path.suffix.lower().lstrip("."))
     except AppError as exc:
         raise params.CommandError(exc.message) from exc
     except posters.FontUnavailable as exc:
         raise params.CommandError(str(exc)) from exc
-    _write(output, image)
-    click.echo(f"海报已保存：{output}")
+    _warn_unless_published(event, cancelled="海报上的签到码不会被接受", draft="发布前海报上的签到码不会被接受")
+    if rendered.title_shortened:
+        click.echo("警告：标题太长，最小字号也放不下，海报上的标题以“…”结尾；请考虑缩短标题", err=True)
+    _write(path, rendered.data)
+    click.echo(f"海报已保存：{path}")
 
 
 @events_cli.command("checkin-url")
@@ -175,13 +204,15 @@ def screen_url(event_id: int, direction: str):
 
 @events_cli.command("attendance")
 @click.argument("event_id", type=params.database_id())
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出 XLSX 文件")
-def attendance(event_id: int, output: Path):
+@click.option("-o", "--output", required=True, metavar="FILE", help="输出 .xlsx 文件")
+def attendance(event_id: int, output: str):
     """导出签到表（部门、签到签退时间、志愿时长；含报名未到的人）。"""
-    _event_or_fail(event_id)
+    path = _output_file(output, "签到表", (".xlsx",))
+    event = _event_or_fail(event_id)
     sheet = checkins.attendance(db.session, event_id)
-    _write(output, attendance_export.attendance_workbook(sheet))
-    click.echo(f"签到表已保存：{output}（签到 {len(sheet.present)} 人，报名未到 {len(sheet.absent)} 人）")
+    _warn_unless_published(event, cancelled="签到表仅供存档", draft="发布前不会有人签到")
+    _write(path, attendance_export.attendance_workbook(sheet))
+    click.echo(f"签到表已保存：{path}（签到 {len(sheet.present)} 人，报名未到 {len(sheet.absent)} 人）")
 
 
 @events_cli.command("cancel")

@@ -172,8 +172,11 @@ def public_origin() -> str:
 
 
 def screen_url(event_id: int, direction: str, expires: int) -> str:
-    query = urlencode({"direction": direction, "expires": expires, "sig": screen_signature(event_id, direction, expires)})
-    return f"{public_origin()}/screens/events/{event_id}/live?{query}"
+    """The signature rides in the fragment, which browsers never send: it stays out of access logs and
+    proxies; the screen's script sends it in a header (see app/screens.py)."""
+    query = urlencode({"direction": direction, "expires": expires})
+    fragment = urlencode({"sig": screen_signature(event_id, direction, expires)})
+    return f"{public_origin()}/screens/events/{event_id}/live?{query}#{fragment}"
 
 
 def screen_link_for(event: Event, direction: str) -> tuple[str, datetime]:

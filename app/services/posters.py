@@ -1,4 +1,8 @@
-"""Print-ready sign-in posters (A4 at 300 dpi): title, time and place in Chinese, and the code.
+"""Print-ready sign-in posters (A4): title, time and place in Chinese, and the code; as a 300 dpi PNG
+(Pillow) or a PDF with real text (WeasyPrint), both from one layout.
+
+A long title is set smaller, down to ``TITLE_SIZES[-1]``; only a title that does not fit even then is
+cut, with a visible "…" (and the command warns). Nothing is dropped silently.
 
 Pillow draws a box for every character its font lacks, so the poster is drawn only with a font
 whose character map holds every character on it; otherwise ``FontUnavailable`` says what to install.
@@ -6,15 +10,20 @@ whose character map holds every character on it; otherwise ``FontUnavailable`` s
 
 from __future__ import annotations
 
+import base64
 import io
+import logging
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import qrcode
-from flask import current_app
+from flask import current_app, render_template
 from fontTools.ttLib import TTCollection, TTFont
 from PIL import Image, ImageDraw, ImageFont
+from qrcode.image.svg import SvgPathImage
 
 from app.calendar_cn import WEEKDAYS
 from app.models import Event
@@ -104,25 +113,108 @@ def _time_line(event: Event) -> str:
     return f"{day} {start:%H:%M} 至 {end:%m月%d日 %H:%M}"
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    lines, line = [], ""
-    for char in text:
-        if draw.textlength(line + char, font=font) > width and line:
+# A run of Latin letters or digits stays on one line ("2026", "B1"); these never start a line.
+_TOKENS = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-_/:%]*|\s+|.", re.S)
+_NO_LINE_START = frozenset("，。、；：！？）》」』】”’…—·,.;:!?)]}%")
+ELLIPSIS = "…"
+
+Measure = Callable[[str], float]
+
+
+def _split_long(token: str, measure: Measure, width: float) -> list[str]:
+    """A token wider than the line (a very long number or word), cut between characters."""
+    pieces, piece = [], ""
+    for char in token:
+        if piece and measure(piece + char) > width:
+            pieces.append(piece)
+            piece = ""
+        piece += char
+    return [*pieces, piece] if piece else pieces
+
+
+def wrap_text(text: str, measure: Measure, width: float) -> list[str]:
+    """Lines no wider than ``width``: Chinese breaks between characters, Latin words and numbers stay
+    whole, and closing punctuation never starts a line (it takes the last character with it)."""
+    lines: list[str] = []
+    line = ""
+    for token in _TOKENS.findall(" ".join(text.split())):
+        if measure(line + token) <= width:
+            line += token
+            continue
+        if token.isspace():
             lines.append(line)
-            line = char
-        else:
-            line += char
-    return [*lines, line] if line else lines
+            line = ""
+            continue
+        if token in _NO_LINE_START and len(line) > 1:
+            lines.append(line[:-1])
+            line = line[-1] + token
+            continue
+        if line:
+            lines.append(line.rstrip())
+        pieces = _split_long(token, measure, width) if measure(token) > width else [token]
+        lines.extend(pieces[:-1])
+        line = pieces[-1]
+    if line.strip():
+        lines.append(line.strip())
+    return lines
+
+
+def shorten_lines(lines: list[str], max_lines: int, measure: Measure, width: float) -> tuple[list[str], bool]:
+    """At most ``max_lines`` lines; when text is dropped the last line ends with a visible ellipsis."""
+    if len(lines) <= max_lines:
+        return lines, False
+    last = lines[max_lines - 1]
+    while last and measure(last + ELLIPSIS) > width:
+        last = last[:-1]
+    return [*lines[: max_lines - 1], last + ELLIPSIS], True
+
+
+@dataclass(frozen=True)
+class TitleLayout:
+    size: int  # pixels at 300 dpi
+    line_height: int
+    lines: tuple[str, ...]
+    shortened: bool  # the end of the title was replaced by an ellipsis
+
+
+# The title gets the height of three lines at the largest size; a longer title is set smaller (down to
+# about a third of that size, still readable across a corridor) before anything is cut.
+TITLE_SIZES = (130, 118, 106, 96, 88, 80, 72, 64)
+TITLE_LINE_SPACING = 1.3
+TITLE_HEIGHT = 3 * round(TITLE_SIZES[0] * TITLE_LINE_SPACING)
+
+
+def fit_title(title: str, measure_at: Callable[[int], Measure], width: float) -> TitleLayout:
+    """The largest size at which the whole title fits its box; at the smallest, an ellipsis."""
+    for size in TITLE_SIZES:
+        line_height = round(size * TITLE_LINE_SPACING)
+        lines = wrap_text(title, measure_at(size), width)
+        if len(lines) * line_height <= TITLE_HEIGHT:
+            return TitleLayout(size, line_height, tuple(lines), False)
+    shortened, cut = shorten_lines(lines, TITLE_HEIGHT // line_height, measure_at(size), width)
+    return TitleLayout(size, line_height, tuple(shortened), cut)
+
+
+def live_code_only(event: Event) -> bool:
+    """Hook for ``Event.live_code_only`` (the sign-in rules' per-event setting; absent, False): such an
+    event accepts only the venue screen's rotating code, so its poster prints no code and says so."""
+    return bool(getattr(event, "live_code_only", False))
+
+
+# What a live-code-only poster shows where the code would be.
+LIVE_ONLY_LINES = ("本活动只接受", "现场大屏上的动态{action}码", "海报不印{action}码，请到场后扫码")
 
 
 def poster_lines(event: Event, direction: str) -> dict[str, str]:
     action = "签退" if direction == DIRECTION_OUT else "签到"
+    live_only = live_code_only(event)
     return {
         "kind": event.kind,
         "title": event.title,
         "time": f"时间：{_time_line(event)}",
         "place": f"地点：{event.location or '另行通知'}",
-        "action": f"微信扫一扫 · 活动{action}",
+        "action": f"请扫描现场大屏上的{action}码" if live_only else f"微信扫一扫 · 活动{action}",
+        **({"live_only": "\n".join(line.format(action=action) for line in LIVE_ONLY_LINES)} if live_only else {}),
         "note": f"{action}时间：{to_local(event.window(direction)[0]):%m月%d日 %H:%M} 至 {to_local(event.window(direction)[1]):%m月%d日 %H:%M}",
     }
 
@@ -140,41 +232,130 @@ def render_printed_code(event_id: int, direction: str) -> bytes:
     return buffer.getvalue()
 
 
-def render_poster(event: Event, direction: str) -> bytes:
-    """The poster as PNG bytes. Raises ``FontUnavailable`` rather than drawing boxes."""
-    lines = poster_lines(event, direction)
-    font_info = find_cjk_font("".join(lines.values()))
+POSTER_FORMATS = ("png", "pdf")
+_MARGIN = 200
+_TITLE_TOP = 520
+_BODY_SIZE = 72
+_BODY_LINE_HEIGHT = 100
+_CODE_SIZE = 1500
+_RED = (178, 34, 34)
 
-    def font(size: int) -> ImageFont.FreeTypeFont:
-        return ImageFont.truetype(font_info.path, size, index=font_info.index)
 
+@dataclass(frozen=True)
+class Poster:
+    data: bytes
+    title_shortened: bool  # the title did not fit even in the smallest type and ends with "…"
+
+
+@dataclass(frozen=True)
+class _Layout:
+    font: CjkFont
+    texts: dict[str, str]
+    title: TitleLayout
+    body: tuple[str, ...]  # time and place, wrapped (two lines each at most)
+
+
+@lru_cache(maxsize=64)
+def _font(font: CjkFont, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(font.path, size, index=font.index)
+
+
+def _layout(event: Event, direction: str) -> _Layout:
+    texts = poster_lines(event, direction)
+    font = find_cjk_font("".join(texts.values()) + ELLIPSIS)
+    width = A4_300DPI[0] - 2 * _MARGIN
+
+    def measure_at(size: int) -> Measure:
+        return _font(font, size).getlength
+
+    title = fit_title(texts["title"], measure_at, width)
+    body: list[str] = []
+    for key in ("time", "place"):
+        lines, _cut = shorten_lines(wrap_text(texts[key], measure_at(_BODY_SIZE), width), 2, measure_at(_BODY_SIZE), width)
+        body.extend(lines)
+    return _Layout(font, texts, title, tuple(body))
+
+
+def _code_top(layout: _Layout) -> int:
+    bottom = _TITLE_TOP + len(layout.title.lines) * layout.title.line_height + 60 + len(layout.body) * _BODY_LINE_HEIGHT
+    return max(bottom + 80, 1500)
+
+
+def _render_png(event: Event, direction: str, layout: _Layout) -> bytes:
     width, height = A4_300DPI
-    margin = 200
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    red = (178, 34, 34)
-    draw.rectangle([0, 0, width, 360], fill=red)
-    draw.text((width // 2, 180), lines["kind"], font=font(150), fill="white", anchor="mm")
+    draw.rectangle([0, 0, width, 360], fill=_RED)
+    draw.text((width // 2, 180), layout.texts["kind"], font=_font(layout.font, 150), fill="white", anchor="mm")
 
-    y = 520
-    title_font = font(130)
-    for line in _wrap(draw, lines["title"], title_font, width - 2 * margin)[:3]:
-        draw.text((width // 2, y), line, font=title_font, fill="black", anchor="mt")
-        y += 170
+    y = _TITLE_TOP
+    for line in layout.title.lines:
+        draw.text((width // 2, y), line, font=_font(layout.font, layout.title.size), fill="black", anchor="mt")
+        y += layout.title.line_height
     y += 60
-    body_font = font(72)
-    for key in ("time", "place"):
-        for line in _wrap(draw, lines[key], body_font, width - 2 * margin)[:2]:
-            draw.text((margin, y), line, font=body_font, fill=(40, 40, 40))
-            y += 100
+    for line in layout.body:
+        draw.text((_MARGIN, y), line, font=_font(layout.font, _BODY_SIZE), fill=(40, 40, 40))
+        y += _BODY_LINE_HEIGHT
 
-    code = _printed_code(event.id, direction, border=2).resize((1500, 1500), Image.Resampling.NEAREST)
-    top = max(y + 80, 1500)
-    image.paste(code, ((width - 1500) // 2, top))
-    y = top + 1500 + 80
-    draw.text((width // 2, y), lines["action"], font=font(96), fill=red, anchor="mt")
-    draw.text((width // 2, y + 150), lines["note"], font=font(60), fill=(90, 90, 90), anchor="mt")
+    top = _code_top(layout)
+    left = (width - _CODE_SIZE) // 2
+    if "live_only" in layout.texts:
+        draw.rounded_rectangle([left, top, left + _CODE_SIZE, top + _CODE_SIZE], radius=60, outline=_RED, width=12)
+        lines = layout.texts["live_only"].split("\n")
+        line_y = top + _CODE_SIZE // 2 - (len(lines) * 170) // 2
+        for number, line in enumerate(lines):
+            size = 84 if number == len(lines) - 1 else 120
+            draw.text((width // 2, line_y + 85), line, font=_font(layout.font, size), fill=_RED if size > 84 else (90, 90, 90), anchor="mm")
+            line_y += 170
+    else:
+        code = _printed_code(event.id, direction, border=2).resize((_CODE_SIZE, _CODE_SIZE), Image.Resampling.NEAREST)
+        image.paste(code, (left, top))
+    y = top + _CODE_SIZE + 80
+    draw.text((width // 2, y), layout.texts["action"], font=_font(layout.font, 96), fill=_RED, anchor="mt")
+    draw.text((width // 2, y + 150), layout.texts["note"], font=_font(layout.font, 60), fill=(90, 90, 90), anchor="mt")
 
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", dpi=(300, 300))
     return buffer.getvalue()
+
+
+def _render_pdf(event: Event, direction: str, layout: _Layout) -> bytes:
+    """The same poster as an A4 PDF with real (selectable, searchable) text in the embedded CJK font."""
+    from weasyprint import HTML  # imported here: loading Pango takes a moment and only this needs it
+
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per step otherwise
+
+    svg = None
+    if "live_only" not in layout.texts:
+        qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, image_factory=SvgPathImage)
+        qr.add_data(checkin_codes.code_url(checkin_codes.printed_token(event.id, direction)))
+        svg = base64.b64encode(qr.make_image().to_string()).decode("ascii")
+    html = render_template(
+        "posters/poster.html",
+        texts=layout.texts,
+        title=layout.title,
+        body=layout.body,
+        code_top=_code_top(layout),
+        code_size=_CODE_SIZE,
+        margin=_MARGIN,
+        title_top=_TITLE_TOP,
+        body_size=_BODY_SIZE,
+        body_line_height=_BODY_LINE_HEIGHT,
+        qr_svg=svg,
+        live_only_lines=layout.texts["live_only"].split("\n") if "live_only" in layout.texts else [],
+        font_family=_family_name(layout.font),
+        font_url=None if layout.font.path.lower().endswith((".ttc", ".otc")) else Path(layout.font.path).as_uri(),
+        scale=96 / 300,  # poster pixels (300 dpi) to CSS pixels (96 per inch)
+    )
+    return HTML(string=html).write_pdf()
+
+
+def _family_name(font: CjkFont) -> str:
+    return next(name for index, name, _cmap in _character_map(font.path) if index == font.index)
+
+
+def render_poster(event: Event, direction: str, fmt: str = "png") -> Poster:
+    """The poster as PNG or PDF. Raises ``FontUnavailable`` rather than drawing boxes."""
+    layout = _layout(event, direction)
+    render = _render_pdf if fmt == "pdf" else _render_png
+    return Poster(render(event, direction, layout), layout.title.shortened)
