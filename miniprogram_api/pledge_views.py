@@ -11,15 +11,15 @@ from miniprogram_api import bp
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.security import admin_required, bound_required
 from miniprogram_api.selection_schemas import (
+    PledgeAnswerOut,
     PledgeDetailOut,
     PledgeIn,
     PledgeListOut,
-    PledgeOut,
     QueuedOut,
     RatesOut,
     ReasonIn,
+    SignatureAnswerOut,
     SignatureListOut,
-    SignatureOut,
     UnsignedOut,
     UnsignedQuery,
 )
@@ -51,7 +51,7 @@ def get_pledge(pledge_id: int):
 
 @bp.post("/pledges/<id:pledge_id>/sign")
 @bound_required
-@bp.output(SignatureOut, status_code=201)
+@bp.output(SignatureAnswerOut, status_code=201)
 @bp.doc(summary="签署承诺", description="首次签署 201；再次签署返回首次的签名（200）。签署期外 409 pledge_not_open。", security=AUTH)
 def sign_pledge(pledge_id: int):
     signature, created = pledges.sign_pledge(db.session, pledge_id, g.staff)
@@ -73,7 +73,7 @@ def my_pledges(query: dict):
 @bp.post("/admin/pledges")
 @admin_required
 @bp.input(PledgeIn, arg_name="body")
-@bp.output(PledgeOut, status_code=201)
+@bp.output(PledgeAnswerOut, status_code=201)
 @bp.doc(summary="创建承诺书（管理员）", description="创建为草稿，发布后职工可见并可签署。", security=AUTH)
 def create_pledge(body: dict):
     return pledges.create_pledge(
@@ -84,7 +84,7 @@ def create_pledge(body: dict):
 
 @bp.post("/admin/pledges/<id:pledge_id>/publish")
 @admin_required
-@bp.output(PledgeOut)
+@bp.output(PledgeAnswerOut)
 @bp.doc(summary="发布承诺书（管理员）", security=AUTH)
 def publish_pledge(pledge_id: int):
     return pledges.publish_pledge(db.session, pledge_id, _admin())
@@ -93,7 +93,7 @@ def publish_pledge(pledge_id: int):
 @bp.post("/admin/pledges/<id:pledge_id>/withdraw")
 @admin_required
 @bp.input(ReasonIn, arg_name="body")
-@bp.output(PledgeOut)
+@bp.output(PledgeAnswerOut)
 @bp.doc(summary="撤回承诺书（管理员）", security=AUTH)
 def withdraw_pledge(pledge_id: int, body: dict):
     return pledges.withdraw_pledge(db.session, pledge_id, _admin(), body["reason"])

@@ -57,6 +57,10 @@ class SelectionOut(Schema):
     phase_label = Function(lambda selection: selection.phase_label())
 
 
+class SelectionAnswerOut(SelectionOut):
+    """A selection on its own (admin answers); its own class so the spec names it apart from nested ones."""
+
+
 class SelectionListOut(Schema):
     items = List(Nested(SelectionOut))
     meta = Nested(PageMeta)
@@ -82,6 +86,10 @@ class EntryOut(Schema):
     review_reason = String(allow_none=True)
     photos = List(Nested(EntryPhotoOut))
     votes = Integer(allow_none=True, metadata={"description": "结果公布前仅管理员可见"})
+
+
+class EntryAnswerOut(EntryOut):
+    """An entry on its own (submit, nominate, review answers)."""
 
 
 class SelectionDetailOut(Schema):
@@ -217,6 +225,14 @@ class PledgeOut(Schema):
     is_open = Function(lambda pledge: pledge.is_open())
 
 
+class PledgeAnswerOut(PledgeOut):
+    """A pledge on its own (admin answers)."""
+
+
+class SignatureAnswerOut(SignatureOut):
+    """A signature on its own (the sign answer)."""
+
+
 class PledgeDetailOut(Schema):
     pledge = Nested(PledgeOut)
     my_signature = Nested(SignatureOut, allow_none=True)
@@ -250,14 +266,14 @@ class UnsignedQuery(StrictSchema):
     per_page = Integer(load_default=50, validate=Range(min=1, max=200))
 
 
-class PersonOut(Schema):
+class UnsignedPersonOut(Schema):
     name = String()
     employee_no = String()
     department = String(attribute="department.name")
 
 
 class UnsignedOut(Schema):
-    items = List(Nested(PersonOut))
+    items = List(Nested(UnsignedPersonOut))
     meta = Nested(PageMeta)
 
 

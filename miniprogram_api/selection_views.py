@@ -15,18 +15,18 @@ from miniprogram_api.security import admin_required, bound_required
 from miniprogram_api.uploads import room_for_photos
 from miniprogram_api.selection_schemas import (
     AnomaliesOut,
-    EntryOut,
+    EntryAnswerOut,
     JudgesIn,
     MyVotesOut,
     NominationIn,
     ReasonIn,
     ReviewIn,
     ScoreIn,
+    SelectionAnswerOut,
     SelectionDetailOut,
     SelectionIdQuery,
     SelectionIn,
     SelectionListOut,
-    SelectionOut,
     StandingsOut,
     VoteCastOut,
     VotersOut,
@@ -64,7 +64,7 @@ def get_selection(selection_id: int):
 @room_for_photos(selections.MAX_PHOTOS)
 @bound_required
 @bp.input(WorkIn, location="files", arg_name="form")
-@bp.output(EntryOut, status_code=201)
+@bp.output(EntryAnswerOut, status_code=201)
 @bp.doc(
     summary="投稿作品",
     description="作品征集类评选在报名阶段接受投稿：multipart/form-data，title、description 和 1–9 张照片"
@@ -138,7 +138,7 @@ def score_entry(selection_id: int, entry_id: int, body: dict):
 @bp.post("/admin/selections")
 @admin_required
 @bp.input(SelectionIn, arg_name="body")
-@bp.output(SelectionOut, status_code=201)
+@bp.output(SelectionAnswerOut, status_code=201)
 @bp.doc(summary="创建评选（管理员）", description="创建为草稿，发布后职工可见。", security=AUTH)
 def create_selection(body: dict):
     draft = selections.SelectionDraft(**{**body, **{name: as_aware(body[name]) for name in TIMES}})
@@ -147,7 +147,7 @@ def create_selection(body: dict):
 
 @bp.post("/admin/selections/<id:selection_id>/publish")
 @admin_required
-@bp.output(SelectionOut)
+@bp.output(SelectionAnswerOut)
 @bp.doc(summary="发布评选（管理员）", description="通过群机器人通知全体。", security=AUTH)
 def publish_selection(selection_id: int):
     return selections.publish_selection(db.session, selection_id, _admin())
@@ -156,7 +156,7 @@ def publish_selection(selection_id: int):
 @bp.post("/admin/selections/<id:selection_id>/cancel")
 @admin_required
 @bp.input(ReasonIn, arg_name="body")
-@bp.output(SelectionOut)
+@bp.output(SelectionAnswerOut)
 @bp.doc(summary="取消评选（管理员）", security=AUTH)
 def cancel_selection(selection_id: int, body: dict):
     return selections.cancel_selection(db.session, selection_id, _admin(), body["reason"])
@@ -165,7 +165,7 @@ def cancel_selection(selection_id: int, body: dict):
 @bp.post("/admin/selections/<id:selection_id>/nominations")
 @admin_required
 @bp.input(NominationIn, arg_name="body")
-@bp.output(EntryOut, status_code=201)
+@bp.output(EntryAnswerOut, status_code=201)
 @bp.doc(summary="推荐参评对象（管理员）", description="个人（employee_no）、集体（department_id）或家庭（family_name 和联系人 employee_no）。", security=AUTH)
 def nominate(selection_id: int, body: dict):
     person = staff.get_staff(db.session, body["employee_no"]) if body.get("employee_no") else None
@@ -188,7 +188,7 @@ def admin_standings(selection_id: int):
 @bp.post("/admin/selections/<id:selection_id>/entries/<id:entry_id>/review")
 @admin_required
 @bp.input(ReviewIn, arg_name="body")
-@bp.output(EntryOut)
+@bp.output(EntryAnswerOut)
 @bp.doc(summary="审核参评对象（管理员）", description="不通过须填写原因，投稿人会收到通知。", security=AUTH)
 def review_entry(selection_id: int, entry_id: int, body: dict):
     return selections.review_entry(db.session, selection_id, entry_id, body["approve"], body.get("reason"), _admin())
