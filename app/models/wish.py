@@ -1,6 +1,6 @@
 """微心愿: the pairing village's small wishes, who claimed them, the proof, and every status change.
 
-The lifecycle's legal transitions are data (``TRANSITIONS``); ``app/services/wishes.py`` applies them
+The lifecycle's legal transitions are data (``TRANSITIONS``); ``app/services/wishes/engine.py`` applies them
 with conditional updates so concurrent requests cannot both win.
 """
 
