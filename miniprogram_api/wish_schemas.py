@@ -92,7 +92,7 @@ class WishOut(Schema):
 
 
 class WishPrivateOut(Schema):
-    beneficiary_name = String()
+    beneficiary_name = String(allow_none=True, metadata={"description": "管理员可见；认领人仅在认领进行中可见"})
     household = String(allow_none=True)
     contact = String(allow_none=True)
     claim = Nested(ClaimOut, allow_none=True)

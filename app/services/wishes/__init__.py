@@ -16,11 +16,13 @@ One module per job; callers import from here:
 from __future__ import annotations
 
 from app.services import audit
-from app.services.wishes.claims import claim_wish, release_claim, revoke_claim
+from app.services.wishes.claims import CHURN_WINDOW, claim_wish, release_claim, revoke_claim
 from app.services.wishes.drafts import WishDraft, create_wish, publish_wish, withdraw_wish
 from app.services.wishes.errors import (
     MAX_PHOTOS,
+    ClaimCoolingOff,
     ClaimLimitReached,
+    ClaimRateLimited,
     InvalidWish,
     InvalidWishTransition,
     NoteRejected,
@@ -29,6 +31,7 @@ from app.services.wishes.errors import (
     PhotoCountInvalid,
     PhotoForbidden,
     PhotoNotFound,
+    ProofRateLimited,
     WishAlreadyClaimed,
     WishAlreadyYours,
     WishClaimClosed,
@@ -49,9 +52,12 @@ from app.services.wishes.reads import (
 )
 
 __all__ = [
+    "CHURN_WINDOW",
     "MAX_PHOTOS",
     "RETURN_GRACE",
+    "ClaimCoolingOff",
     "ClaimLimitReached",
+    "ClaimRateLimited",
     "InvalidWish",
     "InvalidWishTransition",
     "NotClaimer",
@@ -60,6 +66,7 @@ __all__ = [
     "PhotoCountInvalid",
     "PhotoForbidden",
     "PhotoNotFound",
+    "ProofRateLimited",
     "WishAlreadyClaimed",
     "WishAlreadyYours",
     "WishClaimClosed",

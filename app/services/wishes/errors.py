@@ -78,3 +78,23 @@ class PhotoNotFound(NotFound):
 class PhotoForbidden(Forbidden):
     code = "photo_forbidden"
     message = "凭证照片仅认领人和管理员可以查看"
+
+
+class ClaimCoolingOff(AppError):
+    """A new claim too soon after giving one back (``WISH_RECLAIM_COOLDOWN_HOURS``)."""
+
+    status_code = 429
+    code = "claim_cooling_off"
+    message = "您刚放弃了一个心愿，请稍后再认领"
+
+
+class ClaimRateLimited(AppError):
+    status_code = 429
+    code = "rate_limited"
+    message = "认领过于频繁，请稍后再试"
+
+
+class ProofRateLimited(AppError):
+    status_code = 429
+    code = "rate_limited"
+    message = "提交凭证过于频繁，请稍后再试"

@@ -43,16 +43,19 @@ def wish_details(session: Session, wish: Wish, viewer: Staff | None) -> dict[str
     """What only the claimer and admins see: full beneficiary details, the claim and the proofs.
 
     Admins see every proof; a claimer only their own, not an earlier claimer's (as ``photo_for_viewer``).
+    The beneficiary's details are there for the claimer only while the claim runs: once confirmed, the
+    former claimer keeps their proofs but not the name, address and contact.
     """
     if viewer is None or not wish.can_see_private(viewer):
         return None
     statement = select(WishProof).where(WishProof.wish_id == wish.id).order_by(WishProof.id.desc())
     if not viewer.is_admin:
         statement = statement.where(WishProof.staff_id == viewer.id)
+    beneficiary = wish.can_see_beneficiary(viewer)
     return {
-        "beneficiary_name": wish.beneficiary_name,
-        "household": wish.household,
-        "contact": wish.contact,
+        "beneficiary_name": wish.beneficiary_name if beneficiary else None,
+        "household": wish.household if beneficiary else None,
+        "contact": wish.contact if beneficiary else None,
         "claim": active_claim(session, wish.id),
         "proofs": session.scalars(statement).all(),
     }
