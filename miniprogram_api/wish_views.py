@@ -47,12 +47,27 @@ def _limit_per_person(setting: str, scope: str, error: type[AppError]) -> None:
 
 def _room_for_photos(view):
     """Let this request's body hold every photo at full size plus 1 MB for the note and multipart
-    framing; every other request keeps ``MAX_CONTENT_LENGTH``. Set before the body is read."""
+    framing; every other request keeps ``MAX_CONTENT_LENGTH``. Set before the body is read. The body must
+    be multipart/form-data (``accepts_media``, checked with the blueprint's media types)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         request.max_content_length = wishes.MAX_PHOTOS * current_app.config["PHOTO_MAX_BYTES"] + 1024 * 1024
         return view(*args, **kwargs)
+
+    wrapper.accepts_media = "multipart/form-data"
+    return wrapper
+
+
+def _claimer_before_body(view):
+    """Before the multipart body is parsed: only the claimer of this claimed wish gets further, within
+    the per-person limit on proof submissions, so nobody else can make the worker read photos."""
+
+    @wraps(view)
+    def wrapper(wish_id: int, *args, **kwargs):
+        wishes.check_proof_allowed(db.session, wish_id, g.staff)
+        _limit_per_person("WISH_PROOF_RATE_LIMIT", "wish-proof", wishes.ProofRateLimited)
+        return view(wish_id, *args, **kwargs)
 
     return wrapper
 
@@ -133,12 +148,15 @@ def release_wish(wish_id: int, body: dict):
 @bp.post("/wishes/<id:wish_id>/proof")
 @_room_for_photos
 @bound_required
+@_claimer_before_body
 @bp.input(ProofIn, location="files", arg_name="form")
 @bp.output(WishDetailOut, status_code=201)
 @bp.doc(
     summary="提交完成凭证",
-    description="multipart/form-data：photos 为 1–9 张 JPEG、PNG 或 WebP 照片（每张不超过 10 MB），note 为说明文字。"
-    "照片会去除 EXIF（含 GPS）后保存；说明文字经内容安全检测。",
+    description="multipart/form-data：photos 为 1–9 张 JPEG、PNG 或 WebP 照片（每张不超过 10 MB，"
+    "合计不超过 PHOTO_MAX_TOTAL_PIXELS 像素），note 为可选的说明文字。"
+    "照片会去除 EXIF（含 GPS）后保存，长边超过 PHOTO_MAX_SIDE 的缩小保存；说明文字经内容安全检测。"
+    "其他编码得到 415；非认领人在请求体被读取前即得到 403；提交次数按人限流（429 rate_limited）。",
     security=AUTH,
 )
 def submit_proof(wish_id: int, form: dict):

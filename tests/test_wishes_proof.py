@@ -180,12 +180,23 @@ def test_photo_over_the_pixel_limit_is_refused_before_decoding(app, client, clai
     assert_nothing_stored(app, wish.id)
 
 
-def test_missing_or_empty_note_gets_422(app, client, claimed):
+@pytest.mark.parametrize("note", [None, "", "  "], ids=["missing", "empty", "blank"])
+def test_claimer_submits_photos_without_a_note(client, claimed, sandbox, note):
+    """Issue 11: a note is optional when photos are attached (it was a 422); nothing to check with WeChat."""
     wish, headers = claimed
-    for note in (None, ""):
-        response = upload(client, wish.id, headers, [photo(image_bytes())], note=note)
-        assert response.status_code == 422
-        assert "note" in response.get_json()["error"]["fields"]
+    response = upload(client, wish.id, headers, [photo(image_bytes())], note=note)
+    assert response.status_code == 201, response.get_json()
+    [proof] = response.get_json()["private"]["proofs"]
+    assert (proof["note"], proof["note_status"], len(proof["photos"])) == ("", "passed", 1)
+    assert sandbox.state.requests.get("wxa/msg_sec_check", 0) == 0
+    assert fetch_wish(wish.id).status == "fulfilled"
+
+
+def test_note_over_500_characters_gets_422(app, client, claimed):
+    wish, headers = claimed
+    response = upload(client, wish.id, headers, [photo(image_bytes())], note="长" * 501)
+    assert response.status_code == 422
+    assert "note" in response.get_json()["error"]["fields"]
     assert_nothing_stored(app, wish.id)
 
 
@@ -216,11 +227,17 @@ def test_content_check_unavailable_gets_503_and_stores_nothing(app, client, clai
     assert_nothing_stored(app, wish.id)
 
 
-def test_json_instead_of_multipart_gets_422(client, claimed):
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", "application/x-www-form-urlencoded"])
+def test_wrong_encoding_gets_415_naming_multipart(app, client, claimed, content_type):
+    """Issue 11: the refusal said "请使用 application/json" (or, for JSON, asked for a note)."""
     wish, headers = claimed
-    response = client.post(f"/api/mp/wishes/{wish.id}/proof", json={"note": "x"}, headers=headers)
-    assert response.status_code in (400, 422)
-    assert error_code(response) in ("photo_count_invalid", "validation_error")
+    response = client.post(f"/api/mp/wishes/{wish.id}/proof", data='{"note": "x"}', content_type=content_type,
+                           headers=headers)
+    assert response.status_code == 415
+    assert error_code(response) == "unsupported_media_type"
+    message = response.get_json()["error"]["message"]
+    assert "multipart/form-data" in message and "application/json" not in message
+    assert_nothing_stored(app, wish.id)
 
 
 @pytest.mark.parametrize("config_overrides", [{"PHOTO_MAX_BYTES": 10_000}])

@@ -120,8 +120,35 @@ def photo(data: bytes, name: str = "photo.jpg") -> tuple[io.BytesIO, str]:
     return io.BytesIO(data), name
 
 
-def post_multipart(client, url: str, headers: dict[str, str], data: dict[str, Any]):
-    """POST a multipart body of any size and return the response (its body already read).
+class CountingInput:
+    """A ``wsgi.input`` that counts the body bytes the application reads."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.bytes_read = 0
+
+    def read(self, *args: Any) -> bytes:
+        data = self.inner.read(*args)
+        self.bytes_read += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        count = self.inner.readinto(buffer)
+        self.bytes_read += count or 0
+        return count
+
+    def readline(self, *args: Any) -> bytes:
+        data = self.inner.readline(*args)
+        self.bytes_read += len(data)
+        return data
+
+    def __getattr__(self, name: str) -> Any:  # seek, tell, close: not reads
+        return getattr(self.inner, name)
+
+
+def post_multipart(client, url: str, headers: dict[str, str], data: dict[str, Any], counting: bool = False):
+    """POST a multipart body of any size and return the response (its body already read); with
+    ``counting``, return ``(response, body bytes the application read)``.
 
     The test client spools bodies over 500 kB to a temporary file that it never closes (it closes only
     the limiting wrapper around it); building the environ here lets the file be closed afterwards.
@@ -133,9 +160,10 @@ def post_multipart(client, url: str, headers: dict[str, str], data: dict[str, An
         environ = builder.get_environ()
     finally:
         builder.close()
+    body = environ["wsgi.input"] = CountingInput(environ["wsgi.input"])
     try:
         response = client.open(environ)
         response.get_data()
-        return response
+        return (response, body.bytes_read) if counting else response
     finally:
-        environ["wsgi.input"].close()
+        body.close()

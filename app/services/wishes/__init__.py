@@ -39,7 +39,14 @@ from app.services.wishes.errors import (
 )
 from app.services.wishes.jobs import release_overdue_claims, remind_claims_due
 from app.services.wishes.photos import clean_photos, photo_folder, photo_path
-from app.services.wishes.proofs import RETURN_GRACE, confirm_wish, return_proof, store_proof, submit_proof
+from app.services.wishes.proofs import (
+    RETURN_GRACE,
+    check_proof_allowed,
+    confirm_wish,
+    return_proof,
+    store_proof,
+    submit_proof,
+)
 from app.services.wishes.reads import (
     count_wishes_by_status,
     fulfilled_wishes_by_department,
@@ -73,6 +80,7 @@ __all__ = [
     "WishDraft",
     "WishNotFound",
     "audit",
+    "check_proof_allowed",
     "claim_wish",
     "clean_photos",
     "confirm_wish",

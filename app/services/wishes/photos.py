@@ -16,9 +16,16 @@ from app.services import images
 
 
 def clean_photos(photos: Sequence[BinaryIO]) -> list[images.CleanImage]:
-    """Check and re-encode uploaded photos under the configured limits (numbered for error messages)."""
-    limits = {"max_bytes": current_app.config["PHOTO_MAX_BYTES"], "max_pixels": current_app.config["PHOTO_MAX_PIXELS"]}
-    return [images.clean_image(p, index=i, **limits) for i, p in enumerate(photos, start=1)]
+    """Check and re-encode uploaded photos under the configured limits (numbered for error messages):
+    every header first, the pixels of all together, then the decoding."""
+    config = current_app.config
+    return images.clean_images(
+        photos,
+        max_bytes=config["PHOTO_MAX_BYTES"],
+        max_pixels=config["PHOTO_MAX_PIXELS"],
+        max_total_pixels=config["PHOTO_MAX_TOTAL_PIXELS"],
+        max_side=config["PHOTO_MAX_SIDE"],
+    )
 
 
 def photo_folder() -> Path:

@@ -16,7 +16,7 @@ from app.models.base import utcnow
 from app.models.wish import CLAIM_COMPLETED, CLAIMED, NOTE_APPROVED, NOTE_HELD, NOTE_PASSED
 from app.services import audit, images, outbox
 from app.services.staff import active_admins
-from app.services.wishes.engine import active_claim, finish, fresh, refusal, transition
+from app.services.wishes.engine import active_claim, finish, fresh, refusal_for, transition
 from app.services.wishes.errors import (
     MAX_PHOTOS,
     NoteRejected,
@@ -44,23 +44,31 @@ def _check_note(openid: str, note: str) -> str:
     return NOTE_HELD if suggest == "review" else NOTE_PASSED
 
 
-def submit_proof(
-    session: Session, wish_id: int, staff: Staff, openid: str, note: str, photos: Sequence[BinaryIO]
-) -> WishProof:
-    """The claimer submits 1-9 photos and a note; the wish waits for an admin to confirm.
-
-    Everything is checked before anything is stored; if anything fails afterwards the written files
-    are removed, so a refused upload leaves neither rows nor files behind.
-    """
+def check_proof_allowed(session: Session, wish_id: int, staff: Staff) -> None:
+    """404/403/409 unless ``staff`` holds the claim on this wish and may submit proof now. Cheap: the
+    upload view asks before it reads the request body."""
     wish = session.get(Wish, wish_id)
     if wish is None or not wish.is_public():
         raise WishNotFound()
     if wish.status != CLAIMED or wish.claimer_id != staff.id:
-        raise refusal(session, wish_id, "submit_proof", staff.id, must_be_claimer=True)
+        raise refusal_for(wish.status, wish.claimer_id, "submit_proof", staff.id, must_be_claimer=True)
+
+
+def submit_proof(
+    session: Session, wish_id: int, staff: Staff, openid: str, note: str, photos: Sequence[BinaryIO]
+) -> WishProof:
+    """The claimer submits 1-9 photos and an optional note; the wish waits for an admin to confirm.
+
+    Everything is checked before anything is stored (every photo's header before any is decoded; the
+    note, when there is one, by WeChat); if anything fails afterwards the written files are removed, so a
+    refused upload leaves neither rows nor files behind.
+    """
+    check_proof_allowed(session, wish_id, staff)
     if not 1 <= len(photos) <= MAX_PHOTOS:
         raise PhotoCountInvalid()
     cleaned = clean_photos(photos)
-    note_status = _check_note(openid, note)
+    note = note.strip()
+    note_status = _check_note(openid, note) if note else NOTE_PASSED
     return store_proof(session, wish_id, staff, note, note_status, cleaned)
 
 
