@@ -11,20 +11,12 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import OutboxMessage, WishPhoto, WishProof
+from app.models import OutboxMessage, WishPhoto
 from sandbox import Fault
-from tests.wish_helpers import (
-    error_code, fetch_wish, image_bytes, jpeg_with_gps, make_wish, photo, png_bomb, post_multipart, sign_in,
+from tests.wish_helpers import (  # noqa: F401  (claimed is a fixture)
+    assert_nothing_stored, claimed, error_code, fetch_wish, image_bytes, jpeg_with_gps, make_wish, photo, png_bomb,
+    post_multipart, sign_in, stored_files,
 )
-
-
-@pytest.fixture
-def claimed(client):
-    """A wish claimed by 周杰; returns (wish, claimer headers)."""
-    wish = make_wish()
-    _, headers = sign_in("周杰")
-    assert client.post(f"/api/mp/wishes/{wish.id}/claim", headers=headers).status_code == 200
-    return wish, headers
 
 
 def upload(client, wish_id, headers, photos, note="书包已经送到小明手中。"):
@@ -32,18 +24,6 @@ def upload(client, wish_id, headers, photos, note="书包已经送到小明手�
     if note is not None:
         data["note"] = note
     return client.post(f"/api/mp/wishes/{wish_id}/proof", data=data, headers=headers, content_type="multipart/form-data")
-
-
-def stored_files(app) -> list[Path]:
-    folder = Path(app.config["UPLOAD_FOLDER"])
-    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
-
-
-def assert_nothing_stored(app, wish_id):
-    assert stored_files(app) == []
-    assert db.session.scalar(select(func.count()).select_from(WishProof)) == 0
-    assert db.session.scalar(select(func.count()).select_from(WishPhoto)) == 0
-    assert fetch_wish(wish_id).status == "claimed"
 
 
 def test_claimer_submits_three_photos_and_a_note(app, client, claimed):

@@ -9,21 +9,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
-
-from app.extensions import db
-from app.models import WishPhoto, WishProof
 from app.services import images
-from tests.wish_helpers import error_code, fetch_wish, image_bytes, make_wish, photo, png_bomb, post_multipart, sign_in
-
-
-@pytest.fixture
-def claimed(client):
-    """A wish claimed by 周杰; returns (wish, claimer headers)."""
-    wish = make_wish()
-    _, headers = sign_in("周杰")
-    assert client.post(f"/api/mp/wishes/{wish.id}/claim", headers=headers).status_code == 200
-    return wish, headers
+from tests.wish_helpers import (  # noqa: F401  (claimed is a fixture)
+    assert_nothing_stored, claimed, error_code, image_bytes, photo, png_bomb, post_multipart, sign_in,
+)
 
 
 @pytest.fixture
@@ -44,14 +33,6 @@ def decoded(monkeypatch) -> list[tuple[int, int]]:
 def submit(client, wish_id, headers, photos, note="完成", counting=False):
     return post_multipart(client, f"/api/mp/wishes/{wish_id}/proof", headers, {"note": note, "photos": photos},
                           counting=counting)
-
-
-def assert_nothing_stored(app, wish_id):
-    folder = Path(app.config["UPLOAD_FOLDER"])
-    assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
-    assert db.session.scalar(select(func.count()).select_from(WishProof)) == 0
-    assert db.session.scalar(select(func.count()).select_from(WishPhoto)) == 0
-    assert fetch_wish(wish_id).status == "claimed"
 
 
 def near_limit_pngs(count: int) -> list:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import io
 import secrets
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -104,7 +105,19 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
-_UNREADABLE = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError)
+@contextmanager
+def _opened(data: bytes, formats: list[str], label: str) -> Iterator[Image.Image]:
+    """The image in ``data`` opened by Pillow (only ``formats``), with its failures as our refusals:
+    a decompression bomb (Pillow's warning too) or anything unreadable, in opening or in decoding."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=formats) as image:
+                yield image
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise PhotoTooManyPixels(f"{label}像素过多，疑似压缩炸弹，已拒绝") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise UnsupportedPhoto(f"{label}无法识别为 JPEG、PNG 或 WebP 图片，或文件已损坏") from exc
 
 
 def read_header(stream: BinaryIO, *, max_bytes: int, max_pixels: int, index: int | None = None) -> PhotoHeader:
@@ -115,15 +128,8 @@ def read_header(stream: BinaryIO, *, max_bytes: int, max_pixels: int, index: int
         raise PhotoTooLarge(f"{label}超过 {max_bytes // (1024 * 1024)} MB，请压缩后再上传")
     if not data:
         raise UnsupportedPhoto(f"{label}是空文件")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
-                (width, height), fmt = image.size, image.format
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise PhotoTooManyPixels(f"{label}像素过多，疑似压缩炸弹，已拒绝") from exc
-    except _UNREADABLE as exc:
-        raise UnsupportedPhoto(f"{label}无法识别为 JPEG、PNG 或 WebP 图片，或文件已损坏") from exc
+    with _opened(data, list(FORMATS), label) as image:
+        (width, height), fmt = image.size, image.format
     if width * height > max_pixels:
         raise PhotoTooManyPixels(f"{label}像素过多（{width}×{height}），请压缩后再上传")
     return PhotoHeader(data=data, format=fmt, width=width, height=height, index=index)
@@ -149,17 +155,10 @@ def decode(header: PhotoHeader, *, max_side: int | None = None) -> CleanImage:
     ``max_side`` and re-encode it without metadata."""
     label = _label(header.index)
     target = _fitted((header.width, header.height), max_side)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(header.data), formats=[header.format]) as image:
-                if header.format == "JPEG" and target != image.size:
-                    image.draft(None, target)  # DCT scaling; never below the target size
-                upright = ImageOps.exif_transpose(load_pixels(image))
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise PhotoTooManyPixels(f"{label}像素过多，疑似压缩炸弹，已拒绝") from exc
-    except _UNREADABLE as exc:
-        raise UnsupportedPhoto(f"{label}无法识别为 JPEG、PNG 或 WebP 图片，或文件已损坏") from exc
+    with _opened(header.data, [header.format], label) as image:
+        if header.format == "JPEG" and target != image.size:
+            image.draft(None, target)  # DCT scaling; never below the target size
+        upright = ImageOps.exif_transpose(load_pixels(image))
     if max_side and max(upright.size) > max_side:
         if upright.mode in ("1", "P"):
             upright = upright.convert("RGBA")
