@@ -19,6 +19,7 @@ import argparse
 import os
 import random
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -58,6 +59,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=32, help="client threads")
     parser.add_argument("--limit", type=int, default=2, help="WISH_CLAIM_LIMIT on the server")
+    parser.add_argument("--profile", default="", help="record the server with py-spy into this file (collapsed stacks)")
     return parser.parse_args()
 
 
@@ -168,12 +170,15 @@ def main() -> int:
         tokens = sign_in_people(args.people)
 
     base = f"http://127.0.0.1:{args.port}"
+    bin_dir = Path(sys.executable).parent
+    profiler = [str(bin_dir / "py-spy"), "record", "--subprocesses", "--format", "raw", "--rate", "200",
+                "-o", args.profile, "--"] if args.profile else []
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.conf.py", "--workers", str(args.workers),
+        [*profiler, str(bin_dir / "gunicorn"), "-c", "config/gunicorn.conf.py", "--workers", str(args.workers),
          "--worker-class", "gthread",
          "--threads", str(args.threads), "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning",
          "app:create_app()"],
-        cwd=ROOT, env={**os.environ, **env},
+        cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
     )
     try:
         wait_for(f"{base}/healthz")
@@ -197,8 +202,9 @@ def main() -> int:
             claim_results += results
             winners.update(w for w, (_, status, _) in zip(targets, results, strict=True) if status == 200)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        # SIGINT to the whole group: gunicorn stops, and py-spy (when profiling) writes its file.
+        os.killpg(server.pid, signal.SIGINT)
+        server.wait(timeout=60)
 
     with app.app_context():
         per_wish = db.session.execute(

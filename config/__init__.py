@@ -128,6 +128,15 @@ class Config:
         self.WISH_REMIND_DAYS_BEFORE = env_int("WISH_REMIND_DAYS_BEFORE", 2)
         self.PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
         self.PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 50_000_000)
+        # 微心愿 against harvesting beneficiaries' details and tying up workers: no new claim for this
+        # long after a release, claims and proof submissions per person, the releases in 7 days after
+        # which admins are told, all pixels of one upload, and the longest side of a stored photo.
+        self.WISH_RECLAIM_COOLDOWN_HOURS = env_float("WISH_RECLAIM_COOLDOWN_HOURS", 24.0)
+        self.WISH_CLAIM_RATE_LIMIT = env_str("WISH_CLAIM_RATE_LIMIT", "20/hour")
+        self.WISH_PROOF_RATE_LIMIT = env_str("WISH_PROOF_RATE_LIMIT", "10/hour")
+        self.WISH_CHURN_ALERT_RELEASES = env_int("WISH_CHURN_ALERT_RELEASES", 3)
+        self.PHOTO_MAX_TOTAL_PIXELS = env_int("PHOTO_MAX_TOTAL_PIXELS", 120_000_000)
+        self.PHOTO_MAX_SIDE = env_int("PHOTO_MAX_SIDE", 1920)
         self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
         # Wall-clock times (reminders, festivals, sign-in windows) are in this zone; storage is UTC.
         self.TIMEZONE = env_str("TIMEZONE", "Asia/Shanghai")

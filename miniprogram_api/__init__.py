@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import request
+from flask import current_app, request
 
 from app.errors import AppError
 
@@ -21,8 +21,12 @@ class UnsupportedMediaType(AppError):
 
 @bp.before_request
 def require_known_media_type():
-    """A body in any other format would be silently read as empty; refuse it plainly instead."""
+    """A body in any other format would be silently read as empty; refuse it plainly instead. A view
+    that takes one format only (``view.accepts_media``, e.g. the photo upload) names that one."""
     has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding") == "chunked"
+    only = getattr(current_app.view_functions.get(request.endpoint), "accepts_media", None)
+    if request.method in _BODY_METHODS and has_body and only and request.mimetype != only:
+        raise UnsupportedMediaType(f"不支持的内容类型，请使用 {only}")
     if request.method in _BODY_METHODS and has_body and request.mimetype not in _ACCEPTED_MEDIA:
         raise UnsupportedMediaType()
 

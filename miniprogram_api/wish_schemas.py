@@ -32,7 +32,7 @@ class ConfirmIn(StrictSchema):
 
 
 class ProofIn(StrictSchema):
-    note = InputString(required=True, validate=Length(min=1, max=500), metadata={"description": "完成情况说明"})
+    note = InputString(load_default="", validate=Length(max=500), metadata={"description": "完成情况说明（可选）"})
     # The count (1-9) and the content are checked by the service, which names the bad photo.
     photos = List(
         File(error_messages={"invalid": "应为图片文件"}),
@@ -92,7 +92,7 @@ class WishOut(Schema):
 
 
 class WishPrivateOut(Schema):
-    beneficiary_name = String()
+    beneficiary_name = String(allow_none=True, metadata={"description": "管理员可见；认领人仅在认领进行中可见"})
     household = String(allow_none=True)
     contact = String(allow_none=True)
     claim = Nested(ClaimOut, allow_none=True)

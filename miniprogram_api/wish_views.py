@@ -5,15 +5,16 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import current_app, g, request, send_file
+from limits import parse as parse_limit
 
-from app.errors import Forbidden
-from app.extensions import db
+from app.errors import AppError, Forbidden
+from app.extensions import db, limiter
 from app.models import Staff, Wish
 from app.models.wish import PUBLIC_STATUSES
 from app.services import audit, wishes
 from miniprogram_api import bp
 from miniprogram_api.pagination import PageQuery, paginate
-from miniprogram_api.security import admin_required, bound_required, login_required
+from miniprogram_api.security import admin_required, bound_required
 from miniprogram_api.wish_schemas import (
     ConfirmIn,
     MyClaimListOut,
@@ -30,12 +31,7 @@ from miniprogram_api.wish_schemas import (
 AUTH = "BearerAuth"
 
 
-def _viewer() -> Staff | None:
-    staff = g.account.staff
-    return staff if staff is not None and staff.active else None
-
-
-def _detail(wish: Wish, viewer: Staff | None) -> dict:
+def _detail(wish: Wish, viewer: Staff) -> dict:
     return {"wish": wish, "private": wishes.wish_details(db.session, wish, viewer)}
 
 
@@ -43,26 +39,46 @@ def _admin() -> audit.Actor:
     return audit.Actor.staff(g.staff.id)
 
 
+def _limit_per_person(setting: str, scope: str, error: type[AppError]) -> None:
+    """A limit per bound person, counted in Flask-Limiter's storage (shared through Redis) like login's."""
+    if not limiter.limiter.hit(parse_limit(current_app.config[setting]), scope, str(g.staff.id)):
+        raise error()
+
+
 def _room_for_photos(view):
     """Let this request's body hold every photo at full size plus 1 MB for the note and multipart
-    framing; every other request keeps ``MAX_CONTENT_LENGTH``. Set before the body is read."""
+    framing; every other request keeps ``MAX_CONTENT_LENGTH``. Set before the body is read. The body must
+    be multipart/form-data (``accepts_media``, checked with the blueprint's media types)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         request.max_content_length = wishes.MAX_PHOTOS * current_app.config["PHOTO_MAX_BYTES"] + 1024 * 1024
         return view(*args, **kwargs)
 
+    wrapper.accepts_media = "multipart/form-data"
+    return wrapper
+
+
+def _claimer_before_body(view):
+    """Before the multipart body is parsed: only the claimer of this claimed wish gets further, within
+    the per-person limit on proof submissions, so nobody else can make the worker read photos."""
+
+    @wraps(view)
+    def wrapper(wish_id: int, *args, **kwargs):
+        wishes.check_proof_allowed(db.session, wish_id, g.staff)
+        _limit_per_person("WISH_PROOF_RATE_LIMIT", "wish-proof", wishes.ProofRateLimited)
+        return view(wish_id, *args, **kwargs)
+
     return wrapper
 
 
 @bp.get("/wishes")
-@login_required
+@bound_required
 @bp.input(WishQuery, location="query", arg_name="query")
 @bp.output(WishListOut)
-@bp.doc(summary="微心愿列表", description="受助人姓名已脱敏。草稿和已撤回的心愿仅管理员可查。", security=AUTH)
+@bp.doc(summary="微心愿列表", description="需已绑定花名册。受助人姓名已脱敏。草稿和已撤回的心愿仅管理员可查。", security=AUTH)
 def list_wishes(query: dict):
-    viewer = _viewer()
-    admin = viewer is not None and viewer.is_admin
+    admin = g.staff.is_admin
     if query.get("status") and query["status"] not in PUBLIC_STATUSES and not admin:
         raise Forbidden(code="admin_required", message="草稿和已撤回的心愿仅管理员可以查看")
     statement = wishes.wishes_query(query.get("status"), query.get("category"), admin=admin)
@@ -70,19 +86,22 @@ def list_wishes(query: dict):
 
 
 @bp.get("/wishes/<id:wish_id>")
-@login_required
+@bound_required
 @bp.output(WishDetailOut)
-@bp.doc(summary="微心愿详情", description="认领人和管理员另可看到受助人完整信息、认领和凭证（private）。", security=AUTH)
+@bp.doc(
+    summary="微心愿详情",
+    description="需已绑定花名册。管理员和认领进行中的认领人另可看到受助人完整信息、认领和凭证（private）。",
+    security=AUTH,
+)
 def get_wish(wish_id: int):
-    viewer = _viewer()
-    return _detail(wishes.get_wish(db.session, wish_id, viewer), viewer)
+    return _detail(wishes.get_wish(db.session, wish_id, g.staff), g.staff)
 
 
 @bp.get("/wishes/<id:wish_id>/photos/<id:photo_id>")
-@login_required
-@bp.doc(summary="心愿或凭证照片", description="凭证照片仅认领人和管理员可以查看。", security=AUTH)
+@bound_required
+@bp.doc(summary="心愿或凭证照片", description="需已绑定花名册。凭证照片仅认领人和管理员可以查看。", security=AUTH)
 def wish_photo(wish_id: int, photo_id: int):
-    photo = wishes.photo_for_viewer(db.session, wish_id, photo_id, _viewer())
+    photo = wishes.photo_for_viewer(db.session, wish_id, photo_id, g.staff)
     path = wishes.photo_path(photo)
     if not path.is_file():
         raise wishes.PhotoNotFound()
@@ -106,10 +125,12 @@ def my_wishes(query: dict):
 @bp.output(WishDetailOut)
 @bp.doc(
     summary="认领心愿",
-    description="每个心愿只有一人认领成功，其余得到 409 wish_already_claimed；每人同时进行中的认领有上限（409 claim_limit_reached）。",
+    description="每个心愿只有一人认领成功，其余得到 409 wish_already_claimed；每人同时进行中的认领有上限（409 claim_limit_reached）。"
+    "放弃认领后的冷静期内不能再认领（429 claim_cooling_off，消息说明何时可以）；认领次数按人限流（429 rate_limited）。",
     security=AUTH,
 )
 def claim_wish(wish_id: int):
+    _limit_per_person("WISH_CLAIM_RATE_LIMIT", "wish-claim", wishes.ClaimRateLimited)
     claim = wishes.claim_wish(db.session, wish_id, g.staff)
     return _detail(claim.wish, g.staff)
 
@@ -127,12 +148,15 @@ def release_wish(wish_id: int, body: dict):
 @bp.post("/wishes/<id:wish_id>/proof")
 @_room_for_photos
 @bound_required
+@_claimer_before_body
 @bp.input(ProofIn, location="files", arg_name="form")
 @bp.output(WishDetailOut, status_code=201)
 @bp.doc(
     summary="提交完成凭证",
-    description="multipart/form-data：photos 为 1–9 张 JPEG、PNG 或 WebP 照片（每张不超过 10 MB），note 为说明文字。"
-    "照片会去除 EXIF（含 GPS）后保存；说明文字经内容安全检测。",
+    description="multipart/form-data：photos 为 1–9 张 JPEG、PNG 或 WebP 照片（每张不超过 10 MB，"
+    "合计不超过 PHOTO_MAX_TOTAL_PIXELS 像素），note 为可选的说明文字。"
+    "照片会去除 EXIF（含 GPS）后保存，长边超过 PHOTO_MAX_SIDE 的缩小保存；说明文字经内容安全检测。"
+    "其他编码得到 415；非认领人在请求体被读取前即得到 403；提交次数按人限流（429 rate_limited）。",
     security=AUTH,
 )
 def submit_proof(wish_id: int, form: dict):

@@ -119,6 +119,7 @@ def test_cap_and_single_winner_hold_together_under_contention(app):
     assert sum(count for _, count in per_person) == 6
 
 
+@pytest.mark.parametrize("config_overrides", [{"WISH_RECLAIM_COOLDOWN_HOURS": 0}])
 def test_release_frees_the_slot_and_reopens_the_wish(client):
     first_wish, second_wish, third_wish = (make_wish(title=f"心愿{i}") for i in range(3))
     _, headers = sign_in()

@@ -11,20 +11,12 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import OutboxMessage, WishPhoto, WishProof
+from app.models import OutboxMessage, WishPhoto
 from sandbox import Fault
-from tests.wish_helpers import (
-    error_code, fetch_wish, image_bytes, jpeg_with_gps, make_wish, photo, png_bomb, post_multipart, sign_in,
+from tests.wish_helpers import (  # noqa: F401  (claimed is a fixture)
+    assert_nothing_stored, claimed, error_code, fetch_wish, image_bytes, jpeg_with_gps, make_wish, photo, png_bomb,
+    post_multipart, sign_in, stored_files,
 )
-
-
-@pytest.fixture
-def claimed(client):
-    """A wish claimed by 周杰; returns (wish, claimer headers)."""
-    wish = make_wish()
-    _, headers = sign_in("周杰")
-    assert client.post(f"/api/mp/wishes/{wish.id}/claim", headers=headers).status_code == 200
-    return wish, headers
 
 
 def upload(client, wish_id, headers, photos, note="书包已经送到小明手中。"):
@@ -32,18 +24,6 @@ def upload(client, wish_id, headers, photos, note="书包已经送到小明手�
     if note is not None:
         data["note"] = note
     return client.post(f"/api/mp/wishes/{wish_id}/proof", data=data, headers=headers, content_type="multipart/form-data")
-
-
-def stored_files(app) -> list[Path]:
-    folder = Path(app.config["UPLOAD_FOLDER"])
-    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
-
-
-def assert_nothing_stored(app, wish_id):
-    assert stored_files(app) == []
-    assert db.session.scalar(select(func.count()).select_from(WishProof)) == 0
-    assert db.session.scalar(select(func.count()).select_from(WishPhoto)) == 0
-    assert fetch_wish(wish_id).status == "claimed"
 
 
 def test_claimer_submits_three_photos_and_a_note(app, client, claimed):
@@ -180,12 +160,23 @@ def test_photo_over_the_pixel_limit_is_refused_before_decoding(app, client, clai
     assert_nothing_stored(app, wish.id)
 
 
-def test_missing_or_empty_note_gets_422(app, client, claimed):
+@pytest.mark.parametrize("note", [None, "", "  "], ids=["missing", "empty", "blank"])
+def test_claimer_submits_photos_without_a_note(client, claimed, sandbox, note):
+    """Issue 11: a note is optional when photos are attached (it was a 422); nothing to check with WeChat."""
     wish, headers = claimed
-    for note in (None, ""):
-        response = upload(client, wish.id, headers, [photo(image_bytes())], note=note)
-        assert response.status_code == 422
-        assert "note" in response.get_json()["error"]["fields"]
+    response = upload(client, wish.id, headers, [photo(image_bytes())], note=note)
+    assert response.status_code == 201, response.get_json()
+    [proof] = response.get_json()["private"]["proofs"]
+    assert (proof["note"], proof["note_status"], len(proof["photos"])) == ("", "passed", 1)
+    assert sandbox.state.requests.get("wxa/msg_sec_check", 0) == 0
+    assert fetch_wish(wish.id).status == "fulfilled"
+
+
+def test_note_over_500_characters_gets_422(app, client, claimed):
+    wish, headers = claimed
+    response = upload(client, wish.id, headers, [photo(image_bytes())], note="长" * 501)
+    assert response.status_code == 422
+    assert "note" in response.get_json()["error"]["fields"]
     assert_nothing_stored(app, wish.id)
 
 
@@ -216,11 +207,17 @@ def test_content_check_unavailable_gets_503_and_stores_nothing(app, client, clai
     assert_nothing_stored(app, wish.id)
 
 
-def test_json_instead_of_multipart_gets_422(client, claimed):
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", "application/x-www-form-urlencoded"])
+def test_wrong_encoding_gets_415_naming_multipart(app, client, claimed, content_type):
+    """Issue 11: the refusal said "请使用 application/json" (or, for JSON, asked for a note)."""
     wish, headers = claimed
-    response = client.post(f"/api/mp/wishes/{wish.id}/proof", json={"note": "x"}, headers=headers)
-    assert response.status_code == 422
-    assert error_code(response) == "validation_error"
+    response = client.post(f"/api/mp/wishes/{wish.id}/proof", data='{"note": "x"}', content_type=content_type,
+                           headers=headers)
+    assert response.status_code == 415
+    assert error_code(response) == "unsupported_media_type"
+    message = response.get_json()["error"]["message"]
+    assert "multipart/form-data" in message and "application/json" not in message
+    assert_nothing_stored(app, wish.id)
 
 
 @pytest.mark.parametrize("config_overrides", [{"PHOTO_MAX_BYTES": 10_000}])

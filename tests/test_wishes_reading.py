@@ -86,12 +86,17 @@ def test_drafts_are_for_admins_only(client):
     assert client.get("/api/mp/wishes", headers=admin).get_json()["meta"]["total"] == 1
 
 
-def test_logged_in_but_unbound_accounts_may_browse(client, login):
-    make_wish()
-    response = client.get("/api/mp/wishes", headers=login("browser"))
-    assert response.status_code == 200 and response.get_json()["meta"]["total"] == 1
+def test_logged_in_but_unbound_account_reading_wishes_gets_403_not_bound(client, login):
+    """Issue 10: any WeChat user could read wishes, their claimers' names and departments, and photos."""
+    wish = make_wish(photos=(io.BytesIO(image_bytes()),))
+    headers = login("browser")
+    for url in ("/api/mp/wishes", f"/api/mp/wishes/{wish.id}", f"/api/mp/wishes/{wish.id}/photos/{wish.photos[0].id}"):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 403, url
+        assert error_code(response) == "not_bound"
 
 
+@pytest.mark.parametrize("config_overrides", [{"WISH_RECLAIM_COOLDOWN_HOURS": 0}])
 def test_my_wishes_lists_my_claims_newest_first_including_ended_ones(client):
     first, second = make_wish(title="第一个"), make_wish(title="第二个")
     _, headers = sign_in()

@@ -8,13 +8,15 @@ import threading
 import zlib
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Wish
+from app.models import Wish, WishPhoto, WishProof
 from app.services import audit, auth, wishes
 from app.timeutil import local_today
 from app.wechat import CodeSession
@@ -54,6 +56,28 @@ def sign_in(name: str | None = None, admin: bool = False, wecom_userid: str | No
     token, account, _ = auth.log_in(db.session, CodeSession(openid=openid, session_key="k", unionid=None), None)
     auth.bind_account(db.session, account, staff.name, staff.employee_no)
     return staff, {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def claimed(client):
+    """A wish claimed by 周杰; returns (wish, claimer headers). Import it into a test module to use it."""
+    wish = make_wish()
+    _, headers = sign_in("周杰")
+    assert client.post(f"/api/mp/wishes/{wish.id}/claim", headers=headers).status_code == 200
+    return wish, headers
+
+
+def stored_files(app) -> list[Path]:
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+def assert_nothing_stored(app, wish_id: int) -> None:
+    """A refused upload left neither files nor rows behind, and the wish is still claimed."""
+    assert stored_files(app) == []
+    assert db.session.scalar(select(func.count()).select_from(WishProof)) == 0
+    assert db.session.scalar(select(func.count()).select_from(WishPhoto)) == 0
+    assert fetch_wish(wish_id).status == "claimed"
 
 
 def fetch_wish(wish_id: int) -> Wish:
@@ -120,8 +144,35 @@ def photo(data: bytes, name: str = "photo.jpg") -> tuple[io.BytesIO, str]:
     return io.BytesIO(data), name
 
 
-def post_multipart(client, url: str, headers: dict[str, str], data: dict[str, Any]):
-    """POST a multipart body of any size and return the response (its body already read).
+class CountingInput:
+    """A ``wsgi.input`` that counts the body bytes the application reads."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.bytes_read = 0
+
+    def read(self, *args: Any) -> bytes:
+        data = self.inner.read(*args)
+        self.bytes_read += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        count = self.inner.readinto(buffer)
+        self.bytes_read += count or 0
+        return count
+
+    def readline(self, *args: Any) -> bytes:
+        data = self.inner.readline(*args)
+        self.bytes_read += len(data)
+        return data
+
+    def __getattr__(self, name: str) -> Any:  # seek, tell, close: not reads
+        return getattr(self.inner, name)
+
+
+def post_multipart(client, url: str, headers: dict[str, str], data: dict[str, Any], counting: bool = False):
+    """POST a multipart body of any size and return the response (its body already read); with
+    ``counting``, return ``(response, body bytes the application read)``.
 
     The test client spools bodies over 500 kB to a temporary file that it never closes (it closes only
     the limiting wrapper around it); building the environ here lets the file be closed afterwards.
@@ -133,9 +184,10 @@ def post_multipart(client, url: str, headers: dict[str, str], data: dict[str, An
         environ = builder.get_environ()
     finally:
         builder.close()
+    body = environ["wsgi.input"] = CountingInput(environ["wsgi.input"])
     try:
         response = client.open(environ)
         response.get_data()
-        return response
+        return (response, body.bytes_read) if counting else response
     finally:
-        environ["wsgi.input"].close()
+        body.close()

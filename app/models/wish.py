@@ -1,6 +1,6 @@
 """微心愿: the pairing village's small wishes, who claimed them, the proof, and every status change.
 
-The lifecycle's legal transitions are data (``TRANSITIONS``); ``app/services/wishes.py`` applies them
+The lifecycle's legal transitions are data (``TRANSITIONS``); ``app/services/wishes/engine.py`` applies them
 with conditional updates so concurrent requests cannot both win.
 """
 
@@ -123,10 +123,18 @@ class Wish(TimestampMixin, Base):
         return self.status in PUBLIC_STATUSES
 
     def can_see_private(self, staff: Staff | None) -> bool:
-        """Admins always; the claimer while the claim is theirs (claimed, fulfilled or confirmed)."""
+        """The private block (claim, proofs): admins always; the claimer of a claimed, fulfilled or
+        confirmed wish."""
         if staff is None:
             return False
         return staff.is_admin or (self.claimer_id == staff.id and self.status in (CLAIMED, FULFILLED, CONFIRMED))
+
+    def can_see_beneficiary(self, staff: Staff | None) -> bool:
+        """The beneficiary's full name, address and contact: admins always; the claimer only while the
+        claim is theirs and running (claimed, or proof waiting for confirmation), not once it has ended."""
+        if staff is None:
+            return False
+        return staff.is_admin or (self.claimer_id == staff.id and self.status in (CLAIMED, FULFILLED))
 
     def __repr__(self) -> str:
         return f"<Wish {self.id} {self.status} {self.title}>"

@@ -1,0 +1,139 @@
+"""The transition engine: every status change of a wish, and the tail every change shares.
+
+A change is a conditional ``UPDATE wish SET status = <to> WHERE id = ? AND status = <from>`` whose
+rowcount decides who won, plus a ``wish_transition`` row; ``finish`` then ends the active claim if
+the change ends it, tells its holder, writes the audit entry and commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.errors import AppError
+from app.models import Wish, WishClaim, WishTransition
+from app.models.base import utcnow
+from app.models.wish import CLAIMED, CONFIRMED, FULFILLED, STATUS_LABELS, TRANSITIONS
+from app.services import audit, outbox
+from app.services.wishes.errors import (
+    InvalidWishTransition,
+    NotClaimer,
+    WishAlreadyClaimed,
+    WishAlreadyYours,
+    WishNotFound,
+)
+
+# What the holder of a claim is told: (wish, claim) -> (outbox dedup key, text).
+Notice = Callable[[Wish, WishClaim], tuple[str, str]]
+
+
+def refusal(session: Session, wish_id: int, action: str, requester_id: int | None, must_be_claimer: bool) -> AppError:
+    """Why a conditional update matched no row, as the error the caller should see."""
+    row = session.execute(select(Wish.status, Wish.claimer_id).where(Wish.id == wish_id)).one_or_none()
+    if row is None:
+        return WishNotFound()
+    return refusal_for(row.status, row.claimer_id, action, requester_id, must_be_claimer)
+
+
+def refusal_for(
+    status: str, claimer_id: int | None, action: str, requester_id: int | None, must_be_claimer: bool
+) -> AppError:
+    transition = TRANSITIONS[action]
+    if action == "claim" and status in (CLAIMED, FULFILLED, CONFIRMED):
+        if claimer_id is not None and claimer_id == requester_id:
+            return WishAlreadyYours()
+        return WishAlreadyClaimed()
+    if must_be_claimer and status in transition.sources and claimer_id != requester_id:
+        return NotClaimer()
+    return InvalidWishTransition(f"心愿当前状态为「{STATUS_LABELS[status]}」，不能{transition.label}")
+
+
+def transition(
+    session: Session,
+    wish_id: int,
+    action: str,
+    actor: audit.Actor,
+    reason: str | None = None,
+    *,
+    claimer_id: int | None = None,
+    requester_id: int | None = None,
+    values: dict[str, Any] | None = None,
+) -> str:
+    """Move a wish along the lifecycle if, and only if, it is in a legal source status right now.
+
+    ``claimer_id`` additionally requires the wish to be held by that person; ``requester_id`` names
+    who asks, for the error message. Returns the source status; on refusal rolls back and raises the
+    matching 404/403/409.
+    """
+    step = TRANSITIONS[action]
+    conditions = [Wish.id == wish_id]
+    if claimer_id is not None:
+        conditions.append(Wish.claimer_id == claimer_id)
+    for source in sorted(step.sources):
+        result = session.execute(
+            update(Wish)
+            .where(*conditions, Wish.status == source)
+            .values(status=step.target, updated_at=utcnow(), **(values or {}))
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            session.add(
+                WishTransition(
+                    wish_id=wish_id,
+                    action=action,
+                    from_status=source,
+                    to_status=step.target,
+                    actor_type=actor.type,
+                    actor_id=actor.id,
+                    reason=reason,
+                )
+            )
+            return source
+    session.rollback()
+    raise refusal(session, wish_id, action, claimer_id or requester_id, must_be_claimer=claimer_id is not None)
+
+
+def active_claim(session: Session, wish_id: int) -> WishClaim | None:
+    return session.scalar(select(WishClaim).where(WishClaim.active_wish_id == wish_id))
+
+
+def finish(
+    session: Session,
+    wish_id: int,
+    actor: audit.Actor,
+    action: str,
+    *,
+    end: str | None = None,
+    notice: Notice | None = None,
+    now: datetime | None = None,
+    **details: Any,
+) -> None:
+    """The tail of every change: end the wish's active claim (``end`` says why; its slot is freed and
+    its pending reminder withdrawn), tell the claim's holder (``notice``), audit as ``wish.<action>``
+    and commit."""
+    claim = active_claim(session, wish_id) if end or notice else None
+    if claim is not None:
+        wish = claim.wish  # loaded with the claim; the title and beneficiary did not change
+        if end:
+            claim.ended_at = now or utcnow()
+            claim.end_reason = end
+            claim.active_wish_id = None
+            claim.active_staff_id = None
+            claim.slot = None
+            outbox.withdraw(session, f"wish:{claim.wish_id}:claim:{claim.id}:due-reminder")
+        if notice:
+            key, text = notice(wish, claim)
+            outbox.enqueue_to_staff(session, key, [claim.staff], outbox.text(text))
+    audit.record(session, actor, f"wish.{action}", "wish", wish_id, **details)
+    session.commit()
+
+
+def fresh(session: Session, wish_id: int) -> Wish:
+    """The wish as the database has it now (the conditional updates bypass the identity map)."""
+    wish = session.get(Wish, wish_id, populate_existing=True)
+    assert wish is not None  # callers have just updated it
+    return wish

@@ -1,0 +1,68 @@
+"""Photos of wishes and of proofs: checked and re-encoded under the configured limits, written under
+``UPLOAD_FOLDER/wishes/`` with random names, and removed again if the transaction that records them fails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from app.models import WishPhoto
+from app.services import images
+
+
+def clean_photos(photos: Sequence[BinaryIO]) -> list[images.CleanImage]:
+    """Check and re-encode uploaded photos under the configured limits (numbered for error messages):
+    every header first, the pixels of all together, then the decoding."""
+    config = current_app.config
+    return images.clean_images(
+        photos,
+        max_bytes=config["PHOTO_MAX_BYTES"],
+        max_pixels=config["PHOTO_MAX_PIXELS"],
+        max_total_pixels=config["PHOTO_MAX_TOTAL_PIXELS"],
+        max_side=config["PHOTO_MAX_SIDE"],
+    )
+
+
+def photo_folder() -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"]) / "wishes"
+
+
+def photo_path(photo: WishPhoto) -> Path:
+    return photo_folder() / photo.stored_name
+
+
+@contextmanager
+def stored_photos(session: Session, cleaned: list[images.CleanImage]) -> Iterator[Callable[[int, int | None], None]]:
+    """Write checked photos to disk and yield ``record(wish_id, proof_id)``, which adds their rows.
+
+    If the block raises (a refused transition, a failed commit), the transaction is rolled back and the
+    files are removed, so nothing is left behind; the block commits as its last statement.
+    """
+    paths = images.store_images(photo_folder(), cleaned)
+
+    def record(wish_id: int, proof_id: int | None) -> None:
+        for position, (image, path) in enumerate(zip(cleaned, paths, strict=True), start=1):
+            session.add(
+                WishPhoto(
+                    wish_id=wish_id,
+                    proof_id=proof_id,
+                    position=position,
+                    stored_name=path.name,
+                    content_type=image.content_type,
+                    width=image.width,
+                    height=image.height,
+                    size_bytes=len(image.data),
+                )
+            )
+
+    try:
+        yield record
+    except BaseException:
+        session.rollback()
+        images.remove_files(paths)
+        raise
