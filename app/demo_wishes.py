@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Staff, Wish
 from app.models.wish import GOODS, NOTE_PASSED, SERVICE
-from app.services import audit, wishes
+from app.services import audit, images, wishes
 from app.timeutil import local_today
 
 VILLAGE = "红旗村"
@@ -66,14 +66,14 @@ def seed_demo_wishes(session: Session) -> int:
                      household="红旗村四组 3 号", photo=(240, 200, 90))
     if fulfiller:
         wishes.claim_wish(session, fulfilled.id, fulfiller)
-        proofs = wishes.clean_photos([_photo((250, 220, 120))])
+        proofs = images.clean_uploads([_photo((250, 220, 120))])
         wishes.store_proof(session, fulfilled.id, fulfiller, "台灯已送到小芳家，并教她调节亮度。", NOTE_PASSED, proofs)
 
     helper = _staff(session, "E0011")
     confirmed = make("一副助听器", "王爷爷听力下降，和家人说话很吃力。", GOODS, "王建国", 800, 30)
     if helper:
         wishes.claim_wish(session, confirmed.id, helper)
-        proofs = wishes.clean_photos([_photo((120, 180, 120))])
+        proofs = images.clean_uploads([_photo((120, 180, 120))])
         wishes.store_proof(session, confirmed.id, helper, "已陪同王爷爷验配助听器，效果很好。", NOTE_PASSED, proofs)
         wishes.confirm_wish(session, confirmed.id, admin, "已电话回访")
     return session.scalar(select(func.count()).select_from(Wish)) or 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import wraps
 
 from flask import current_app, g, send_file
 
@@ -42,6 +43,17 @@ def _admin() -> audit.Actor:
     return audit.Actor.staff(g.staff.id)
 
 
+def _open_for_works(view):
+    """Before the multipart body is parsed: the selection must take works now."""
+
+    @wraps(view)
+    def wrapper(selection_id: int, *args, **kwargs):
+        selections.check_submission_allowed(db.session, selection_id)
+        return view(selection_id, *args, **kwargs)
+
+    return wrapper
+
+
 @bp.get("/selections")
 @bound_required
 @bp.input(PageQuery, location="query", arg_name="query")
@@ -63,6 +75,7 @@ def get_selection(selection_id: int):
 @bp.post("/selections/<id:selection_id>/entries")
 @room_for_photos(selections.MAX_PHOTOS)
 @bound_required
+@_open_for_works
 @bp.input(WorkIn, location="files", arg_name="form")
 @bp.output(EntryAnswerOut, status_code=201)
 @bp.doc(

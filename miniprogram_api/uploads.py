@@ -11,7 +11,8 @@ from flask import current_app, request
 
 def room_for_photos(max_photos: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Let this request's body hold ``max_photos`` photos at full size plus 1 MB for the text fields
-    and multipart framing; every other request keeps ``MAX_CONTENT_LENGTH``."""
+    and multipart framing; every other request keeps ``MAX_CONTENT_LENGTH``. Set before the body is
+    read. The body must be multipart/form-data (``accepts_media``, checked with the blueprint's media types)."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
@@ -19,6 +20,7 @@ def room_for_photos(max_photos: int) -> Callable[[Callable[..., Any]], Callable[
             request.max_content_length = max_photos * current_app.config["PHOTO_MAX_BYTES"] + 1024 * 1024
             return view(*args, **kwargs)
 
+        wrapper.accepts_media = "multipart/form-data"
         return wrapper
 
     return decorator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, g, request, send_file
+from flask import current_app, g, send_file
 from limits import parse as parse_limit
 
 from app.errors import AppError, Forbidden
@@ -15,6 +15,7 @@ from app.services import audit, wishes
 from miniprogram_api import bp
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.security import admin_required, bound_required
+from miniprogram_api.uploads import room_for_photos
 from miniprogram_api.wish_schemas import (
     ConfirmIn,
     MyClaimListOut,
@@ -43,20 +44,6 @@ def _limit_per_person(setting: str, scope: str, error: type[AppError]) -> None:
     """A limit per bound person, counted in Flask-Limiter's storage (shared through Redis) like login's."""
     if not limiter.limiter.hit(parse_limit(current_app.config[setting]), scope, str(g.staff.id)):
         raise error()
-
-
-def _room_for_photos(view):
-    """Let this request's body hold every photo at full size plus 1 MB for the note and multipart
-    framing; every other request keeps ``MAX_CONTENT_LENGTH``. Set before the body is read. The body must
-    be multipart/form-data (``accepts_media``, checked with the blueprint's media types)."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        request.max_content_length = wishes.MAX_PHOTOS * current_app.config["PHOTO_MAX_BYTES"] + 1024 * 1024
-        return view(*args, **kwargs)
-
-    wrapper.accepts_media = "multipart/form-data"
-    return wrapper
 
 
 def _claimer_before_body(view):
@@ -146,7 +133,7 @@ def release_wish(wish_id: int, body: dict):
 
 
 @bp.post("/wishes/<id:wish_id>/proof")
-@_room_for_photos
+@room_for_photos(wishes.MAX_PHOTOS)
 @bound_required
 @_claimer_before_body
 @bp.input(ProofIn, location="files", arg_name="form")

@@ -376,3 +376,17 @@ def test_list_shows_each_selection_with_its_phase(client, admin):
     _, headers = person()
     items = client.get("/api/mp/selections", headers=headers).get_json()["items"]
     assert [(item["title"], item["phase_label"]) for item in items] == [("投票中的评选", "投票")]
+
+
+def test_work_for_a_closed_selection_is_refused_before_the_body_is_read(client, monkeypatch):
+    from werkzeug.wrappers import Request
+
+    _, headers = person()
+    selection = make_selection("voting", kind="works")
+    read = []
+    original = Request._load_form_data
+    monkeypatch.setattr(Request, "_load_form_data", lambda self: read.append(1) or original(self))
+    response = client.post(f"/api/mp/selections/{selection.id}/entries", headers=headers, content_type="multipart/form-data",
+                           data={"title": "作品", "photos": [(io.BytesIO(image_bytes()), "a.jpg")]})
+    assert response.status_code == 409 and error_code(response) == "wrong_phase"
+    assert read == []

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.errors import AppError
@@ -193,6 +194,19 @@ def clean_images(
             "请减少照片数量或压缩后再上传"
         )
     return [decode(header, max_side=max_side) for header in headers]
+
+
+def clean_uploads(streams: Sequence[BinaryIO]) -> list[CleanImage]:
+    """Uploaded photos under the configured limits (numbered for error messages): every header first,
+    the pixels of all together, then the decoding."""
+    config = current_app.config
+    return clean_images(
+        streams,
+        max_bytes=config["PHOTO_MAX_BYTES"],
+        max_pixels=config["PHOTO_MAX_PIXELS"],
+        max_total_pixels=config["PHOTO_MAX_TOTAL_PIXELS"],
+        max_side=config["PHOTO_MAX_SIDE"],
+    )
 
 
 def clean_image(

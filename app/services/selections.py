@@ -280,16 +280,21 @@ def photo_folder() -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / "selections"
 
 
+def check_submission_allowed(session: Session, selection_id: int, now: datetime | None = None) -> Selection:
+    """What can be refused before an upload's body is read: the selection takes works now."""
+    selection = get_selection(session, selection_id)
+    if selection.kind != KIND_WORKS:
+        raise InvalidEntry("该评选不接受投稿，参评对象由管理员推荐")
+    _require_phase(selection, (PHASE_NOMINATING,), "投稿", now or utcnow())
+    return selection
+
+
 def submit_work(
     session: Session, selection_id: int, author: Staff, openid: str, title: str, description: str,
     photos: Sequence[BinaryIO], now: datetime | None = None,
 ) -> SelectionEntry:
     """A member of staff submits a work (1-9 photos) to a 作品征集; it waits for review."""
-    now = now or utcnow()
-    selection = get_selection(session, selection_id)
-    if selection.kind != KIND_WORKS:
-        raise InvalidEntry("该评选不接受投稿，参评对象由管理员推荐")
-    _require_phase(selection, (PHASE_NOMINATING,), "投稿", now)
+    selection = check_submission_allowed(session, selection_id, now)
     title, description = title.strip(), description.strip()
     if not title or len(title) > TITLE_MAX:
         raise InvalidEntry(f"作品标题应为 1–{TITLE_MAX} 个字")
@@ -297,8 +302,7 @@ def submit_work(
         raise InvalidEntry(f"作品说明不能超过 {DESCRIPTION_MAX} 个字")
     if not 1 <= len(photos) <= MAX_PHOTOS:
         raise InvalidEntry(f"请上传 1–{MAX_PHOTOS} 张作品照片")
-    limits = {"max_bytes": current_app.config["PHOTO_MAX_BYTES"], "max_pixels": current_app.config["PHOTO_MAX_PIXELS"]}
-    cleaned = [images.clean_image(photo, index=i, **limits) for i, photo in enumerate(photos, start=1)]
+    cleaned = images.clean_uploads(photos)
     _check_text(openid, f"{title}\n{description}")
     paths = images.store_images(photo_folder(), cleaned)
     try:

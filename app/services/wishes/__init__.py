@@ -38,7 +38,7 @@ from app.services.wishes.errors import (
     WishNotFound,
 )
 from app.services.wishes.jobs import release_overdue_claims, remind_claims_due
-from app.services.wishes.photos import clean_photos, photo_folder, photo_path
+from app.services.wishes.photos import photo_folder, photo_path
 from app.services.wishes.proofs import (
     RETURN_GRACE,
     check_proof_allowed,
@@ -82,7 +82,6 @@ __all__ = [
     "audit",
     "check_proof_allowed",
     "claim_wish",
-    "clean_photos",
     "confirm_wish",
     "count_wishes_by_status",
     "create_wish",

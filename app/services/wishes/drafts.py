@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from app.models import Wish, WishTransition
 from app.models.wish import CATEGORY_LABELS, DRAFT
-from app.services import audit
+from app.services import audit, images
 from app.services.wishes.engine import finish, fresh, transition
 from app.services.wishes.errors import MAX_PHOTOS, InvalidWish
-from app.services.wishes.photos import clean_photos, stored_photos
+from app.services.wishes.photos import stored_photos
 from app.timeutil import local_today
 
 
@@ -69,7 +69,7 @@ def create_wish(
         problems.append(f"照片最多 {MAX_PHOTOS} 张")
     if problems:
         raise InvalidWish("；".join(problems))
-    cleaned = clean_photos(photos)
+    cleaned = images.clean_uploads(photos)
     with stored_photos(session, cleaned) as record_photos:
         wish = Wish(
             title=draft.title.strip(),

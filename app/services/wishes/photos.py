@@ -3,29 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy.orm import Session
 
 from app.models import WishPhoto
 from app.services import images
-
-
-def clean_photos(photos: Sequence[BinaryIO]) -> list[images.CleanImage]:
-    """Check and re-encode uploaded photos under the configured limits (numbered for error messages):
-    every header first, the pixels of all together, then the decoding."""
-    config = current_app.config
-    return images.clean_images(
-        photos,
-        max_bytes=config["PHOTO_MAX_BYTES"],
-        max_pixels=config["PHOTO_MAX_PIXELS"],
-        max_total_pixels=config["PHOTO_MAX_TOTAL_PIXELS"],
-        max_side=config["PHOTO_MAX_SIDE"],
-    )
 
 
 def photo_folder() -> Path:

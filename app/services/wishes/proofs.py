@@ -24,7 +24,7 @@ from app.services.wishes.errors import (
     PhotoCountInvalid,
     WishNotFound,
 )
-from app.services.wishes.photos import clean_photos, stored_photos
+from app.services.wishes.photos import stored_photos
 from app.timeutil import format_local
 from app.wechat import WeChatError, get_miniprogram
 
@@ -66,7 +66,7 @@ def submit_proof(
     check_proof_allowed(session, wish_id, staff)
     if not 1 <= len(photos) <= MAX_PHOTOS:
         raise PhotoCountInvalid()
-    cleaned = clean_photos(photos)
+    cleaned = images.clean_uploads(photos)
     note = note.strip()
     note_status = _check_note(openid, note) if note else NOTE_PASSED
     return store_proof(session, wish_id, staff, note, note_status, cleaned)
