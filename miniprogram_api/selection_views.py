@@ -13,7 +13,6 @@ from app.services.events import as_aware
 from miniprogram_api import bp
 from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.security import admin_required, bound_required
-from miniprogram_api.uploads import room_for_photos
 from miniprogram_api.selection_schemas import (
     AnomaliesOut,
     EntryAnswerOut,
@@ -34,6 +33,7 @@ from miniprogram_api.selection_schemas import (
     VotersQuery,
     WorkIn,
 )
+from miniprogram_api.uploads import room_for_photos
 
 AUTH = "BearerAuth"
 TIMES = ("nominate_from", "nominate_until", "vote_from", "vote_until")
