@@ -117,13 +117,7 @@ def app(_migrated, database_url, sandbox, tmp_path, config_overrides):
         db.session.rollback()
         _empty_tables()
         db.engine.dispose()
-    sandbox.state.faults.clear()
-    with sandbox.state.lock:
-        sandbox.state.messages.clear()
-        sandbox.state.robot_sends.clear()
-        sandbox.state.user_sends.clear()
-        sandbox.state.requests.clear()
-        sandbox.state.rejections.clear()
+    sandbox.state.reset()
 
 
 @pytest.fixture
