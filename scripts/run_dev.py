@@ -23,8 +23,9 @@ def demo_environment() -> dict[str, str]:
     web_port = os.environ.get("RUN_PORT", "8000")
     sandbox_port = os.environ.get("SANDBOX_PORT", "8001")
     env = dict(os.environ)
+    # The sandbox and the placeholder key are for development only: say so whatever the shell has.
+    env["APP_ENV"] = "development"
     defaults = {
-        "APP_ENV": "development",
         "WECHAT_API_BASE": f"http://127.0.0.1:{sandbox_port}",
         "WECHAT_APPID": "wx-demo-appid",
         "WECHAT_SECRET": "wx-demo-secret",

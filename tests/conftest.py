@@ -23,6 +23,9 @@ from sandbox import SandboxSettings
 from sandbox.server import SandboxServer
 from tests import factories
 
+# Said explicitly: unset, APP_ENV means production (and processes the tests start inherit it).
+os.environ["APP_ENV"] = "testing"
+
 WECHAT_APPID = "wx-test-appid"
 WECHAT_SECRET = "wx-test-secret"
 WECOM_CORP_ID = "ww-test-corp"
