@@ -147,6 +147,14 @@ class Config:
         self.LOGIN_RATE_LIMIT_PER_ADDRESS = env_str("LOGIN_RATE_LIMIT_PER_ADDRESS", "1200/minute")
         self.LOGIN_RATE_LIMIT_PER_ACCOUNT = env_str("LOGIN_RATE_LIMIT_PER_ACCOUNT", "10/minute")
         self.BIND_RATE_LIMIT_PER_ACCOUNT = env_str("BIND_RATE_LIMIT_PER_ACCOUNT", "10/minute")
+        # Binding attempts per address (an office NAT binds at once on the first day) and, for
+        # name + 工号, per target 工号 (stops guessing one person's name from many accounts).
+        self.BIND_RATE_LIMIT_PER_ADDRESS = env_str("BIND_RATE_LIMIT_PER_ADDRESS", "120/minute")
+        self.BIND_RATE_LIMIT_PER_TARGET = env_str("BIND_RATE_LIMIT_PER_TARGET", "5/hour")
+        # Binding by the phone number WeChat verifies (on/off), and the name + 工号 fallback:
+        # "open" binds at once, "approval" files a request an admin decides, "off" refuses it.
+        self.BIND_BY_PHONE = env_bool("BIND_BY_PHONE", True)
+        self.BIND_BY_NAME = env_str("BIND_BY_NAME", "open").lower()
         # Number of reverse proxies in front of the app whose X-Forwarded-For we trust.
         self.TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
@@ -202,6 +210,8 @@ class Config:
         for name in ("API_SESSION_RETENTION_DAYS", "WECOM_INBOUND_RETENTION_DAYS"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1 (days), got {getattr(self, name)!r}")
+        if self.BIND_BY_NAME not in ("open", "approval", "off"):
+            raise ConfigError(f"BIND_BY_NAME must be open, approval or off, got {self.BIND_BY_NAME!r}")
         if self.APP_ENV not in DEVELOPMENT_ENVIRONMENTS and self.SECRET_KEY in REPOSITORY_SECRET_KEYS:
             raise ConfigError(
                 "Refusing to start: SECRET_KEY is a value from the repository; it is allowed only with "
