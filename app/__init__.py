@@ -40,12 +40,13 @@ def create_app(config: Config | None = None) -> APIFlask:
 
 def register_extensions(app: APIFlask) -> None:
     from app import errors, parsing, wechat
-    from app.extensions import db, limiter, migrate, warn_untrusted_forwarding
+    from app.extensions import db, limiter, migrate, refuse_oversized_headers, warn_untrusted_forwarding
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     limiter.init_app(app)
     warn_untrusted_forwarding(app)
+    refuse_oversized_headers(app)
     wechat.init_app(app)
     errors.init_app(app)
     parsing.init_app(app)

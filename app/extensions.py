@@ -12,6 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app.errors import AppError
 from app.models.base import Base
 
 
@@ -36,6 +37,30 @@ def warn_untrusted_forwarding(app: Flask) -> None:
                 "set TRUSTED_PROXY_COUNT to the number of proxies in front of the app",
                 request.remote_addr,
             )
+
+
+# The largest header value the app accepts (gunicorn lets up to its limit_request_field_size through,
+# config/gunicorn.conf.py) and the largest Authorization header (our bearer tokens are 43 characters).
+MAX_HEADER_BYTES = 8190
+MAX_AUTHORIZATION_BYTES = 1024
+
+
+class HeaderTooLarge(AppError):
+    status_code = 431
+    code = "header_too_large"
+    message = "请求头过大"
+
+
+def refuse_oversized_headers(app: Flask) -> None:
+    """Answer an oversized header with the JSON error (431) before any view reads it."""
+
+    @app.before_request
+    def check_header_sizes() -> None:
+        authorization = request.headers.get("Authorization", "")
+        if len(authorization) > MAX_AUTHORIZATION_BYTES or any(
+            len(value) > MAX_HEADER_BYTES for value in request.headers.values()
+        ):
+            raise HeaderTooLarge()
 
 
 db = SQLAlchemy(model_class=Base)

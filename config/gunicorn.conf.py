@@ -21,3 +21,10 @@ def post_worker_init(worker) -> None:  # noqa: ARG001
     by reference counting; only cycles among them would stay, and they are the app itself."""
     gc.collect()
     gc.freeze()
+
+# Header limits: gunicorn answers longer request lines (414) and header fields (400/431) itself, as
+# plain text, before the app sees them. Fields up to 16 KiB reach the app, which answers anything over
+# its own limits (Authorization 1 KiB, any header 8190 bytes) with its JSON error 431 header_too_large.
+limit_request_line = 8190
+limit_request_field_size = 16384
+limit_request_fields = 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 
@@ -247,3 +248,45 @@ def test_a_whole_office_behind_one_nat_gets_in(client):
     """Three hundred people logging in from one address within a minute all succeed by default."""
     statuses = [client.post("/api/mp/login", json={"code": f"test:office-{i}"}).status_code for i in range(300)]
     assert statuses.count(200) == 300
+
+
+# ---- security events (issue 10 item 10) ---------------------------------------------------------------
+
+
+def security_events(caplog, event: str) -> list[dict]:
+    return [r.security for r in caplog.records if r.name == "wenming.security" and r.security["event"] == event]
+
+
+def test_a_refused_token_is_a_security_event_without_the_token(client, caplog):
+    token = "not-a-real-token-but-secret-looking"
+    with caplog.at_level(logging.WARNING, logger="wenming.security"):
+        client.get("/api/mp/me", headers={"Authorization": f"Bearer {token}"})
+    [event] = security_events(caplog, "token.refused")
+    assert event["reason"] == "unknown" and event["address"] == "127.0.0.1" and event["path"] == "/api/mp/me"
+    assert event["token"] == hash_token(token)[:12]
+    assert token not in caplog.text
+    assert security_events(caplog, "access.refused") == []  # not logged twice
+
+
+def test_an_expired_token_is_logged_with_its_account(client, login, caplog):
+    headers = login("o-exp-log")
+    api_session = db.session.scalar(select(ApiSession))
+    api_session.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    with caplog.at_level(logging.WARNING, logger="wenming.security"):
+        client.get("/api/mp/me", headers=headers)
+    [event] = security_events(caplog, "token.refused")
+    assert event["reason"] == "expired" and event["account"] == api_session.account_id
+
+
+def test_authorization_refusals_are_security_events_with_who_what_and_where(client, login, bound_headers, staff, caplog):
+    with caplog.at_level(logging.WARNING, logger="wenming.security"):
+        assert client.get("/api/mp/bind/requests", headers=bound_headers).status_code == 403
+        assert client.get("/api/mp/me/wishes", headers=login("unbound")).status_code == 403
+        assert client.get("/api/mp/me").status_code == 401
+    admin, unbound, anonymous = security_events(caplog, "access.refused")
+    assert admin["code"] == "admin_required" and admin["staff"] == staff.id and admin["path"] == "/api/mp/bind/requests"
+    assert unbound["code"] == "not_bound" and unbound["account"] and "staff" not in unbound
+    assert anonymous["code"] == "auth_required" and anonymous["status"] == 401 and "account" not in anonymous
+    assert all(event["address"] == "127.0.0.1" for event in (admin, unbound, anonymous))
+    assert bound_headers["Authorization"].split()[1] not in caplog.text
