@@ -35,6 +35,7 @@ def create_app(config: Config | None = None) -> APIFlask:
     register_converters(app)
     register_blueprints(app)
     register_commands(app)
+    register_openapi(app)
     return app
 
 
@@ -73,3 +74,10 @@ def register_commands(app: APIFlask) -> None:
     from app import cli
 
     cli.init_app(app)
+
+
+def register_openapi(app: APIFlask) -> None:
+    """Last: it chains the spec processors registered before it."""
+    from app import openapi
+
+    openapi.init_app(app)

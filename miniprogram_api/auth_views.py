@@ -46,7 +46,15 @@ _bind_address_limit = limiter.shared_limit(
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"], key_func=client_address)
 @bp.input(LoginIn, arg_name="body")
 @bp.output(LoginOut)
-@bp.doc(summary="微信登录", description="用 wx.login() 的 code 换取本系统的访问令牌。")
+@bp.doc(
+    summary="微信登录",
+    description="用 wx.login() 的 code 换取本系统的访问令牌。",
+    responses={
+        400: "登录凭证无效或已过期（invalid_login_code）",
+        429: "登录过于频繁（rate_limited）",
+        503: "微信服务暂时不可用（wechat_unavailable）",
+    },
+)
 def login(body: dict):
     code_session = auth.exchange_code(body["code"])
     _limit("LOGIN_RATE_LIMIT_PER_ACCOUNT", "login-account", code_session.openid, auth.LoginRateLimited)
@@ -81,6 +89,14 @@ def bind_options():
     summary="手机号绑定花名册",
     description="用手机号快速验证按钮（getPhoneNumber）返回的 code，按花名册中的手机号绑定。回答不含手机号。",
     security="BearerAuth",
+    responses={
+        400: "手机号授权 code 无效或已用过（invalid_phone_code）",
+        403: "管理员已关闭手机号绑定（bind_method_disabled）",
+        409: "当前微信账号已绑定其他人员（account_already_bound）",
+        422: "参数有误（validation_error），或未能核实身份（bind_not_matched）",
+        429: "绑定尝试过于频繁（rate_limited）",
+        503: "微信服务暂时不可用（wechat_unavailable）",
+    },
 )
 def bind_phone(body: dict):
     _limit("BIND_RATE_LIMIT_PER_ACCOUNT", "bind-account", str(g.account.id), auth.BindRateLimited)
@@ -97,7 +113,16 @@ def bind_phone(body: dict):
     summary="姓名和工号绑定花名册",
     description="备用方式：管理员可关闭（403 bind_method_disabled）或改为审核（202，status 为 pending）。",
     security="BearerAuth",
-    responses={202: "已提交绑定申请，等待管理员审核（status 为 pending）"},
+    responses={
+        202: {
+            "description": "已提交绑定申请，等待管理员审核（status 为 pending，request_id 为申请编号）",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BindOut"}}},
+        },
+        403: "管理员已关闭姓名+工号绑定（bind_method_disabled）",
+        409: "当前微信账号已绑定其他人员（account_already_bound），或已有待审核的申请（bind_request_pending）",
+        422: "参数有误（validation_error），或未能核实身份（bind_not_matched）",
+        429: "绑定尝试过于频繁（rate_limited）",
+    },
 )
 def bind(body: dict):
     _limit("BIND_RATE_LIMIT_PER_ACCOUNT", "bind-account", str(g.account.id), auth.BindRateLimited)
@@ -112,7 +137,12 @@ def bind(body: dict):
 @admin_required
 @bp.input(BindRequestsQuery, location="query", arg_name="query")
 @bp.output(BindRequestsOut)
-@bp.doc(summary="绑定申请（管理员）", description="姓名+工号绑定需审核时的申请，最新在前，最多 100 条。", security="BearerAuth")
+@bp.doc(
+    summary="绑定申请（管理员）",
+    description="姓名+工号绑定需审核时的申请，最新在前，最多 100 条。",
+    security="BearerAuth",
+    responses={403: "未绑定（not_bound）或不是管理员（admin_required）"},
+)
 def bind_requests(query: dict):
     return {"items": auth.list_bind_requests(db.session, query.get("status"))}
 
@@ -120,7 +150,15 @@ def bind_requests(query: dict):
 @bp.post("/bind/requests/<id:request_id>/approve")
 @admin_required
 @bp.output(BindRequestOut)
-@bp.doc(summary="批准绑定申请（管理员）", security="BearerAuth")
+@bp.doc(
+    summary="批准绑定申请（管理员）",
+    security="BearerAuth",
+    responses={
+        403: "未绑定（not_bound）或不是管理员（admin_required）",
+        404: "没有这条待审核的申请（bind_request_not_found）",
+        409: "该人员已绑定其他账号（staff_already_bound），或申请人的账号已绑定他人（account_already_bound）",
+    },
+)
 def approve_bind_request(request_id: int):
     return auth.approve_bind_request(db.session, request_id, audit.Actor.staff(g.staff.id))
 
@@ -128,7 +166,14 @@ def approve_bind_request(request_id: int):
 @bp.post("/bind/requests/<id:request_id>/reject")
 @admin_required
 @bp.output(BindRequestOut)
-@bp.doc(summary="驳回绑定申请（管理员）", security="BearerAuth")
+@bp.doc(
+    summary="驳回绑定申请（管理员）",
+    security="BearerAuth",
+    responses={
+        403: "未绑定（not_bound）或不是管理员（admin_required）",
+        404: "没有这条待审核的申请（bind_request_not_found）",
+    },
+)
 def reject_bind_request(request_id: int):
     return auth.reject_bind_request(db.session, request_id, audit.Actor.staff(g.staff.id))
 

@@ -20,6 +20,12 @@ class InputString(String):
     cannot be encoded as UTF-8 (database, WeChat calls) and other control characters are never text."""
 
     default_error_messages = {"invalid_characters": "包含无效字符"}
+    # The same rule for the OpenAPI document (a JSON-Schema pattern cannot name lone surrogates).
+    PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["metadata"] = {"pattern": self.PATTERN, **kwargs.get("metadata", {})}
+        super().__init__(*args, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)

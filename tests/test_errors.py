@@ -120,3 +120,22 @@ def test_gunicorn_lets_a_10_kb_authorization_header_reach_the_app(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# ---- the OpenAPI document (issue 10 item 11) --------------------------------------------------------
+
+
+def test_openapi_describes_the_real_error_shape_and_common_statuses(client):
+    spec = client.get("/api/mp/openapi.json").get_json()
+    for name in ("HTTPError", "ValidationError"):
+        schema = spec["components"]["schemas"][name]
+        assert schema["required"] == ["error"] and schema["additionalProperties"] is False
+        assert schema["properties"]["error"]["required"] == ["code", "message"]
+        assert "fields" in schema["properties"]["error"]["properties"]
+    login = spec["paths"]["/api/mp/login"]["post"]["responses"]
+    assert {"200", "400", "413", "415", "422", "429", "431", "503"} <= set(login)
+    assert "431" in spec["paths"]["/api/mp/me"]["get"]["responses"]
+    code = spec["components"]["schemas"]["LoginIn"]["properties"]["code"]
+    assert (code["minLength"], code["maxLength"]) == (1, 128) and code["pattern"].startswith("^[^\\u0000")
+    bind = spec["paths"]["/api/mp/bind"]["post"]["responses"]
+    assert bind["202"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/BindOut"}
