@@ -20,9 +20,8 @@ from app.security_log import security_event
 from app.services import audit
 from app.wechat import WeChatError, get_miniprogram
 
-# BIND_BY_NAME: how name + 工号 binding works.
-BIND_OPEN, BIND_APPROVAL, BIND_OFF = "open", "approval", "off"
-BIND_BY_NAME_MODES = (BIND_OPEN, BIND_APPROVAL, BIND_OFF)
+# BIND_BY_NAME: name + 工号 binds at once ("open"), files a request ("approval") or is refused ("off").
+BIND_APPROVAL, BIND_OFF = "approval", "off"
 
 
 class InvalidLoginCode(AppError):
