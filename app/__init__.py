@@ -35,16 +35,18 @@ def create_app(config: Config | None = None) -> APIFlask:
     register_converters(app)
     register_blueprints(app)
     register_commands(app)
+    register_openapi(app)
     return app
 
 
 def register_extensions(app: APIFlask) -> None:
     from app import errors, parsing, wechat
-    from app.extensions import db, limiter, migrate
+    from app.extensions import db, limiter, migrate, warn_untrusted_forwarding
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     limiter.init_app(app)
+    warn_untrusted_forwarding(app)
     wechat.init_app(app)
     errors.init_app(app)
     parsing.init_app(app)
@@ -75,3 +77,10 @@ def register_commands(app: APIFlask) -> None:
     from app import cli
 
     cli.init_app(app)
+
+
+def register_openapi(app: APIFlask) -> None:
+    """Last: it chains the spec processors registered before it."""
+    from app import openapi
+
+    openapi.init_app(app)

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.commands import announcements, demo, events, messaging, roster, scheduling, selections, wishes
+from app.commands import (
+    announcements,
+    bind_requests,
+    demo,
+    events,
+    messaging,
+    roster,
+    scheduling,
+    selections,
+    wishes,
+)
 
 COMMANDS = (
     roster.roster_cli,
@@ -29,6 +39,7 @@ COMMANDS = (
     demo.wechat_sandbox_command,
     selections.selections_cli,
     selections.pledges_cli,
+    bind_requests.bind_requests_cli,
 )
 
 

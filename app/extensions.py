@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import request
+import logging
+import threading
+
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,6 +18,25 @@ from app.models.base import Base
 def client_address() -> str:
     """The caller's address; ProxyFix (see create_app) has already applied trusted X-Forwarded-For."""
     return request.remote_addr or "unknown"
+
+
+def warn_untrusted_forwarding(app: Flask) -> None:
+    """Log once when a request carries X-Forwarded-For while TRUSTED_PROXY_COUNT is 0: behind a proxy,
+    every user then shares the proxy's address, and one person's failures lock everyone out of login."""
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        return
+    warned = threading.Event()
+
+    @app.before_request
+    def check_forwarding() -> None:
+        if not warned.is_set() and "X-Forwarded-For" in request.headers:
+            warned.set()
+            logging.getLogger("wenming.security").warning(
+                "requests carry X-Forwarded-For but TRUSTED_PROXY_COUNT is 0: every client is counted as %s; "
+                "set TRUSTED_PROXY_COUNT to the number of proxies in front of the app",
+                request.remote_addr,
+            )
+
 
 
 db = SQLAlchemy(model_class=Base)

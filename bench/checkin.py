@@ -282,6 +282,8 @@ def main() -> int:
         WECHAT_API_BASE=f"http://127.0.0.1:{args.sandbox_port}",
         LOGIN_RATE_LIMIT_PER_ADDRESS="1000000/minute",
         LOG_LEVEL="WARNING",
+        RATELIMIT_ALLOW_PER_PROCESS="1",  # production refuses memory:// limits otherwise
+        WECHAT_API_BASE_ALLOW_HTTP="1",  # the sandbox on loopback
     )
     flask = [str(Path(sys.executable).parent / "flask"), "--app", "app"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)

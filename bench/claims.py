@@ -85,6 +85,7 @@ def settings(url: str, limit: int, upload_folder: Path) -> dict[str, str]:
         "WISH_CLAIM_LIMIT": str(limit),
         "UPLOAD_FOLDER": str(upload_folder),
         "LOG_LEVEL": "WARNING",
+        "RATELIMIT_ALLOW_PER_PROCESS": "1",  # production refuses memory:// limits otherwise
     }
 
 

@@ -6,7 +6,9 @@ object (``TestingConfig(DATABASE_URL=...)``) and pass it to ``create_app`` inste
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -14,6 +16,15 @@ INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 # Placeholder used in development only; production refuses to start with it.
 DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
+# Keys written in this repository (the placeholder, the tests' key): only development and testing use them.
+REPOSITORY_SECRET_KEYS = frozenset({DEFAULT_SECRET_KEY, "test-secret-key"})
+# What production asks of SECRET_KEY (length, distinct characters, estimated bits): any output of
+# secrets.token_hex(16) or longer, or token_urlsafe(24) or longer, passes; 32 identical characters do not.
+SECRET_KEY_MIN_LENGTH = 32
+SECRET_KEY_MIN_DISTINCT = 8
+SECRET_KEY_MIN_BITS = 80
+# The environments in which a key from the repository, memory:// limits or plain-HTTP WeChat are allowed.
+DEVELOPMENT_ENVIRONMENTS = frozenset({"development", "testing"})
 
 OFFICIAL_WECHAT_API_BASE = "https://api.weixin.qq.com"
 OFFICIAL_WECOM_API_BASE = "https://qyapi.weixin.qq.com"
@@ -57,6 +68,22 @@ def env_bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be a boolean (true/false), got {raw!r}")
 
 
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` is not fit for production, or None. The estimate is the key's length times the
+    Shannon entropy of its characters, so repeated or few distinct characters count for little."""
+    if not key or key in REPOSITORY_SECRET_KEYS:
+        return "SECRET_KEY is unset or a value from the repository"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"SECRET_KEY must have at least {SECRET_KEY_MIN_LENGTH} characters"
+    counts = Counter(key)
+    if len(counts) < SECRET_KEY_MIN_DISTINCT:
+        return f"SECRET_KEY must use at least {SECRET_KEY_MIN_DISTINCT} distinct characters"
+    bits = -sum(n * math.log2(n / len(key)) for n in counts.values())
+    if bits < SECRET_KEY_MIN_BITS or key in (key + key)[1:-1]:  # the second test: a repeated pattern
+        return f"SECRET_KEY looks guessable (about {bits:.0f} bits; at least {SECRET_KEY_MIN_BITS} needed)"
+    return None
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the common ``postgres://`` spellings and route them to psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -68,7 +95,7 @@ def normalise_database_url(url: str) -> str:
 class Config:
     """Settings shared by every environment."""
 
-    APP_ENV = "development"
+    APP_ENV = "production"  # a bare Config is held to the strictest rules
     DEBUG = False
     TESTING = False
 
@@ -87,6 +114,9 @@ class Config:
         self.WECOM_ENCODING_AES_KEY = env_str("WECOM_ENCODING_AES_KEY")
         # When set, every WeChat and WeCom call (token fetches included) goes to this base URL.
         self.WECHAT_API_BASE = env_str("WECHAT_API_BASE").rstrip("/")
+        # Production refuses a WECHAT_API_BASE that is not https:// (the sandbox) unless this says so
+        # (a plain-HTTP forward proxy on a trusted network).
+        self.WECHAT_API_BASE_ALLOW_HTTP = env_bool("WECHAT_API_BASE_ALLOW_HTTP", False)
         self.WECHAT_TIMEOUT = env_float("WECHAT_TIMEOUT", 5.0)
         # WeCom callback: refuse messages whose timestamp is further than this from now.
         self.WECOM_CALLBACK_MAX_SKEW_SECONDS = env_int("WECOM_CALLBACK_MAX_SKEW_SECONDS", 300)
@@ -109,12 +139,22 @@ class Config:
         # Shared state between processes (rate limits, WeChat access tokens). Empty: database/memory.
         self.REDIS_URL = env_str("REDIS_URL")
         self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
+        # Production refuses memory:// limits (each worker counts alone) unless the operator accepts them.
+        self.RATELIMIT_ALLOW_PER_PROCESS = env_bool("RATELIMIT_ALLOW_PER_PROCESS", False)
 
         # Mini-program sessions and login limits.
         self.MP_TOKEN_TTL_HOURS = env_int("MP_TOKEN_TTL_HOURS", 24 * 7)
         self.LOGIN_RATE_LIMIT_PER_ADDRESS = env_str("LOGIN_RATE_LIMIT_PER_ADDRESS", "1200/minute")
         self.LOGIN_RATE_LIMIT_PER_ACCOUNT = env_str("LOGIN_RATE_LIMIT_PER_ACCOUNT", "10/minute")
         self.BIND_RATE_LIMIT_PER_ACCOUNT = env_str("BIND_RATE_LIMIT_PER_ACCOUNT", "10/minute")
+        # Binding attempts per address (an office NAT binds at once on the first day) and, for
+        # name + 工号, per target 工号 (stops guessing one person's name from many accounts).
+        self.BIND_RATE_LIMIT_PER_ADDRESS = env_str("BIND_RATE_LIMIT_PER_ADDRESS", "120/minute")
+        self.BIND_RATE_LIMIT_PER_TARGET = env_str("BIND_RATE_LIMIT_PER_TARGET", "5/hour")
+        # Binding by the phone number WeChat verifies (on/off), and the name + 工号 fallback:
+        # "open" binds at once, "approval" files a request an admin decides, "off" refuses it.
+        self.BIND_BY_PHONE = env_bool("BIND_BY_PHONE", True)
+        self.BIND_BY_NAME = env_str("BIND_BY_NAME", "open").lower()
         # Number of reverse proxies in front of the app whose X-Forwarded-For we trust.
         self.TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
@@ -187,6 +227,13 @@ class Config:
         for name in ("API_SESSION_RETENTION_DAYS", "WECOM_INBOUND_RETENTION_DAYS"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1 (days), got {getattr(self, name)!r}")
+        if self.BIND_BY_NAME not in ("open", "approval", "off"):
+            raise ConfigError(f"BIND_BY_NAME must be open, approval or off, got {self.BIND_BY_NAME!r}")
+        if self.APP_ENV not in DEVELOPMENT_ENVIRONMENTS and self.SECRET_KEY in REPOSITORY_SECRET_KEYS:
+            raise ConfigError(
+                "Refusing to start: SECRET_KEY is a value from the repository; it is allowed only with "
+                "APP_ENV=development or APP_ENV=testing."
+            )
 
     def as_flask_config(self) -> dict[str, object]:
         names = {name for name in dir(self) if name.isupper()}
@@ -215,12 +262,24 @@ class ProductionConfig(Config):
 
     def validate(self) -> None:
         super().validate()
-        if not self.SECRET_KEY or self.SECRET_KEY == DEFAULT_SECRET_KEY or len(self.SECRET_KEY) < 32:
+        if (problem := secret_key_problem(self.SECRET_KEY)) is not None:
             raise ConfigError(
-                "Production refuses to start: set SECRET_KEY to a random value of at least 32 characters."
+                f"Production refuses to start: {problem}. Set SECRET_KEY to a random value of at least "
+                f"{SECRET_KEY_MIN_LENGTH} characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'."
             )
         if not self.CHECKIN_URL_BASE.startswith("https://"):
             raise ConfigError("Production refuses to start: CHECKIN_URL_BASE must be an https:// address.")
+        if self.RATELIMIT_STORAGE_URI.startswith("memory://") and not self.RATELIMIT_ALLOW_PER_PROCESS:
+            raise ConfigError(
+                "Production refuses to start: rate limits in memory:// are counted by each worker alone. "
+                "Set REDIS_URL (or RATELIMIT_STORAGE_URI), or accept per-process limits with "
+                "RATELIMIT_ALLOW_PER_PROCESS=1."
+            )
+        if self.WECHAT_API_BASE and not self.WECHAT_API_BASE.startswith("https://") and not self.WECHAT_API_BASE_ALLOW_HTTP:
+            raise ConfigError(
+                "Production refuses to start: WECHAT_API_BASE must be an https:// address (leave it empty for "
+                "the official hosts), or set WECHAT_API_BASE_ALLOW_HTTP=1 for a plain-HTTP forward proxy."
+            )
 
 
 ENVIRONMENTS: dict[str, type[Config]] = {
@@ -231,7 +290,9 @@ ENVIRONMENTS: dict[str, type[Config]] = {
 
 
 def config_from_env() -> Config:
-    name = env_str("APP_ENV", "development").lower()
+    """The settings of the environment ``APP_ENV`` names; unset means production, whose checks then apply
+    (development and testing, which allow the repository's placeholder key, must be asked for)."""
+    name = env_str("APP_ENV", "production").lower()
     try:
         return ENVIRONMENTS[name]()
     except KeyError as exc:

@@ -6,12 +6,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import g, request
+from flask import Response, g, request
 
 from app.errors import Forbidden, Unauthorized
 from app.extensions import db
 from app.models import MiniProgramAccount, Staff
+from app.security_log import security_event
 from app.services import auth
+from miniprogram_api import bp
 
 
 class NotBound(Forbidden):
@@ -38,10 +40,15 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+# Who this request authenticated as, for the security log (``g`` can outlive a request in tests).
+_IDENTITY = "wenming.identity"
+
+
 def _authenticate() -> MiniProgramAccount:
     api_session = auth.authenticate(db.session, bearer_token())
     g.api_session = api_session
     g.account = api_session.account
+    request.environ[_IDENTITY] = {"account": api_session.account_id, "staff": api_session.account.staff_id}
     return api_session.account
 
 
@@ -89,3 +96,22 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+@bp.after_request
+def log_refusals(response: Response) -> Response:
+    """Every 401 and 403 of the mini-program API is a security event: who (account, staff), what (the
+    refusal's code, the method and path) and from where. Refused tokens are logged where they are refused
+    (``token.refused``), so their 401 is not logged twice."""
+    if response.status_code in (401, 403):
+        error = (response.get_json(silent=True) or {}).get("error") or {}
+        if error.get("code") != auth.InvalidToken.code:
+            identity = request.environ.get(_IDENTITY, {})
+            security_event(
+                "access.refused",
+                status=response.status_code,
+                code=error.get("code"),
+                account=identity.get("account"),
+                staff=identity.get("staff"),
+            )
+    return response

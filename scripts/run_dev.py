@@ -32,8 +32,9 @@ def demo_environment() -> dict[str, str]:
     web_port = _port("RUN_PORT", "8000")
     sandbox_port = _port("SANDBOX_PORT", "8001")
     env = dict(os.environ)
+    # The sandbox and the placeholder key are for development only: say so whatever the shell has.
+    env["APP_ENV"] = "development"
     defaults = {
-        "APP_ENV": "development",
         "CHECKIN_URL_BASE": f"http://127.0.0.1:{web_port}/qr/checkin",
         "WECHAT_API_BASE": f"http://127.0.0.1:{sandbox_port}",
         "WECHAT_APPID": "wx-demo-appid",

@@ -23,6 +23,9 @@ from sandbox import SandboxSettings
 from sandbox.server import SandboxServer
 from tests import factories
 
+# Said explicitly: unset, APP_ENV means production (and processes the tests start inherit it).
+os.environ["APP_ENV"] = "testing"
+
 WECHAT_APPID = "wx-test-appid"
 WECHAT_SECRET = "wx-test-secret"
 WECOM_CORP_ID = "ww-test-corp"
@@ -117,13 +120,7 @@ def app(_migrated, database_url, sandbox, tmp_path, config_overrides):
         db.session.rollback()
         _empty_tables()
         db.engine.dispose()
-    sandbox.state.faults.clear()
-    with sandbox.state.lock:
-        sandbox.state.messages.clear()
-        sandbox.state.robot_sends.clear()
-        sandbox.state.user_sends.clear()
-        sandbox.state.requests.clear()
-        sandbox.state.rejections.clear()
+    sandbox.state.reset()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 
@@ -148,23 +149,25 @@ def test_logout_revokes_the_token(client, login):
     assert error_code(response) == "invalid_token"
 
 
-def test_bind_unknown_employee_gets_404_staff_not_found(client, login, staff):
-    response = client.post("/api/mp/bind", json={"name": "李明", "employee_no": "NOPE"}, headers=login())
-    assert response.status_code == 404
-    assert error_code(response) == "staff_not_found"
-
-
-def test_bind_with_wrong_name_gets_422_name_mismatch(client, login, staff):
-    response = client.post("/api/mp/bind", json={"name": "王明", "employee_no": "T1001"}, headers=login())
+@pytest.mark.parametrize(
+    "details",
+    [{"name": "李明", "employee_no": "NOPE"}, {"name": "王明", "employee_no": "T1001"}],
+    ids=["unknown-employee-no", "wrong-name"],
+)
+def test_bind_with_details_that_do_not_match_gets_422_bind_not_matched(client, login, staff, details):
+    response = client.post("/api/mp/bind", json=details, headers=login())
     assert response.status_code == 422
-    assert error_code(response) == "name_mismatch"
+    assert error_code(response) == "bind_not_matched"
     assert db.session.scalar(select(MiniProgramAccount)).staff_id is None
 
 
-def test_bind_staff_bound_elsewhere_gets_409_staff_already_bound(client, login, staff, bound_headers):
-    response = client.post("/api/mp/bind", json={"name": "李明", "employee_no": "T1001"}, headers=login("other"))
-    assert response.status_code == 409
-    assert error_code(response) == "staff_already_bound"
+def test_bind_staff_bound_elsewhere_gets_the_same_422_as_an_unknown_employee(client, login, staff, bound_headers):
+    """Issue 10 item 3: the refusals must not tell which 工号 exist and who already has an account."""
+    taken = client.post("/api/mp/bind", json={"name": "李明", "employee_no": "T1001"}, headers=login("other"))
+    unknown = client.post("/api/mp/bind", json={"name": "李明", "employee_no": "NOPE"}, headers=login("third"))
+    assert taken.status_code == unknown.status_code == 422
+    assert taken.get_json() == unknown.get_json()
+    assert error_code(taken) == "bind_not_matched"
 
 
 def test_bind_account_already_bound_to_someone_else_gets_409(client, bound_headers):
@@ -195,6 +198,7 @@ def test_bind_with_missing_fields_gets_422(client, login):
     assert "employee_no" in response.get_json()["error"]["fields"]
 
 
+@pytest.mark.parametrize("config_overrides", [{"BIND_RATE_LIMIT_PER_TARGET": "100/hour"}])
 def test_concurrent_binds_of_one_staff_member_have_one_winner(app, staff):
     clients = [app.test_client() for _ in range(8)]
     tokens = [
@@ -218,7 +222,7 @@ def test_concurrent_binds_of_one_staff_member_have_one_winner(app, staff):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(statuses) == [200] + [409] * 7
+    assert sorted(statuses) == [200] + [422] * 7  # the losers hear "not matched", like anyone else
     bound = db.session.scalars(select(MiniProgramAccount).where(MiniProgramAccount.staff_id == staff.id)).all()
     assert len(bound) == 1
 
@@ -244,3 +248,45 @@ def test_a_whole_office_behind_one_nat_gets_in(client):
     """Three hundred people logging in from one address within a minute all succeed by default."""
     statuses = [client.post("/api/mp/login", json={"code": f"test:office-{i}"}).status_code for i in range(300)]
     assert statuses.count(200) == 300
+
+
+# ---- security events (issue 10 item 10) ---------------------------------------------------------------
+
+
+def security_events(caplog, event: str) -> list[dict]:
+    return [r.security for r in caplog.records if r.name == "wenming.security" and r.security["event"] == event]
+
+
+def test_a_refused_token_is_a_security_event_without_the_token(client, caplog):
+    token = "not-a-real-token-but-secret-looking"
+    with caplog.at_level(logging.WARNING, logger="wenming.security"):
+        client.get("/api/mp/me", headers={"Authorization": f"Bearer {token}"})
+    [event] = security_events(caplog, "token.refused")
+    assert event["reason"] == "unknown" and event["address"] == "127.0.0.1" and event["path"] == "/api/mp/me"
+    assert event["token"] == hash_token(token)[:12]
+    assert token not in caplog.text
+    assert security_events(caplog, "access.refused") == []  # not logged twice
+
+
+def test_an_expired_token_is_logged_with_its_account(client, login, caplog):
+    headers = login("o-exp-log")
+    api_session = db.session.scalar(select(ApiSession))
+    api_session.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    with caplog.at_level(logging.WARNING, logger="wenming.security"):
+        client.get("/api/mp/me", headers=headers)
+    [event] = security_events(caplog, "token.refused")
+    assert event["reason"] == "expired" and event["account"] == api_session.account_id
+
+
+def test_authorization_refusals_are_security_events_with_who_what_and_where(client, login, bound_headers, staff, caplog):
+    with caplog.at_level(logging.WARNING, logger="wenming.security"):
+        assert client.get("/api/mp/bind/requests", headers=bound_headers).status_code == 403
+        assert client.get("/api/mp/me/wishes", headers=login("unbound")).status_code == 403
+        assert client.get("/api/mp/me").status_code == 401
+    admin, unbound, anonymous = security_events(caplog, "access.refused")
+    assert admin["code"] == "admin_required" and admin["staff"] == staff.id and admin["path"] == "/api/mp/bind/requests"
+    assert unbound["code"] == "not_bound" and unbound["account"] and "staff" not in unbound
+    assert anonymous["code"] == "auth_required" and anonymous["status"] == 401 and "account" not in anonymous
+    assert all(event["address"] == "127.0.0.1" for event in (admin, unbound, anonymous))
+    assert bound_headers["Authorization"].split()[1] not in caplog.text

@@ -65,3 +65,77 @@ def test_openapi_document_is_served(client):
     assert "/api/mp/login" in spec["paths"]
     assert "/api/mp/bind" in spec["paths"]
     assert spec["components"]["securitySchemes"]["BearerAuth"]["scheme"] == "bearer"
+
+
+# ---- oversized headers (issue 10 item 12) -----------------------------------------------------------
+
+
+def test_a_10_kb_authorization_header_gets_431_json(client):
+    response = client.get("/api/mp/me", headers={"Authorization": "Bearer " + "x" * 10240})
+    assert response.status_code == 431 and response.is_json
+    assert response.get_json()["error"]["code"] == "header_too_large"
+
+
+def test_any_oversized_header_gets_431_json_on_every_face(client):
+    for path in ("/api/mp/me", "/healthz", "/wecom/callback"):
+        response = client.get(path, headers={"X-Padding": "p" * 9000})
+        assert response.status_code == 431 and response.get_json()["error"]["code"] == "header_too_large", path
+
+
+def test_gunicorn_lets_a_10_kb_authorization_header_reach_the_app(tmp_path):
+    """Under the shipped gunicorn settings the app, not gunicorn, answers: JSON, not an HTML page."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import requests
+
+    root = Path(__file__).resolve().parent.parent
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, APP_ENV="testing", DATABASE_URL=f"sqlite:///{tmp_path / 'g.db'}", LOG_LEVEL="WARNING")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.conf.py", "--workers", "1",
+         "--bind", f"127.0.0.1:{port}", "app:create_app()"],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # until a worker answers (the app takes seconds to load on a busy machine)
+            try:
+                assert requests.get(f"http://127.0.0.1:{port}/no-such-page", timeout=60).status_code == 404
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        response = requests.get(
+            f"http://127.0.0.1:{port}/api/mp/me", headers={"Authorization": "Bearer " + "x" * 10240}, timeout=30
+        )
+        assert response.status_code == 431
+        assert response.json()["error"]["code"] == "header_too_large"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+# ---- the OpenAPI document (issue 10 item 11) --------------------------------------------------------
+
+
+def test_openapi_describes_the_real_error_shape_and_common_statuses(client):
+    spec = client.get("/api/mp/openapi.json").get_json()
+    for name in ("HTTPError", "ValidationError"):
+        schema = spec["components"]["schemas"][name]
+        assert schema["required"] == ["error"] and schema["additionalProperties"] is False
+        assert schema["properties"]["error"]["required"] == ["code", "message"]
+        assert "fields" in schema["properties"]["error"]["properties"]
+    login = spec["paths"]["/api/mp/login"]["post"]["responses"]
+    assert {"200", "400", "413", "415", "422", "429", "431", "503"} <= set(login)
+    assert "431" in spec["paths"]["/api/mp/me"]["get"]["responses"]
+    code = spec["components"]["schemas"]["LoginIn"]["properties"]["code"]
+    assert (code["minLength"], code["maxLength"]) == (1, 128) and code["pattern"].startswith("^[^\\u0000")
+    bind = spec["paths"]["/api/mp/bind"]["post"]["responses"]
+    assert bind["202"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/BindOut"}

@@ -50,7 +50,7 @@ def content(message: dict) -> str:
 def test_sandbox_down_for_a_while_then_up_every_message_arrives_once(app, sandbox):
     total = queue_many(robots(2), per_target=4, people=3)
     sandbox.state.faults.append(Fault(kind="http_503"))
-    threading.Timer(0.5, sandbox.state.faults.clear).start()
+    threading.Timer(0.5, sandbox.state.clear_faults).start()
     with sandbox_limits(sandbox, robot_limit=5, robot_window=0.6):
         totals = settle(app, timeout=20)
     assert totals["retried"] >= 1 and totals["dead"] == 0

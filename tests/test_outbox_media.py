@@ -31,7 +31,7 @@ def config_overrides():
 @pytest.fixture
 def sb(sandbox):
     yield sandbox
-    sandbox.state.faults.clear()
+    sandbox.state.reset()
 
 
 def upload(sb, content: bytes | None, media_type: str = "image", token: str | None = None, field: str = "media"):

@@ -8,7 +8,7 @@ import pytest
 import requests
 from PIL import Image
 
-from sandbox import SandboxSettings
+from sandbox import Fault, SandboxSettings
 from sandbox.server import SandboxServer
 from tests.conftest import WECHAT_APPID, WECHAT_SECRET, WECOM_CORP_ID, WECOM_SECRET
 
@@ -16,8 +16,7 @@ from tests.conftest import WECHAT_APPID, WECHAT_SECRET, WECOM_CORP_ID, WECOM_SEC
 @pytest.fixture
 def sb(sandbox):
     yield sandbox
-    sandbox.state.faults.clear()
-    requests.delete(f"{sandbox.url}/_sandbox/messages", timeout=5)
+    sandbox.state.reset()
 
 
 def mp_token(sb) -> str:
@@ -143,3 +142,63 @@ def test_messages_can_be_listed_and_cleared(sb):
     assert requests.get(f"{sb.url}/_sandbox/messages", timeout=5).json()["messages"][0]["body"]["text"]["content"] == "记录我"
     requests.delete(f"{sb.url}/_sandbox/messages", timeout=5)
     assert requests.get(f"{sb.url}/_sandbox/messages", timeout=5).json()["count"] == 0
+
+
+def test_reset_forgets_messages_windows_counters_media_faults_and_spent_codes(sb):
+    robot(sb, "记录我")
+    upload = requests.post(
+        f"{sb.url}/cgi-bin/media/upload",
+        params={"type": "image", "access_token": work_token(sb)},
+        files={"media": ("a.png", io.BytesIO(b"\x89PNG\r\n\x1a\n0000"), "image/png")},
+        timeout=5,
+    ).json()
+    phone(sb, "phone:13800138000")
+    sb.state.add_fault(Fault(kind="http_503", path="nowhere"))
+    state = sb.state
+    assert state.messages and state.media and state.faults and state.requests and state.robot_sends
+    state.reset()
+    assert requests.get(f"{sb.url}/_sandbox/media/{upload['media_id']}", timeout=5).status_code == 404
+    assert (state.messages, state.faults, dict(state.robot_sends), state.media) == ([], [], {}, {})
+    assert dict(state.requests) == {} and dict(state.rejections) == {}
+    assert phone(sb, "phone:13800138000")["errcode"] == 0  # a spent code is usable again after a reset
+
+
+def test_a_new_part_is_one_blueprint_registered_beside_the_others():
+    import sandbox
+    from flask import Blueprint
+
+    extra = Blueprint("sandbox_extra", __name__)
+    extra.add_url_rule("/extra/ping", view_func=lambda: sandbox.answers.ok(pong=True))
+    original = sandbox.BLUEPRINTS
+    sandbox.BLUEPRINTS = (*original, extra)
+    try:
+        with SandboxServer() as server:
+            requests.post(f"{server.url}/_sandbox/faults", json={"kind": "errcode", "errcode": -1, "count": 1}, timeout=5)
+            assert requests.get(f"{server.url}/extra/ping", timeout=5).json()["errcode"] == -1  # faults apply
+            assert requests.get(f"{server.url}/extra/ping", timeout=5).json() == {"errcode": 0, "errmsg": "ok", "pong": True}
+    finally:
+        sandbox.BLUEPRINTS = original
+
+
+def phone(sb, code: object, token: str | None = None) -> dict:
+    params = {"access_token": token if token is not None else mp_token(sb)}
+    return requests.post(f"{sb.url}/wxa/business/getuserphonenumber", params=params, json={"code": code}, timeout=5).json()
+
+
+def test_phone_number_code_answers_wechats_phone_info_once(sb):
+    answer = phone(sb, "phone:13912345678")
+    assert answer["errcode"] == 0 and answer["errmsg"] == "ok"
+    info = answer["phone_info"]
+    assert (info["phoneNumber"], info["purePhoneNumber"], info["countryCode"]) == ("13912345678", "13912345678", "86")
+    assert info["watermark"]["appid"] == WECHAT_APPID and isinstance(info["watermark"]["timestamp"], int)
+    assert phone(sb, "phone:13912345678")["errcode"] == 40029  # single use
+
+
+def test_phone_number_refuses_bad_codes_bodies_and_tokens(sb):
+    assert phone(sb, "13912345678")["errcode"] == 40029
+    assert phone(sb, 42)["errcode"] == 47001
+    assert phone(sb, "phone:13912345678", token="")["errcode"] == 41001
+    assert phone(sb, "phone:13912345678", token="forged")["errcode"] == 40001
+    assert phone(sb, "phone:13912345678", token=work_token(sb))["errcode"] == 40001  # a WeCom token is not one
+    foreign = phone(sb, "phone:+852 61234567")["phone_info"]
+    assert (foreign["phoneNumber"], foreign["purePhoneNumber"], foreign["countryCode"]) == ("+85261234567", "61234567", "852")

@@ -73,3 +73,61 @@ def test_secret_query_parameters_are_redacted_from_error_text():
 def test_msg_sec_check_through_the_wrapper(app):
     assert get_miniprogram().msg_sec_check("o", "书包已经送到") == "pass"
     assert get_miniprogram().msg_sec_check("o", "诈骗") == "risky"
+
+
+# ---- answers of the wrong shape (issue 10 item 6): a transient WeChatError, never a crash or a success ----
+
+MALFORMED = ["<html>网关错误</html>", "[]", '"ok"', "null", '{"errcode": "busy"}', '{"errcode": 0}']
+
+
+@pytest.mark.parametrize(
+    "body",
+    [*MALFORMED, '{"openid": 123, "session_key": null}', '{"openid": "o", "session_key": 5}', '{"session_key": "k"}',
+     '{"openid": "", "session_key": "k"}', '{"openid": "o", "session_key": "k", "unionid": 7}',
+     '{"openid": "' + "o" * 65 + '", "session_key": "k"}'],
+)
+def test_login_answered_in_the_wrong_shape_gets_503_and_creates_no_account(app, client, sandbox, body):
+    from sqlalchemy import select
+
+    from app.models import MiniProgramAccount
+
+    sandbox.state.add_fault(Fault(kind="body", path="sns/jscode2session", body=body, count=1))
+    response = client.post("/api/mp/login", json={"code": "test:o-shape"})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "wechat_unavailable"
+    assert db.session.scalar(select(MiniProgramAccount)) is None
+
+
+@pytest.mark.parametrize("path", ["cgi-bin/token", "wxa/msg_sec_check"])
+@pytest.mark.parametrize("body", [*MALFORMED, '{"access_token": 5, "expires_in": 7200}', '{"result": {"suggest": 1}}'])
+def test_mini_program_answers_in_the_wrong_shape_are_transient_errors(app, sandbox, path, body):
+    sandbox.state.add_fault(Fault(kind="body", path=path, body=body, count=1))
+    with pytest.raises(WeChatError) as error:
+        get_miniprogram().msg_sec_check("o", "书包已经送到")
+    assert error.value.transient and error.value.errcode is None
+    assert get_miniprogram().msg_sec_check("o", "书包已经送到") == "pass"  # nothing bad was kept
+
+
+@pytest.mark.parametrize("body", ['{"errcode": 0}', "<html></html>", "[]", '{"errcode": "x"}'])
+def test_wxacode_that_is_neither_an_image_nor_an_error_is_a_transient_error(app, sandbox, body):
+    sandbox.state.add_fault(Fault(kind="body", path="wxa/getwxacodeunlimit", body=body, count=1))
+    with pytest.raises(WeChatError) as error:
+        get_miniprogram().get_unlimited_code("a=1")
+    assert error.value.transient
+
+
+@pytest.mark.parametrize("path", ["cgi-bin/gettoken", "cgi-bin/message/send"])
+@pytest.mark.parametrize("body", [*MALFORMED[:-1], '{"access_token": "", "expires_in": 7200}'])
+def test_wecom_answers_in_the_wrong_shape_are_transient_errors(app, sandbox, path, body):
+    sandbox.state.add_fault(Fault(kind="body", path=path, body=body, count=1))
+    with pytest.raises(WeChatError) as error:
+        get_work().send_app_message({"touser": "zhangwei", "msgtype": "text", "text": {"content": "测试"}})
+    assert error.value.transient
+
+
+@pytest.mark.parametrize("body", MALFORMED[:-1])
+def test_robot_answers_in_the_wrong_shape_are_transient_errors(app, sandbox, body):
+    sandbox.state.add_fault(Fault(kind="body", path="cgi-bin/webhook/send", body=body, count=1))
+    with pytest.raises(WeChatError) as error:
+        get_robot().send("k", {"msgtype": "text", "text": {"content": "x"}})
+    assert error.value.transient

@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from app.models.account import ApiSession, MiniProgramAccount
+from app.models.account import ApiSession, BindRequest, MiniProgramAccount
 from app.models.audit import AuditLog
 from app.models.base import Base
 from app.models.events import Checkin, Event, EventRegistration
@@ -43,6 +43,7 @@ __all__ = [
     "ApiSession",
     "AuditLog",
     "Base",
+    "BindRequest",
     "Checkin",
     "CalendarOverride",
     "CivilityTip",

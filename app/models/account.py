@@ -55,3 +55,30 @@ class ApiSession(Base):
     def valid_at(cls, now: Any) -> ColumnElement[bool]:
         """``is_valid`` as SQL, for statements that authenticate inside themselves."""
         return and_(cls.revoked_at.is_(None), cls.expires_at > now)
+
+
+BIND_PENDING = "pending"
+BIND_APPROVED = "approved"
+BIND_REJECTED = "rejected"
+
+
+class BindRequest(Base):
+    """A name + 工号 bind waiting for an admin (``BIND_BY_NAME=approval``).
+
+    ``pending_account_id`` is the account while the request is pending and NULL once decided: unique, so
+    an account has at most one pending request, enforced by the database."""
+
+    __tablename__ = "bind_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("mp_account.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=BIND_PENDING)
+    pending_account_id: Mapped[int | None] = mapped_column(unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_ip: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+
+    account: Mapped[MiniProgramAccount] = relationship(lazy="joined")
+    staff: Mapped[Staff] = relationship(lazy="joined")

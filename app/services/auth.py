@@ -12,11 +12,16 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.errors import AppError, Conflict, NotFound, Unauthorized, UpstreamUnavailable
-from app.models import ApiSession, MiniProgramAccount, Staff
+from app.errors import AppError, Conflict, Forbidden, NotFound, Unauthorized, UpstreamUnavailable
+from app.models import ApiSession, BindRequest, MiniProgramAccount, Staff
+from app.models.account import BIND_APPROVED, BIND_PENDING, BIND_REJECTED
 from app.models.base import utcnow
+from app.security_log import security_event
 from app.services import audit
 from app.wechat import WeChatError, get_miniprogram
+
+# BIND_BY_NAME: name + 工号 binds at once ("open"), files a request ("approval") or is refused ("off").
+BIND_APPROVAL, BIND_OFF = "approval", "off"
 
 
 class InvalidLoginCode(AppError):
@@ -37,20 +42,42 @@ class BindRateLimited(AppError):
     message = "绑定尝试过于频繁，请稍后再试"
 
 
-class StaffNotFound(NotFound):
-    code = "staff_not_found"
-    message = "花名册中没有这个工号，请核对后重试或联系管理员"
+class BindNotMatched(AppError):
+    """One answer for every refusal about the person: no such 工号, a name that does not match, a phone
+    number not on the roster, or a person already bound to another account. Telling them apart would
+    tell an attacker which 工号 exist and who has an account."""
 
-
-class NameMismatch(AppError):
     status_code = 422
-    code = "name_mismatch"
-    message = "姓名与工号不匹配，请核对后重试"
+    code = "bind_not_matched"
+    message = "未能核实您的身份：信息与花名册不符或该人员无法绑定。请核对后重试，或联系管理员"
+
+
+class BindMethodDisabled(Forbidden):
+    code = "bind_method_disabled"
+    message = "管理员已关闭这种绑定方式，请使用手机号绑定或联系管理员"
+
+
+class InvalidPhoneCode(AppError):
+    status_code = 400
+    code = "invalid_phone_code"
+    message = "手机号授权已失效，请重新点击按钮授权"
 
 
 class StaffAlreadyBound(Conflict):
+    """Only admins see this (approving a request for someone who has bound meanwhile)."""
+
     code = "staff_already_bound"
-    message = "该工号已绑定其他微信账号，如需更换请联系管理员"
+    message = "该人员已绑定其他微信账号，如需更换请先解绑"
+
+
+class BindRequestPending(Conflict):
+    code = "bind_request_pending"
+    message = "您已有一条待审核的绑定申请，请等待管理员审核"
+
+
+class BindRequestNotFound(NotFound):
+    code = "bind_request_not_found"
+    message = "没有这条待审核的绑定申请（可能已被处理）"
 
 
 class AccountAlreadyBound(Conflict):
@@ -114,8 +141,15 @@ def log_in(session: Session, code_session, address: str | None) -> tuple[str, Mi
 
 
 def authenticate(session: Session, token: str) -> ApiSession:
-    api_session = session.scalar(select(ApiSession).where(ApiSession.token_hash == hash_token(token)))
+    token_hash = hash_token(token)
+    api_session = session.scalar(select(ApiSession).where(ApiSession.token_hash == token_hash))
     if api_session is None or not api_session.is_valid(utcnow()):
+        # The digest's first 12 characters identify a token in the logs without being one.
+        reason = "unknown" if api_session is None else ("revoked" if api_session.revoked_at else "expired")
+        security_event(
+            "token.refused", reason=reason, token=token_hash[:12],
+            account=api_session.account_id if api_session is not None else None,
+        )
         raise InvalidToken()
     return api_session
 
@@ -138,20 +172,79 @@ def log_out(session: Session, api_session: ApiSession) -> None:
     session.commit()
 
 
-def bind_account(session: Session, account: MiniProgramAccount, name: str, employee_no: str) -> Staff:
-    """Bind a mini-program account to one roster entry, checked by employee number and name."""
-    staff = session.scalar(select(Staff).where(Staff.employee_no == employee_no.strip(), Staff.active.is_(True)))
-    if staff is None:
-        raise StaffNotFound()
-    if staff.name != name.strip():
-        raise NameMismatch()
+def bind_options() -> dict[str, Any]:
+    """Which ways of binding the mini-program may offer: ``{"phone": bool, "name": "open"|"approval"|"off"}``."""
+    config = current_app.config
+    return {"phone": bool(config["BIND_BY_PHONE"]), "name": config["BIND_BY_NAME"]}
+
+
+def normalise_mobile(number: str | None) -> str | None:
+    """A mainland mobile number as its 11 digits (``+86 138-0013-8000`` → ``13800138000``), else None."""
+    digits = "".join(ch for ch in number or "" if ch.isdigit())
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits if len(digits) == 11 and digits.startswith("1") else None
+
+
+def exchange_phone_code(code: str) -> str | None:
+    """The mainland mobile number WeChat verified for the phone-number button's ``code`` (None: not one)."""
+    try:
+        phone = get_miniprogram().get_phone_number(code)
+    except WeChatError as exc:
+        if exc.errcode in _BAD_CODE_ERRCODES:
+            raise InvalidPhoneCode() from exc
+        current_app.logger.warning("getuserphonenumber failed: %s", exc)
+        raise UpstreamUnavailable() from exc
+    return normalise_mobile(phone.pure_number) if phone.country_code == "86" else None
+
+
+def _refuse(account: MiniProgramAccount, method: str, reason: str, target: str | None = None) -> BindNotMatched:
+    security_event("bind.refused", account=account.id, via=method, reason=reason, target=target)
+    return BindNotMatched()
+
+
+def bind_by_phone(session: Session, account: MiniProgramAccount, code: str) -> Staff:
+    """Bind to the one active roster entry whose mobile is the number WeChat verified for the
+    phone-number button's ``code``."""
+    if not current_app.config["BIND_BY_PHONE"]:
+        raise BindMethodDisabled()
+    mobile = exchange_phone_code(code)
+    matches = (
+        session.scalars(select(Staff).where(Staff.phone == mobile, Staff.active.is_(True)).limit(2)).all()
+        if mobile
+        else []
+    )
+    if len(matches) != 1:
+        raise _refuse(account, "phone", "no roster entry" if not matches else "several roster entries")
+    return _bind(session, account, matches[0], method="phone")
+
+
+def bind_account(
+    session: Session, account: MiniProgramAccount, name: str, employee_no: str, address: str | None = None
+) -> Staff | BindRequest:
+    """Name + 工号 (the fallback to the phone number): binds at once (``BIND_BY_NAME=open``), files a request an admin decides
+    (``approval``; returns the ``BindRequest``), or is refused (``off``)."""
+    mode = current_app.config["BIND_BY_NAME"]
+    if mode == BIND_OFF:
+        raise BindMethodDisabled()
+    employee_no = employee_no.strip()
+    staff = session.scalar(select(Staff).where(Staff.employee_no == employee_no, Staff.active.is_(True)))
+    if staff is None or staff.name != name.strip():
+        raise _refuse(account, "name", "no such person or name mismatch", target=employee_no)
     if account.staff_id == staff.id:
         return staff
     if account.staff_id is not None:
         raise AccountAlreadyBound()
+    if mode == BIND_APPROVAL:
+        return _file_bind_request(session, account, staff, address)
+    return _bind(session, account, staff, method="name")
 
-    # Conditional update: only an unbound account is bound, and the unique constraint on staff_id
-    # makes a concurrent bind of the same staff member to another account fail.
+
+def _bind(session: Session, account: MiniProgramAccount, staff: Staff, method: str) -> Staff:
+    """Conditional update: only an unbound account is bound, and the unique constraint on staff_id makes
+    a bind of a person already bound to another account (concurrent or not) fail."""
+    if account.staff_id == staff.id:
+        return staff
     try:
         result = session.execute(
             update(MiniProgramAccount)
@@ -162,14 +255,90 @@ def bind_account(session: Session, account: MiniProgramAccount, name: str, emplo
             session.rollback()
             raise AccountAlreadyBound()
         audit.record(
-            session, audit.Actor.account(account.id), "account.bind", "staff", staff.id, openid=account.openid
+            session, audit.Actor.account(account.id), "account.bind", "staff", staff.id,
+            openid=account.openid, method=method,
+        )
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise _refuse(account, method, "person bound to another account", target=staff.employee_no) from exc
+    session.refresh(account)
+    return staff
+
+
+def _file_bind_request(
+    session: Session, account: MiniProgramAccount, staff: Staff, address: str | None
+) -> BindRequest:
+    """One pending request per account (unique ``pending_account_id``); asking again for the same person
+    answers the pending request."""
+    pending = session.scalar(select(BindRequest).where(BindRequest.pending_account_id == account.id))
+    if pending is not None:
+        if pending.staff_id == staff.id:
+            return pending
+        raise BindRequestPending()
+    request = BindRequest(account_id=account.id, staff_id=staff.id, pending_account_id=account.id, created_ip=address)
+    session.add(request)
+    try:
+        session.flush()
+        audit.record(session, audit.Actor.account(account.id), "bind_request.create", "staff", staff.id, request=request.id)
+        session.commit()
+    except IntegrityError as exc:  # the same account asked twice at once
+        session.rollback()
+        raise BindRequestPending() from exc
+    return request
+
+
+def list_bind_requests(session: Session, status: str | None = BIND_PENDING, limit: int = 100) -> list[BindRequest]:
+    query = select(BindRequest).order_by(BindRequest.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(BindRequest.status == status)
+    return list(session.scalars(query))
+
+
+def _decide(session: Session, request_id: int, status: str, actor: audit.Actor) -> BindRequest:
+    """Move a pending request to ``status``; the conditional update lets one decision win."""
+    decided = session.execute(
+        update(BindRequest)
+        .where(BindRequest.id == request_id, BindRequest.status == BIND_PENDING)
+        .values(status=status, pending_account_id=None, decided_at=utcnow(), decided_by=f"{actor.type}:{actor.id or ''}")
+    )
+    if decided.rowcount != 1:
+        session.rollback()
+        raise BindRequestNotFound()
+    request = session.get(BindRequest, request_id)
+    session.refresh(request)
+    return request
+
+
+def approve_bind_request(session: Session, request_id: int, actor: audit.Actor) -> BindRequest:
+    """Bind the request's account to its person, in the same transaction as the decision."""
+    request = _decide(session, request_id, BIND_APPROVED, actor)
+    try:
+        bound = session.execute(
+            update(MiniProgramAccount)
+            .where(MiniProgramAccount.id == request.account_id, MiniProgramAccount.staff_id.is_(None))
+            .values(staff_id=request.staff_id, bound_at=utcnow())
+        )
+        if bound.rowcount != 1:
+            session.rollback()
+            raise AccountAlreadyBound("申请人的微信账号已绑定其他人员")
+        audit.record(session, actor, "bind_request.approve", "staff", request.staff_id, request=request.id)
+        audit.record(
+            session, audit.Actor.account(request.account_id), "account.bind", "staff", request.staff_id,
+            openid=request.account.openid, method="approval",
         )
         session.commit()
     except IntegrityError as exc:
         session.rollback()
         raise StaffAlreadyBound() from exc
-    session.refresh(account)
-    return staff
+    return request
+
+
+def reject_bind_request(session: Session, request_id: int, actor: audit.Actor) -> BindRequest:
+    request = _decide(session, request_id, BIND_REJECTED, actor)
+    audit.record(session, actor, "bind_request.reject", "staff", request.staff_id, request=request.id)
+    session.commit()
+    return request
 
 
 def unbind_staff(session: Session, staff: Staff, actor: audit.Actor) -> int | None:

@@ -7,6 +7,8 @@ project's sandbox can stand in for the official hosts.
 
 from app.wechat.clients import (
     CodeSession,
+    MalformedAnswer,
+    PhoneNumber,
     WeChatError,
     get_miniprogram,
     get_robot,
@@ -14,4 +16,4 @@ from app.wechat.clients import (
     init_app,
 )
 
-__all__ = ["CodeSession", "WeChatError", "get_miniprogram", "get_robot", "get_work", "init_app"]
+__all__ = ["CodeSession", "MalformedAnswer", "PhoneNumber", "WeChatError", "get_miniprogram", "get_robot", "get_work", "init_app"]
