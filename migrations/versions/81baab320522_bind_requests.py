@@ -1,7 +1,7 @@
 """bind requests: name + 工号 binds waiting for an admin
 
 Revision ID: 81baab320522
-Revises: c5a84f8ddead
+Revises: a312bfc9169a
 Create Date: 2026-12-01 23:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '81baab320522'
-down_revision = 'c5a84f8ddead'
+down_revision = 'a312bfc9169a'
 branch_labels = None
 depends_on = None
 
@@ -30,7 +30,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['account_id'], ['mp_account.id'], name=op.f('fk_bind_request_account_id_mp_account'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_bind_request_staff_id_staff'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bind_request')),
-    sa.UniqueConstraint('pending_account_id', name=op.f('uq_bind_request_pending_account_id'))
+    sa.UniqueConstraint('pending_account_id', name=op.f('uq_bind_request_pending_account_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('bind_request', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bind_request_account_id'), ['account_id'], unique=False)
