@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # System packages the project needs beyond Python: a CJK font for posters (Noto Sans CJK) and
 # Debian's Chromium for the browser tests, and wrk, the load generator of bench/checkin.py.
+# poppler-utils: pdftotext, with which the tests read the 台账 PDFs back.
 # Idempotent: does nothing when all are installed.
 set -euo pipefail
 
-PACKAGES=(fonts-noto-cjk chromium wrk)
+PACKAGES=(fonts-noto-cjk chromium wrk poppler-utils)
 
 missing=()
 for package in "${PACKAGES[@]}"; do
