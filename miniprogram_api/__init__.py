@@ -31,3 +31,4 @@ from miniprogram_api import auth_views  # noqa: E402,F401  (routes register on b
 from miniprogram_api import wish_views  # noqa: E402,F401
 from miniprogram_api import announcement_views  # noqa: E402,F401
 from miniprogram_api import events_views  # noqa: E402,F401
+from miniprogram_api import ledger_views  # noqa: E402,F401

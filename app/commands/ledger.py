@@ -110,3 +110,31 @@ def tag_event_command(event_id: int, numbers: tuple[int, ...], festival: str | N
 def init_app(app) -> None:
     app.cli.add_command(plan_cli)
     app.cli.add_command(ledger_cli)
+
+
+@ledger_cli.command("add-document")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--year", required=True, type=YEAR, help="年度")
+@click.option("--item", "number", required=True, type=params.IntRange(1, 99), help="工作项编号")
+@click.option("--kind", required=True, type=params.Choice(EVIDENCE_KINDS), help="材料类型")
+@click.option("--title", type=params.Text(1, 100), default=None, help="标题（默认为文件名）")
+@click.option("--event", "event_id", type=params.database_id(), default=None, help="所属活动（照片等）")
+@click.option("--date", "dated", type=params.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="材料日期 YYYY-MM-DD（默认今天，或活动当天）")
+def add_document_command(file: Path, year: int, number: int, kind: str, title: str | None, event_id: int | None,
+                         dated: datetime | None) -> None:
+    """上传一份台账材料（PDF、DOCX、XLSX、JPEG、PNG；按内容识别，照片去除 EXIF/GPS）。"""
+    from app.services.ledger import documents
+
+    try:
+        item = plan.get_item(db.session, year, number)
+        with file.open("rb") as stream:
+            document = documents.add_document(
+                db.session, item_id=item.id, kind=kind, title=title or file.stem, stream=stream, filename=file.name,
+                actor=audit.Actor.cli(), event_id=event_id, dated=dated.date() if dated else None,
+            )
+    except AppError as exc:
+        raise _fail(exc) from exc
+    except OSError as exc:
+        raise params.CommandError(f"无法读取 {file}：{exc.strerror}") from exc
+    click.echo(f"已上传材料 #{document.id}「{document.title}」（{document.kind}，{document.size} 字节）到第 {number} 项。")
