@@ -44,6 +44,10 @@ class CheckedFile:
     extension: str
 
 
+def size_text(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
 def folder() -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / "ledger"
 
@@ -76,7 +80,7 @@ def check_file(stream: BinaryIO) -> CheckedFile:
         raise DocumentInvalid("文件是空的", code="document_empty")
     if data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
         if len(data) > config["PHOTO_MAX_BYTES"]:
-            raise DocumentTooLarge(f"照片超过 {config['PHOTO_MAX_BYTES'] // (1024 * 1024)} MB，请压缩后再上传")
+            raise DocumentTooLarge(f"照片超过 {size_text(config['PHOTO_MAX_BYTES'])}，请压缩后再上传")
         try:
             photo = images.clean_image(io.BytesIO(data), max_bytes=config["PHOTO_MAX_BYTES"],
                                        max_pixels=config["PHOTO_MAX_PIXELS"])
@@ -84,7 +88,7 @@ def check_file(stream: BinaryIO) -> CheckedFile:
             raise DocumentTypeNotAllowed("照片已损坏，无法识别") from exc
         return CheckedFile(photo.data, photo.content_type, photo.extension)
     if len(data) > config["LEDGER_DOCUMENT_MAX_BYTES"]:
-        raise DocumentTooLarge(f"文件超过 {config['LEDGER_DOCUMENT_MAX_BYTES'] // (1024 * 1024)} MB")
+        raise DocumentTooLarge(f"文件超过 {size_text(config['LEDGER_DOCUMENT_MAX_BYTES'])}")
     if data.startswith(b"%PDF-"):
         return CheckedFile(data, *PDF)
     if data.startswith(b"PK\x03\x04"):
