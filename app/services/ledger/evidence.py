@@ -174,6 +174,9 @@ class YearEvidence:
     # item number -> department -> distinct people who signed in at the item's activities
     participants: dict[int, dict[str, int]] = field(default_factory=dict)
     headcount: dict[str, int] = field(default_factory=dict)
+    # department -> distinct people who signed in at any activity of the year / volunteer hours
+    department_people: dict[str, int] = field(default_factory=dict)
+    department_hours: dict[str, float] = field(default_factory=dict)
 
     def events_for(self, number: int) -> list[EventEvidence]:
         return [evidence for evidence in self.events if number in evidence.items]
@@ -224,6 +227,7 @@ def load_year(session: Session, plan: LedgerPlan, now: datetime | None = None) -
             evidence[document.event_id].photos += 1
 
     participants: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    everyone: dict[str, set[int]] = defaultdict(set)
     for event_id, staff_id, department in session.execute(
         select(Checkin.event_id, Checkin.staff_id, Department.name)
         .join(Event, Event.id == Checkin.event_id)
@@ -233,6 +237,15 @@ def load_year(session: Session, plan: LedgerPlan, now: datetime | None = None) -
     ):
         for number in evidence[event_id].items:
             participants[number][department].add(staff_id)
+        everyone[department].add(staff_id)
+    department_minutes = dict(session.execute(
+        select(Department.name, func.coalesce(func.sum(Checkin.credited_minutes), 0))
+        .join(Staff, Staff.department_id == Department.id)
+        .join(Checkin, Checkin.staff_id == Staff.id)
+        .join(Event, Event.id == Checkin.event_id)
+        .where(held, Checkin.direction == DIRECTION_OUT)
+        .group_by(Department.name)
+    ).all())
     headcount = dict(session.execute(
         select(Department.name, func.count(Staff.id))
         .join(Staff, Staff.department_id == Department.id)
@@ -260,4 +273,6 @@ def load_year(session: Session, plan: LedgerPlan, now: datetime | None = None) -
         participants={number: {name: len(people) for name, people in departments.items()}
                       for number, departments in participants.items()},
         headcount={name: int(count) for name, count in headcount.items()},
+        department_people={name: len(people) for name, people in everyone.items()},
+        department_hours={name: int(minutes) / 60 for name, minutes in department_minutes.items() if minutes},
     )
