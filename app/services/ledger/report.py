@@ -5,6 +5,7 @@ with the selected reflections. Every text is escaped; nothing is fetched from th
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -15,6 +16,10 @@ from app.models import Event, EventRecord, Reflection
 from app.models.base import utcnow
 from app.services.ledger.progress import ACHIEVED, IN_PROGRESS, NOT_STARTED, ItemProgress, PlanProgress
 from app.timeutil import format_local, format_span
+
+# WeasyPrint logs every rendering step at INFO and fontTools every subset; neither helps an operator.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 TEMPLATES = Path(__file__).parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
@@ -71,3 +76,8 @@ def record_pdf(event: Event, record: EventRecord | None, reflections: list[Refle
         signins=signins,
         when=format_span(event.starts_at, event.ends_at),
     )
+
+
+def text_pdf(title: str, paragraphs: list[str]) -> bytes:
+    """A plain document (a title and paragraphs), e.g. the demo's sample plans."""
+    return _render("text.html", title=title, paragraphs=paragraphs)
