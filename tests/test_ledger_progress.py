@@ -10,7 +10,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Announcement, EventItemLink
+from app.models import Announcement, EventItemLink, LedgerDocument
 from app.services import audit, events
 from app.services.ledger import progress
 from tests import factories
@@ -149,3 +149,17 @@ def test_progress_reads_a_year_in_a_bounded_number_of_queries(plan):
     for month in range(1, 12):
         sign_in_people(held_event("志愿服务", date(2026, month, 3)), people)
     assert count() == few <= 20
+
+
+def test_demo_year_has_items_on_track_and_items_behind(app):
+    from app.demo import seed_demo
+
+    seed_demo(db.session)
+    items = status()
+    statuses = {p.status for p in items.values()}
+    assert statuses == {progress.ACHIEVED, progress.IN_PROGRESS, progress.NOT_STARTED}
+    assert items[6].missing_text == "缺少：下半年道德讲堂" and items[15].missing_text == "缺少：植树活动照片"
+    assert items[8].status == progress.ACHIEVED and items[6].item.owner.name == "何军"
+    before = db.session.scalar(select(func.count()).select_from(LedgerDocument))
+    seed_demo(db.session)
+    assert db.session.scalar(select(func.count()).select_from(LedgerDocument)) == before
