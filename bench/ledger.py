@@ -69,7 +69,7 @@ def environment(url: str, uploads: Path) -> dict[str, str]:
 def noise_jpeg(kb: int, seed: int) -> bytes:
     """A JPEG of about ``kb`` KB: random pixels do not compress, as real photos barely do."""
     rng = random.Random(seed)
-    side = max(64, int((kb * 1024 / 1.1) ** 0.5 / 1.7))
+    side = max(64, int((kb * 1024 / 0.75) ** 0.5))  # noise at quality 85: about 0.75 bytes a pixel
     image = Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)

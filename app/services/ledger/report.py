@@ -5,6 +5,7 @@ with the selected reflections. Every text is escaped; nothing is fetched from th
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -30,7 +31,11 @@ def _render(template: str, **context: object) -> bytes:
 
     html = _env.get_template(template).render(**context)
     stylesheet = CSS(filename=str(TEMPLATES / "base.css"))
-    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf(stylesheets=[stylesheet])
+    pdf = HTML(string=html, base_url=str(TEMPLATES)).write_pdf(stylesheets=[stylesheet])
+    # A rendered document is a web of reference cycles (boxes, fonts, HarfBuzz handles) holding a
+    # subset CJK font; left to the generational collector, dozens of them pile up during an export.
+    gc.collect()
+    return pdf
 
 
 def _share(people: dict[str, int], headcount: dict[str, int]) -> list[tuple[str, float, str]]:
