@@ -80,3 +80,33 @@ class EventItemsOut(Schema):
     event_id = Integer()
     tagged = Boolean(metadata={"description": "false：按活动类型默认归项"})
     items = List(Nested(EventItemOut))
+
+
+class TargetResultOut(Schema):
+    label = String()
+    done = String()
+    met = Boolean()
+
+
+class ItemProgressOut(Schema):
+    number = Function(lambda p: p.item.number)
+    title = Function(lambda p: p.item.title)
+    area = Function(lambda p: p.item.area.title)
+    departments = Function(lambda p: p.item.departments)
+    owner = Function(lambda p: p.item.owner.name if p.item.owner else None)
+    status = String(metadata={"description": "未开展 / 进行中 / 已达标"})
+    missing = List(String())
+    missing_text = String()
+    results = List(Nested(TargetResultOut))
+    events = Function(lambda p: len(p.events))
+    participants = Function(lambda p: p.participants, metadata={"description": "部门 → 参加本项活动的人数"})
+
+
+class PlanProgressOut(Schema):
+    year = Function(lambda r: r.plan.year)
+    half = Integer(allow_none=True)
+    items = List(Nested(ItemProgressOut))
+
+
+class ProgressQuery(StrictSchema):
+    half = Integer(load_default=None, validate=OneOf([1, 2]), metadata={"description": "1 上半年 / 2 下半年；不填为全年"})

@@ -7,11 +7,13 @@ from flask import g
 
 from app.extensions import db
 from app.services import audit
-from app.services.ledger import evidence, records
+from app.services.ledger import evidence, progress, records
 from miniprogram_api import bp
 from miniprogram_api.ledger_schemas import (
     EventItemsIn,
     EventItemsOut,
+    PlanProgressOut,
+    ProgressQuery,
     RecordIn,
     RecordOut,
     ReflectionIn,
@@ -113,3 +115,13 @@ def event_items(event_id: int):
 def tag_event(event_id: int, body: dict):
     evidence.tag_event(db.session, event_id, body["item_ids"], audit.Actor.staff(g.staff.id), body["festival"])
     return _items_out(event_id)
+
+
+@bp.get("/admin/ledger/<int:year>/progress")
+@admin_required
+@bp.input(ProgressQuery, location="query", arg_name="query")
+@bp.output(PlanProgressOut)
+@bp.doc(summary="创建计划进度", description="各项工作的状态和缺少的材料；没有该年度计划时 404 plan_not_found。",
+        security=AUTH)
+def plan_progress(year: int, query: dict):
+    return progress.plan_progress(db.session, year, query["half"])

@@ -163,3 +163,31 @@ def test_demo_year_has_items_on_track_and_items_behind(app):
     before = db.session.scalar(select(func.count()).select_from(LedgerDocument))
     seed_demo(db.session)
     assert db.session.scalar(select(func.count()).select_from(LedgerDocument)) == before
+
+
+def test_admin_reads_the_plans_progress_in_a_bounded_number_of_queries(plan, client):
+    held_event("道德讲堂", date(2026, 3, 5))
+    _, headers = sign_in("管理员", admin=True)
+    statements: list[str] = []
+
+    def collect(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", collect)
+    try:
+        response = client.get("/api/mp/admin/ledger/2026/progress?half=1", headers=headers)
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", collect)
+    assert response.status_code == 200, response.get_json()
+    assert len(statements) <= 25, statements
+    body = response.get_json()
+    assert body["year"] == 2026 and body["half"] == 1 and len(body["items"]) == 18
+    lecture = body["items"][5]
+    assert (lecture["number"], lecture["status"], lecture["missing"], lecture["events"]) == (
+        6, "进行中", ["上半年道德讲堂照片"], 1)
+    missing_plan = client.get("/api/mp/admin/ledger/2031/progress", headers=headers)
+    assert missing_plan.status_code == 404 and error_code(missing_plan) == "plan_not_found"
+    bad_half = client.get("/api/mp/admin/ledger/2026/progress?half=3", headers=headers)
+    assert bad_half.status_code == 422
+    _, staff_headers = sign_in("职工")
+    assert client.get("/api/mp/admin/ledger/2026/progress", headers=staff_headers).status_code == 403
