@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Reflection
 from tests.ledger_helpers import held_event, sign_in_people
-from tests.wish_helpers import error_code, sign_in
+from tests.wish_helpers import error_code, race, sign_in
 
 
 @pytest.fixture
@@ -114,3 +114,13 @@ def test_lecture_record_offers_the_five_segments_and_saves_them(client, lecture)
     assert client.get(url, headers=headers).get_json()["segments"] == segments
     bad = client.put(url, json={"segments": [{"name": ""}]}, headers=headers)
     assert bad.status_code == 422
+
+
+def test_concurrent_first_submissions_by_one_person_leave_one_reflection(app, lecture, attendee):
+    texts = [f"同时提交的感悟{n}" for n in range(4)]
+    responses = race(app, [lambda c, text=text: write(c, lecture.id, attendee[1], text) for text in texts])
+    assert sorted(r.status_code for r in responses).count(201) == 1
+    assert {r.status_code for r in responses} <= {200, 201}
+    db.session.expire_all()
+    [reflection] = db.session.scalars(select(Reflection)).all()
+    assert reflection.content in texts
