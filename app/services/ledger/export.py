@@ -37,6 +37,7 @@ from app.services.ledger.errors import ItemNotFound
 from app.services.ledger.evidence import EventEvidence
 from app.services.ledger.progress import plan_progress
 from app.services.ledger.plan import check_year
+from app.timeutil import local_today
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,8 @@ def export_ledger(
     try:
         with zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
             pack = _Pack(archive)
-            pack.add_bytes(REPORT_NAME, report_pdf, IndexRow("", "", date.today(), f"{year} 年度创建工作报告", "总结", ""))
+            pack.add_bytes(REPORT_NAME, report_pdf,
+                           IndexRow("", "", local_today(), f"{year} 年度创建工作报告", "总结", ""))
             step = 1
             for p in items:
                 area_label, item_label, folder = labels[p.item.id]

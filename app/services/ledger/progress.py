@@ -139,7 +139,7 @@ def _judge(target: dict, item: LedgerItem, evidence: YearEvidence, half: int | N
             count = target.get("count", 1)
             met = len(days) >= count
             results.append(TargetResult(
-                label=f"{prefix}微心愿完成 {count} 个", done=f"{len(days)} 个", met=met,
+                label=f"{prefix}微心愿完成 {count} 个", done=f"{len(days)} 个{_dates(days)}", met=met,
                 missing=[] if met else [f"{prefix}微心愿（已完成 {len(days)}/{count} 个）"], counted=len(days),
             ))
         elif kind == "broadcasts":
@@ -147,7 +147,7 @@ def _judge(target: dict, item: LedgerItem, evidence: YearEvidence, half: int | N
             count = target.get("count", 1)
             met = len(days) >= count
             results.append(TargetResult(
-                label=f"{prefix}公告和文明提示 {count} 条", done=f"{len(days)} 条", met=met,
+                label=f"{prefix}公告和文明提示 {count} 条", done=f"{len(days)} 条{_dates(days)}", met=met,
                 missing=[] if met else [f"{prefix}文明风尚传播（公告和文明提示 {len(days)}/{count} 条）"],
                 counted=len(days),
             ))
