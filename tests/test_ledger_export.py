@@ -111,3 +111,12 @@ def test_a_failure_midway_leaves_no_partial_archive(app, tmp_path, year, monkeyp
     with pytest.raises(RuntimeError):
         export.export_ledger(db.session, 2026, out)
     assert list(out.parent.iterdir()) == []
+
+
+def test_export_to_an_unwritable_place_is_refused_in_chinese(runner, tmp_path, year):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = runner.invoke(args=["ledger", "export", "--year", "2026", "-o", str(blocker / "台账.zip")])
+    assert result.exit_code == 1 and result.output.splitlines()[-1].startswith(f"错误：无法写入 {blocker / '台账.zip'}")
+    folder = runner.invoke(args=["ledger", "export", "--year", "2026", "-o", str(tmp_path)])
+    assert folder.exit_code == 2 and "是一个目录" in folder.output

@@ -71,3 +71,11 @@ def test_weekly_digest_lists_the_items_behind(owner):
 
 def test_digest_without_a_plan_has_no_ledger_section(app):
     assert digest.ledger_lines(db.session, date(2026, 11, 30)) == []
+
+
+def test_owner_without_wecom_is_reported_to_the_admins(owner):
+    factories.make_staff(name="赵科长", employee_no="E7002")
+    plan.update_item(db.session, 2026, 15, audit.Actor.system(), owner_employee_no="E7002")
+    reminders.remind_items_behind(db.session, local(date(2026, 12, 1)))
+    text = app_messages()["ledger-behind:2026-H2:item:15:user:admin1"]
+    assert text.endswith("（责任人赵科长未绑定企业微信，请转告）")

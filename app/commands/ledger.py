@@ -143,14 +143,14 @@ def add_document_command(file: Path, year: int, number: int, kind: str, title: s
 @ledger_cli.command("export")
 @click.option("--year", required=True, type=YEAR, help="年度")
 @click.option("--item", "number", type=params.IntRange(1, 99), default=None, help="只导出某一项")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="输出的 zip 文件，如 台账2026.zip")
 def export_command(year: int, number: int | None, output: Path) -> None:
     """导出迎检台账（zip：目录.xlsx、各项活动签到表、照片、活动记录、材料、创建工作报告.pdf）。"""
     from app.services.ledger import export
 
-    if output.exists() and output.is_dir():
-        raise params.InvalidParameter(f"{output} 是一个目录", param_hint="-o")
+    if output.is_dir():
+        raise params.InvalidParameter(f"{output} 是一个目录，请给出 zip 文件名", param_hint="-o")
     with click.progressbar(length=1, label="导出台账") as bar:
         def advance(step: int, total: int, _what: str) -> None:
             bar.length = total

@@ -2,8 +2,8 @@
 
 - ``remind_items_behind``: 30 days before a half-year ends (31 May / 1 December; a day missed while
   the scheduler was down is handled within ``GRACE_DAYS``), each item of the current half that is not
-  yet 已达标 is sent to its 责任人 as an application message (to the admins when it has none), saying
-  what is missing. Each item's notice is claimed once as ``ledger-behind:<year>-H<half>:item:<n>``.
+  yet 已达标 is sent to its 责任人 as an application message (to the admins when it has none, or its
+  责任人 has no WeCom account), saying what is missing. Each item's notice is claimed once as ``ledger-behind:<year>-H<half>:item:<n>``.
 - ``digest_lines``: the weekly digest's lines for the items behind in the current half.
 """
 
@@ -54,11 +54,14 @@ def remind_items_behind(session: Session, now: datetime) -> int:
         if not notices.claim(session, key):
             continue
         owner = item.owner if item.owner is not None and item.owner.active else None
-        people = [owner] if owner is not None else list(staff.active_admins(session))
+        reachable = owner is not None and owner.wecom_userid
+        people = [owner] if reachable else list(staff.active_admins(session))
         text = (f"【创建台账提醒】第 {item.number} 项“{item.title}”{HALF_NAMES[half]}进度：{progress.status}。"
                 f"{progress.missing_text}。请在 {end.month}月{end.day}日前补齐。")
         if owner is None:
             text += "（该项尚未指定责任人）"
+        elif not reachable:
+            text += f"（责任人{owner.name}未绑定企业微信，请转告）"
         outbox.enqueue_to_staff(session, key, people, outbox.text(text))
         reminded += 1
     session.commit()
