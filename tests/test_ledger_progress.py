@@ -191,3 +191,15 @@ def test_admin_reads_the_plans_progress_in_a_bounded_number_of_queries(plan, cli
     assert bad_half.status_code == 422
     _, staff_headers = sign_in("职工")
     assert client.get("/api/mp/admin/ledger/2026/progress", headers=staff_headers).status_code == 403
+
+
+def test_event_tagged_to_the_festival_item_marks_the_festival_of_its_date(plan, runner):
+    gathering = held_event("其他", date(2026, 10, 18), title="敬老茶话会")  # 重阳 2026-10-18
+    assert runner.invoke(args=["ledger", "tag-event", str(gathering.id), "--item", "12"]).exit_code == 0
+    assert "重阳" not in status(half=2)[12].missing_text
+    assert "中秋" in status(half=2)[12].missing_text
+    festival = runner.invoke(args=["ledger", "tag-event", str(gathering.id), "--item", "12", "--festival", "中秋"])
+    assert festival.exit_code == 0
+    assert "重阳" in status(half=2)[12].missing_text and "中秋" not in status(half=2)[12].missing_text
+    bad = runner.invoke(args=["ledger", "tag-event", str(gathering.id), "--item", "12", "--festival", "七夕"])
+    assert bad.exit_code == 2 and "错误：" in bad.output

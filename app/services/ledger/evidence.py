@@ -111,7 +111,9 @@ def tag_event(
         )
     session.execute(delete(EventItemLink).where(EventItemLink.event_id == event.id))
     for item in items:
-        session.add(EventItemLink(event_id=event.id, item_id=item.id, festival=festival if item.number == 12 else None))
+        counts_festivals = any(target.get("type") == "festivals" for target in item.targets)
+        marks = (festival or default_festival(event)) if counts_festivals else None
+        session.add(EventItemLink(event_id=event.id, item_id=item.id, festival=marks))
     audit.record(session, actor, "ledger.tag_event", "event", event.id,
                  items=sorted(item.number for item in items), festival=festival)
     session.commit()
