@@ -14,6 +14,7 @@ from app.commands import (
     bind_requests,
     demo,
     events,
+    ledger,
     messaging,
     roster,
     scheduling,
@@ -40,6 +41,8 @@ COMMANDS = (
     selections.selections_cli,
     selections.pledges_cli,
     bind_requests.bind_requests_cli,
+    ledger.plan_cli,
+    ledger.ledger_cli,
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.demo_events import seed_demo_events
+from app.demo_ledger import seed_demo_ledger
 from app.demo_wishes import seed_demo_wishes
 from app.services import audit, roster, scheduling
 from bot.demo import seed_demo_push_targets
@@ -54,4 +55,5 @@ def seed_demo(session: Session) -> dict[str, int]:
     seed_demo_wishes(session)
     seed_demo_events(session)
     scheduling.install_defaults(session)
+    seed_demo_ledger(session)
     return {"staff_created": summary.created, "departments_created": summary.departments_created}

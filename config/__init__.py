@@ -177,6 +177,10 @@ class Config:
         self.WISH_CHURN_ALERT_RELEASES = env_int("WISH_CHURN_ALERT_RELEASES", 3)
         self.PHOTO_MAX_TOTAL_PIXELS = env_int("PHOTO_MAX_TOTAL_PIXELS", 120_000_000)
         self.PHOTO_MAX_SIDE = env_int("PHOTO_MAX_SIDE", 1920)
+
+        # 创建台账: the largest document (PDF, DOCX, XLSX) uploaded against a work item; photos keep PHOTO_MAX_BYTES.
+        self.LEDGER_DOCUMENT_MAX_BYTES = env_int("LEDGER_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+        self.SCHEDULER_LEDGER_CHECK_TIME = env_str("SCHEDULER_LEDGER_CHECK_TIME", "09:40")
         self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
         # Wall-clock times (reminders, festivals, sign-in windows) are in this zone; storage is UTC.
         self.TIMEZONE = env_str("TIMEZONE", "Asia/Shanghai")

@@ -68,6 +68,9 @@ JOBS: tuple[JobSpec, ...] = (
             "道德讲堂半年提醒（5、6、11、12 月 10 日检查）", "SCHEDULER_LECTURE_CHECK_TIME"),
     JobSpec("housekeeping", "scheduler.jobs:purge_stale_rows", "清理过期的登录凭证和企业微信回调记录",
             "SCHEDULER_HOUSEKEEPING_TIME"),
+    # Runs every day; the service acts 30 days before each half-year ends (31 May, 1 December).
+    JobSpec("ledger-behind", "scheduler.jobs:remind_ledger_items_behind",
+            "创建台账：半年结束前 30 天提醒未达标工作项的责任人", "SCHEDULER_LEDGER_CHECK_TIME"),
     # Event reminders need no job: publishing queues them as outbox rows with ``due_at`` under
     # ``event:{id}:remind:`` (app.services.event_reminders); editing withdraws and queues again,
     # cancelling withdraws them, and the dispatcher sends each when it falls due.
@@ -132,3 +135,9 @@ def purge_stale_rows() -> None:
     with job_context() as now:
         housekeeping.purge_stale_rows(db.session, now)
 
+
+def remind_ledger_items_behind() -> None:
+    from app.services.ledger import reminders
+
+    with job_context() as now:
+        reminders.remind_items_behind(db.session, now)

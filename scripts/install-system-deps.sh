@@ -2,7 +2,7 @@
 # System packages the project needs beyond Python: a CJK font for posters (Noto Sans CJK) and
 # Debian's Chromium for the browser tests, wrk, the load generator of bench/checkin.py, and Node.js
 # with npm for the mini-program's tests. PDF posters: Pango for WeasyPrint; poppler-utils (pdftotext)
-# lets the tests read the text back.
+# lets the tests read the text back (posters, the 台账 PDFs).
 # Idempotent: does nothing when all are installed.
 set -euo pipefail
 

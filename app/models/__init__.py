@@ -5,6 +5,15 @@ from app.models.audit import AuditLog
 from app.models.base import Base
 from app.models.events import Checkin, Event, EventRegistration
 from app.models.kv import KeyValue
+from app.models.ledger import (
+    EventItemLink,
+    EventRecord,
+    LedgerArea,
+    LedgerDocument,
+    LedgerItem,
+    LedgerPlan,
+    Reflection,
+)
 from app.models.bot import Announcement, InboundMessage
 from app.models.messaging import OutboxLease, OutboxMessage, PushTarget
 from app.models.org import ROLE_ADMIN, Department, Staff, StaffRole
@@ -49,14 +58,21 @@ __all__ = [
     "CivilityTip",
     "Department",
     "Event",
+    "EventItemLink",
+    "EventRecord",
     "EventRegistration",
     "FestivalSetting",
     "InboundMessage",
     "KeyValue",
+    "LedgerArea",
+    "LedgerDocument",
+    "LedgerItem",
+    "LedgerPlan",
     "MiniProgramAccount",
     "OutboxLease",
     "OutboxMessage",
     "PushTarget",
+    "Reflection",
     "ScheduledNotice",
     "SchedulerJob",
     "Staff",

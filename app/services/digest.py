@@ -150,6 +150,15 @@ def send_weekly_digest(session: Session, now: datetime) -> str | None:
         session.rollback()
         return None
     digest = build_digest(session, today)
-    outbox.enqueue_to_groups(session, digest.key, outbox.markdown(render_digest(digest)))
+    text = "\n".join([render_digest(digest), *ledger_lines(session, today)])
+    outbox.enqueue_to_groups(session, digest.key, outbox.markdown(text))
     session.commit()
     return digest.key
+
+
+def ledger_lines(session: Session, today: date) -> list[str]:
+    """The 创建台账 section (items behind this half-year), after a blank line; none without a plan."""
+    from app.services.ledger import reminders
+
+    lines = reminders.digest_lines(session, today)
+    return ["", *lines] if lines else []
