@@ -70,7 +70,7 @@ def test_operator_exports_a_pack_whose_index_lists_exactly_its_files(runner, tmp
         assert f"{lecture_folder}/照片 讲堂现场.png" in names
         assert "04 积极开展学雷锋志愿服务活动/10 扎实开展学雷锋活动/材料/2026-02-01 方案 2026年学雷锋活动方案.pdf" in names
         sheet = load_workbook(io.BytesIO(archive.read(f"{lecture_folder}/签到表.xlsx"))).active
-        assert sheet["A1"].value == "道德讲堂：道德讲堂：孝老爱亲" and sheet.max_row == 4 + 6
+        assert sheet["A1"].value == "道德讲堂：孝老爱亲" and sheet.max_row == 4 + 6
         record = pdf_text(archive.read(f"{lecture_folder}/活动记录及感悟.pdf"), tmp_path)
         assert "主持人" in record and "王芳" in record and "黄文秀的故事" in record
         assert "向黄文秀同志学习，扎根基层。" in record

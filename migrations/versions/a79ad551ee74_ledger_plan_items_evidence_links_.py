@@ -114,7 +114,8 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_ledger_event_record_event_id_event'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['locked_by_id'], ['staff.id'], name=op.f('fk_ledger_event_record_locked_by_id_staff'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('event_id', name=op.f('pk_ledger_event_record'))
+    sa.PrimaryKeyConstraint('event_id', name=op.f('pk_ledger_event_record')),
+    sqlite_autoincrement=True
     )
     op.create_table('ledger_reflection',
     sa.Column('id', sa.Integer(), nullable=False),
