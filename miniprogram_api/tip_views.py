@@ -27,7 +27,12 @@ class TipOut(Schema):
 @bp.get("/tips/today")
 @bound_required
 @bp.output(TipOut)
-@bp.doc(summary="今日文明提示", description="与企业微信群推送的是同一条；提示库为空时 404 tip_not_found。", security="BearerAuth")
+@bp.doc(
+    summary="今日文明提示",
+    description="与企业微信群推送的是同一条；提示库为空时 404 tip_not_found。",
+    security="BearerAuth",
+    responses={403: "未绑定（not_bound）", 404: "提示库为空（tip_not_found）"},
+)
 def todays_tip():
     day = local_today()
     tip = tips.read_todays_tip(db.session, day)
