@@ -502,6 +502,10 @@ def create_sandbox_app(settings: SandboxSettings | None = None) -> Flask:
         state.record("robot", key, body)
         return _ok()
 
+    from sandbox import wecom_oauth
+
+    wecom_oauth.register(app, state, settings)
+
     @app.errorhandler(404)
     def not_found(_exc):
         return _err(404, "api not found"), 404

@@ -154,6 +154,18 @@ class Work:
             raise WeChatError(None, "media/upload answered without a media_id", http_status=200)
         return media_id
 
+    def user_id_from_code(self, code: str) -> str | None:
+        """``auth/getuserinfo``: the member's userid for a code from the QR login or the OAuth redirect
+        (valid five minutes, once); None for someone outside the corp (WeCom answers an openid instead)."""
+        try:
+            result = self._client.get("auth/getuserinfo", params={"code": code})
+        except (WeChatClientException, requests.RequestException) as exc:
+            raise _wrap(exc) from exc
+        if not isinstance(result, dict):
+            raise WeChatError(None, "auth/getuserinfo 返回的不是 JSON 对象", http_status=200)
+        userid = result.get("userid")
+        return userid if isinstance(userid, str) and userid else None
+
     def _post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
             result = self._client.post(endpoint, data=body)
