@@ -65,6 +65,9 @@ def register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(miniprogram_bp)
     app.register_blueprint(bot_bp)
     app.register_blueprint(screens.bp)
+    import console
+
+    console.init_app(app)
 
 
 def register_commands(app: APIFlask) -> None:

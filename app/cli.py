@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.commands import messaging, params, scheduling
+from app.commands import console, messaging, params, scheduling
 from app.commands.events import events_cli
 from app.commands.wishes import wishes_cli
 from app.extensions import db
@@ -149,3 +149,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(wishes_cli)
     messaging.init_app(app)
     scheduling.init_app(app)
+    console.init_app(app)  # after the roster group: adds roster grant-role/revoke-role

@@ -33,6 +33,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "attendance.correct": frozenset({ROLE_ADMIN}),
     "people.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON}),
     "people.manage": frozenset({ROLE_ADMIN}),
+    "people.contact": frozenset({ROLE_ADMIN, ROLE_LIAISON}),
     "audit.view": frozenset({ROLE_ADMIN, ROLE_LEADER}),
 }
 

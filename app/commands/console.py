@@ -1,0 +1,102 @@
+"""Console commands: ``flask console set-password 工号`` and ``console sandbox-users``, plus
+``flask roster grant-role`` / ``revoke-role``, attached to the ``roster`` group wherever it lives."""
+
+from __future__ import annotations
+
+import click
+import requests
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.commands import params
+from app.errors import AppError
+from app.extensions import db
+from app.models import Department, Staff
+from app.models.org import ROLES
+from app.services import audit, console_auth, roles
+
+console_cli = AppGroup("console", help="管理后台：设置登录密码等。")
+ROLE_LABELS = list(ROLES.values())
+
+
+def _staff_or_fail(employee_no: str) -> Staff:
+    staff = db.session.scalar(select(Staff).where(Staff.employee_no == employee_no.strip()))
+    if staff is None:
+        raise params.CommandError(f"花名册中没有工号 {employee_no}")
+    return staff
+
+
+@console_cli.command("set-password")
+@click.argument("employee_no")
+def set_password(employee_no: str) -> None:
+    """设置某人的管理后台登录密码（输入两次，至少 12 个字符）。"""
+    staff = _staff_or_fail(employee_no)
+    password = click.prompt("新密码", hide_input=True)
+    again = click.prompt("再次输入", hide_input=True)
+    if password != again:
+        raise params.CommandError("两次输入的密码不一致，未修改。")
+    try:
+        console_auth.set_password(db.session, staff, password, audit.Actor.cli())
+    except console_auth.WeakPassword as exc:
+        raise params.CommandError(exc.message) from exc
+    note = "" if roles.has_console_role(staff) else "（此人还没有后台角色，请用 roster grant-role 授予后才能登录）"
+    click.echo(f"已为 {staff.name}（{staff.employee_no}）设置管理后台密码。{note}")
+
+
+@console_cli.command("sandbox-users")
+def sandbox_users() -> None:
+    """把花名册中有企业微信账号的人员告诉微信沙箱（离线演示的扫码登录页从中选择）。"""
+    base = current_app.config["WECHAT_API_BASE"]
+    if not base:
+        raise params.CommandError("未设置 WECHAT_API_BASE：只有沙箱需要这一步。")
+    rows = db.session.execute(
+        select(Staff.wecom_userid, Staff.name, Department.name)
+        .join(Department, Department.id == Staff.department_id)
+        .where(Staff.wecom_userid.is_not(None), Staff.active.is_(True))
+    ).all()
+    users = [{"userid": userid, "name": name, "department": department} for userid, name, department in rows]
+    try:
+        response = requests.put(f"{base}/_sandbox/wecom/users", json={"users": users}, timeout=5)
+        response.raise_for_status()
+    except requests.RequestException as exc:
+        raise params.CommandError(f"无法连接微信沙箱（{base}）：{exc}") from exc
+    click.echo(f"已向微信沙箱登记 {len(users)} 名企业微信成员。")
+
+
+@click.command("grant-role")
+@click.argument("employee_no")
+@click.argument("role", type=params.Choice(ROLE_LABELS + list(ROLES)))
+@click.option("--department", default=None, help="部门联络员负责的部门（默认为本人所在部门）。")
+def grant_role(employee_no: str, role: str, department: str | None) -> None:
+    """授予角色：管理员、部门联络员（可指定 --department）或领导。"""
+    staff = _staff_or_fail(employee_no)
+    try:
+        granted = roles.grant_role(db.session, staff, roles.parse_role(role), audit.Actor.cli(), department_name=department)
+    except AppError as exc:
+        db.session.rollback()
+        raise params.CommandError(exc.message) from exc
+    scope = ""
+    if granted.department_id is not None:
+        scope = f"，负责部门：{db.session.get(Department, granted.department_id).name}"
+    click.echo(f"已授予 {staff.name}（{staff.employee_no}）{ROLES[granted.role]}角色{scope}。")
+
+
+@click.command("revoke-role")
+@click.argument("employee_no")
+@click.argument("role", type=params.Choice(ROLE_LABELS + list(ROLES)))
+def revoke_role(employee_no: str, role: str) -> None:
+    """撤销角色（下一次请求起生效）。"""
+    staff = _staff_or_fail(employee_no)
+    code = roles.parse_role(role)
+    if not roles.revoke_role(db.session, staff, code, audit.Actor.cli()):
+        raise params.CommandError(f"{staff.name}（{staff.employee_no}）没有{ROLES[code]}角色。")
+    click.echo(f"已撤销 {staff.name}（{staff.employee_no}）的{ROLES[code]}角色。")
+
+
+def init_app(app: Flask) -> None:
+    """Call after the ``roster`` group is registered: the role commands join it."""
+    app.cli.add_command(console_cli)
+    roster_group = app.cli.commands["roster"]
+    roster_group.add_command(grant_role)
+    roster_group.add_command(revoke_role)

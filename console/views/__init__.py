@@ -1,0 +1,39 @@
+"""Console views, one module per section; each registers its routes on ``console.bp``."""
+
+from __future__ import annotations
+
+from flask import request
+
+from console import auth, bp, security
+
+NAV_ITEMS = (
+    ("console.dashboard", "首页", "dashboard.view", "dashboard"),
+    ("console.events", "活动", "events.view", "events"),
+    ("console.people", "人员", "people.view", "people"),
+    ("console.audit_log", "审计", "audit.view", "audit"),
+)
+
+
+@bp.before_request
+def _before() -> None:
+    security.protect_post()
+    auth.check_session_age()
+
+
+@bp.app_context_processor
+def _navigation() -> dict:
+    endpoint = request.endpoint or ""
+    section = endpoint.split(".", 1)[1].split("_", 1)[0] if endpoint.startswith("console.") else ""
+    return {"nav_items": NAV_ITEMS, "current_section": section}
+
+
+@bp.app_template_filter("local")
+def _local(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    from app.timeutil import format_local
+
+    return format_local(moment, pattern) if moment else ""
+
+
+@bp.app_template_filter("hours")
+def _hours(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".") if value else "0"
