@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 
 from console import auth, bp, security
 
@@ -16,6 +16,10 @@ NAV_ITEMS = (
 
 @bp.before_request
 def _before() -> None:
+    # Flask-WTF and Flask-Login cache the token and the user in g, which outlives a request when an app
+    # context was pushed before it (tests, scripts): read both from this request's session.
+    g.pop("csrf_token", None)
+    g.pop("_login_user", None)
     security.protect_post()
     auth.check_session_age()
 
