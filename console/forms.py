@@ -70,10 +70,13 @@ class EventForm(ConsoleForm):
         if isinstance(self.starts_at.data, datetime) and isinstance(field.data, datetime) and field.data <= self.starts_at.data:
             raise ValidationError("结束时间应晚于开始时间")
 
-    def validate_radius_m(self, field) -> None:
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
         given = [f.data is not None for f in (self.latitude, self.longitude, self.radius_m)]
-        if any(given) and not all(given):
-            raise ValidationError("签到范围需要同时填写纬度、经度和范围")
+        if any(given) and not all(given):  # an empty optional field skips its own validators
+            self.radius_m.errors = [*self.radius_m.errors, "签到范围需要同时填写纬度、经度和范围"]
+            return False
+        return valid
 
     def reminder_rules(self) -> list[str] | None:
         if self.no_reminders.data:

@@ -91,6 +91,8 @@ def _festivals(session: Session, today: date, count: int = 3) -> list[FestivalNo
 def build_dashboard(session: Session, viewer: Viewer, now: datetime) -> Dashboard:
     require(viewer, "dashboard.view")
     today = local_today(now)
+    tip = tips.todays_tip(session, today)
+    session.commit()  # the day's tip, if this is the first to ask (as the bot's 提示 does); before the reads below
     scope = viewer.department_scope()
     names = None
     if scope is not None:
@@ -115,9 +117,7 @@ def build_dashboard(session: Session, viewer: Viewer, now: datetime) -> Dashboar
     )
     oldest = session.scalar(select(func.min(OutboxMessage.due_at)).where(OutboxMessage.status == STATUS_PENDING))
     by_status = wishes.count_wishes_by_status(session)
-    tip = tips.todays_tip(session, today)
     festivals = _festivals(session, today)
-    session.commit()  # the day's tip, if this is the first to ask (as the bot's 提示 does)
     return Dashboard(
         today=today,
         upcoming=upcoming,

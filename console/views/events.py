@@ -7,8 +7,9 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from app.errors import AppError
 from app.extensions import db
 from app.models.events import EVENT_KINDS
-from app.services import checkin_codes, event_console, events, posters
-from app.services.roles import require
+from app.services import checkin_codes, event_console, posters
+from app.services import events as event_service
+from app.services.roles import OtherDepartment, require
 from app.timeutil import to_local
 from console import auth, bp
 from console.forms import EventEditForm, EventForm, ManualCheckinForm, ReasonForm
@@ -41,7 +42,7 @@ def event_new():
     form = EventForm()
     if form.validate_on_submit():
         capacity = form.capacity.data
-        draft = events.EventDraft(
+        draft = event_service.EventDraft(
             kind=form.kind.data,
             title=form.title.data,
             starts_at=form.starts_at.data,
@@ -59,7 +60,7 @@ def event_new():
         )
         try:
             require(auth.viewer(), "events.manage")
-            event = events.create_event(db.session, draft, auth.viewer().actor, created_by=auth.current_user.staff)
+            event = event_service.create_event(db.session, draft, auth.viewer().actor, created_by=auth.current_user.staff)
         except AppError as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
@@ -107,7 +108,7 @@ def event_edit(event_id: int):
         if form.ends_at.data != to_local(event.ends_at).replace(tzinfo=None, second=0, microsecond=0):
             changes["ends_at"] = form.ends_at.data
         try:
-            events.update_event(db.session, event_id, changes, auth.viewer().actor)
+            event_service.update_event(db.session, event_id, changes, auth.viewer().actor)
         except AppError as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
@@ -122,8 +123,8 @@ def event_edit(event_id: int):
 @auth.requires("events.manage")
 def event_publish(event_id: int):
     try:
-        event = events.publish_event(db.session, event_id, auth.viewer().actor)
-    except events.EventNotEditable as exc:
+        event = event_service.publish_event(db.session, event_id, auth.viewer().actor)
+    except event_service.EventNotEditable as exc:
         flash(exc.message, "danger")
     else:
         flash(f"活动“{event.title}”已发布，提醒已排队。", "success")
@@ -138,7 +139,7 @@ def event_cancel(event_id: int):
         flash("取消活动需要填写原因（不超过 200 字）。", "danger")
     else:
         try:
-            event = events.cancel_event(db.session, event_id, auth.viewer().actor, form.reason.data.strip())
+            event = event_service.cancel_event(db.session, event_id, auth.viewer().actor, form.reason.data.strip())
         except AppError as exc:
             flash(exc.message, "danger")
         else:
@@ -216,6 +217,8 @@ def event_manual_checkin(event_id: int):
             )
         except AppError as exc:
             db.session.rollback()
+            if isinstance(exc, OtherDepartment):  # another department's person: the 403 page, not a flash
+                raise
             flash(exc.message, "danger")
         else:
             label = "签到" if form.direction.data == "in" else "签退"
