@@ -13,6 +13,12 @@ NAV_ITEMS = (
     ("console.audit_log", "审计", "audit.view", "audit"),
 )
 
+# endpoint prefix -> the nav section it belongs to
+SECTIONS = (
+    ("dashboard", "dashboard"), ("event", "events"), ("checkin", "events"),
+    ("people", "people"), ("person", "people"), ("audit", "audit"),
+)
+
 
 @bp.before_request
 def _before() -> None:
@@ -26,8 +32,8 @@ def _before() -> None:
 
 @bp.app_context_processor
 def _navigation() -> dict:
-    endpoint = request.endpoint or ""
-    section = endpoint.split(".", 1)[1].split("_", 1)[0] if endpoint.startswith("console.") else ""
+    endpoint = (request.endpoint or "").removeprefix("console.")
+    section = next((name for prefix, name in SECTIONS if endpoint.startswith(prefix)), "")
     return {"nav_items": NAV_ITEMS, "current_section": section}
 
 
