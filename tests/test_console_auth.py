@@ -288,3 +288,13 @@ def test_operator_role_commands_refuse_bad_input(runner, app):
     assert "没有部门“不存在”" in runner.invoke(args=["roster", "grant-role", "C0004", "部门联络员", "--department", "不存在"]).output
     assert "只有部门联络员需要指定部门" in runner.invoke(args=["roster", "grant-role", "C0004", "领导", "--department", "办公室"]).output
     assert "花名册中没有工号" in runner.invoke(args=["roster", "grant-role", "Z0000", "领导"]).output
+
+
+def test_operator_tells_the_sandbox_the_roster_wecom_members(runner, sandbox, app):
+    person("admin", name="成员甲", wecom_userid="member-a")
+    person(None, name="成员乙", wecom_userid="member-b", department="机关党委")
+    person(None, name="无企业微信")
+    result = runner.invoke(args=["console", "sandbox-users"])
+    assert result.exit_code == 0 and "登记 2 名" in result.output, result.output
+    users = requests.get(f"{sandbox.url}/_sandbox/wecom/users", timeout=5).json()["users"]
+    assert {(u["userid"], u["name"], u["department"]) for u in users} == {("member-a", "成员甲", "办公室"), ("member-b", "成员乙", "机关党委")}
