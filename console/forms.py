@@ -8,9 +8,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     DecimalField,
     IntegerField,
+    MultipleFileField,
     PasswordField,
     SelectField,
     StringField,
@@ -141,3 +143,22 @@ class EventEditForm(ConsoleForm):
 
     validate_ends_at = EventForm.validate_ends_at
     reminder_rules = EventForm.reminder_rules
+
+
+class WishForm(ConsoleForm):
+    title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=100, message="标题不能超过 100 字"), _printable])
+    story = TextAreaField("心愿故事", validators=[DataRequired("请填写心愿故事"), Length(max=2000, message="心愿故事不能超过 2000 字"), _printable])
+    category = SelectField("类别", choices={"goods": "实物类", "service": "服务类"}, validators=[InputRequired("请选择类别")])
+    beneficiary_name = StringField("受助人姓名", validators=[DataRequired("请填写受助人姓名"), Length(max=50, message="姓名不能超过 50 字"), _printable])
+    village = StringField("村（组）", validators=[DataRequired("请填写村（组）"), Length(max=100, message="不能超过 100 字"), _printable])
+    household = StringField("住址", validators=[Optional(), Length(max=200, message="住址不能超过 200 字"), _printable])
+    contact = StringField("联系方式", validators=[Optional(), Length(max=50, message="联系方式不能超过 50 字"), _printable])
+    estimated_value = IntegerField("预估价值（元）", validators=[Optional(), NumberRange(0, 1_000_000, message="预估价值应在 0 到 1000000 元之间")])
+    claim_deadline = DateField("认领截止日期", validators=[InputRequired("请填写截止日期")])
+    photos = MultipleFileField("照片（JPEG/PNG/WebP，最多 9 张）")
+    publish = BooleanField("立即发布")
+
+
+class WishActionForm(ConsoleForm):
+    reason = StringField("原因", validators=[Optional(), Length(max=200, message="原因不能超过 200 字"), _printable])
+    approve_note = BooleanField("凭证说明已人工审核，可以发布")

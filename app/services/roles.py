@@ -35,6 +35,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "people.manage": frozenset({ROLE_ADMIN}),
     "people.contact": frozenset({ROLE_ADMIN, ROLE_LIAISON}),
     "audit.view": frozenset({ROLE_ADMIN, ROLE_LEADER}),
+    "wishes.view": frozenset({ROLE_ADMIN, ROLE_LEADER}),
+    "wishes.manage": frozenset({ROLE_ADMIN}),
+    "outbox.view": frozenset({ROLE_ADMIN, ROLE_LEADER}),
+    "outbox.manage": frozenset({ROLE_ADMIN}),
 }
 
 

@@ -10,13 +10,14 @@ NAV_ITEMS = (
     ("console.dashboard", "首页", "dashboard.view", "dashboard"),
     ("console.events", "活动", "events.view", "events"),
     ("console.people", "人员", "people.view", "people"),
+    ("console.wishes_list", "微心愿", "wishes.view", "wishes"),
     ("console.audit_log", "审计", "audit.view", "audit"),
 )
 
 # endpoint prefix -> the nav section it belongs to
 SECTIONS = (
     ("dashboard", "dashboard"), ("event", "events"), ("checkin", "events"),
-    ("people", "people"), ("person", "people"), ("audit", "audit"),
+    ("people", "people"), ("person", "people"), ("audit", "audit"), ("wish", "wishes"),
 )
 
 
