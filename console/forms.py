@@ -162,3 +162,9 @@ class WishForm(ConsoleForm):
 class WishActionForm(ConsoleForm):
     reason = StringField("原因", validators=[Optional(), Length(max=200, message="原因不能超过 200 字"), _printable])
     approve_note = BooleanField("凭证说明已人工审核，可以发布")
+
+
+class PushTargetForm(ConsoleForm):
+    name = StringField("名称", validators=[DataRequired("请填写名称"), Length(max=100, message="名称不能超过 100 字"), _printable])
+    kind = SelectField("类型", choices={"robot": "群机器人", "appchat": "应用群聊"}, default="robot")
+    address = StringField("地址（Webhook 地址或 key；应用群聊填 chatid）", validators=[DataRequired("请填写地址"), Length(max=500, message="地址过长"), _printable])

@@ -11,13 +11,14 @@ NAV_ITEMS = (
     ("console.events", "活动", "events.view", "events"),
     ("console.people", "人员", "people.view", "people"),
     ("console.wishes_list", "微心愿", "wishes.view", "wishes"),
+    ("console.push", "推送", "outbox.view", "push"),
     ("console.audit_log", "审计", "audit.view", "audit"),
 )
 
 # endpoint prefix -> the nav section it belongs to
 SECTIONS = (
     ("dashboard", "dashboard"), ("event", "events"), ("checkin", "events"),
-    ("people", "people"), ("person", "people"), ("audit", "audit"), ("wish", "wishes"),
+    ("people", "people"), ("person", "people"), ("audit", "audit"), ("wish", "wishes"), ("push", "push"),
 )
 
 
@@ -48,3 +49,14 @@ def _local(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
 @bp.app_template_filter("hours")
 def _hours(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".") if value else "0"
+
+
+@bp.app_template_filter("message_preview")
+def _message_preview(payload: object) -> str:
+    """The first characters of an outbox message's text, or its type."""
+    if not isinstance(payload, dict):
+        return ""
+    kind = payload.get("msgtype")
+    section = payload.get(kind) if isinstance(kind, str) else None
+    content = section.get("content") if isinstance(section, dict) else None
+    return content[:60] if isinstance(content, str) else {"image": "[图片]", "news": "[图文]"}.get(kind, f"[{kind}]")
