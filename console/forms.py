@@ -168,3 +168,8 @@ class PushTargetForm(ConsoleForm):
     name = StringField("名称", validators=[DataRequired("请填写名称"), Length(max=100, message="名称不能超过 100 字"), _printable])
     kind = SelectField("类型", choices={"robot": "群机器人", "appchat": "应用群聊"}, default="robot")
     address = StringField("地址（Webhook 地址或 key；应用群聊填 chatid）", validators=[DataRequired("请填写地址"), Length(max=500, message="地址过长"), _printable])
+
+
+class AnnouncementForm(ConsoleForm):
+    content = TextAreaField("内容", validators=[DataRequired("请填写公告内容"), Length(max=1000, message="公告不能超过 1000 字"), _printable])
+    audience = SelectField("发送范围", choices={"all": "全部群", "chosen": "选定的群", "miniprogram": "仅小程序"}, default="all")

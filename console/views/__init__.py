@@ -11,6 +11,7 @@ NAV_ITEMS = (
     ("console.events", "活动", "events.view", "events"),
     ("console.people", "人员", "people.view", "people"),
     ("console.wishes_list", "微心愿", "wishes.view", "wishes"),
+    ("console.notices", "公告", "outbox.view", "notice"),
     ("console.push", "推送", "outbox.view", "push"),
     ("console.audit_log", "审计", "audit.view", "audit"),
 )
@@ -18,7 +19,7 @@ NAV_ITEMS = (
 # endpoint prefix -> the nav section it belongs to
 SECTIONS = (
     ("dashboard", "dashboard"), ("event", "events"), ("checkin", "events"),
-    ("people", "people"), ("person", "people"), ("audit", "audit"), ("wish", "wishes"), ("push", "push"),
+    ("people", "people"), ("person", "people"), ("audit", "audit"), ("wish", "wishes"), ("push", "push"), ("notice", "notice"),
 )
 
 
