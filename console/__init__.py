@@ -16,6 +16,7 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
+bp.enable_openapi = False  # APIFlask's spec lists JSON APIs only; the console is HTML
 
 
 def init_app(app: Flask) -> None:
