@@ -173,3 +173,22 @@ class PushTargetForm(ConsoleForm):
 class AnnouncementForm(ConsoleForm):
     content = TextAreaField("内容", validators=[DataRequired("请填写公告内容"), Length(max=1000, message="公告不能超过 1000 字"), _printable])
     audience = SelectField("发送范围", choices={"all": "全部群", "chosen": "选定的群", "miniprogram": "仅小程序"}, default="all")
+
+
+class FestivalForm(ConsoleForm):
+    enabled = BooleanField("启用通知")
+    lead_days = StringField("提前天数（逗号分隔，0 为当天）", validators=[DataRequired("请填写提前天数"), Regexp(r"^\s*\d{1,3}(\s*[,，、]\s*\d{1,3})*\s*$", message="提前天数应为逗号分隔的整数，如 7,1")])
+    template = TextAreaField("通知模板（占位符：{节日} {日期} {星期} {倒计时}）", validators=[DataRequired("请填写通知模板"), Length(max=500, message="模板过长"), _printable])
+    create_draft_event = BooleanField("首次通知时创建草稿活动")
+
+    def leads(self) -> list[int]:
+        import re
+
+        return [int(part) for part in re.split(r"[,，、]", self.lead_days.data or "") if part.strip()]
+
+
+class CalendarForm(ConsoleForm):
+    first = DateField("开始日期", validators=[InputRequired("请填写开始日期")])
+    last = DateField("结束日期", validators=[Optional()])
+    kind = SelectField("设为", choices={"holiday": "放假", "workday": "上班（调休）", "clear": "清除设置（按国务院安排）"}, default="holiday")
+    note = StringField("说明", validators=[Optional(), Length(max=50, message="说明不能超过 50 字"), _printable])

@@ -39,6 +39,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "wishes.manage": frozenset({ROLE_ADMIN}),
     "outbox.view": frozenset({ROLE_ADMIN, ROLE_LEADER}),
     "outbox.manage": frozenset({ROLE_ADMIN}),
+    "schedule.view": frozenset({ROLE_ADMIN, ROLE_LEADER}),
+    "schedule.manage": frozenset({ROLE_ADMIN}),
 }
 
 

@@ -13,13 +13,14 @@ NAV_ITEMS = (
     ("console.wishes_list", "微心愿", "wishes.view", "wishes"),
     ("console.notices", "公告", "outbox.view", "notice"),
     ("console.push", "推送", "outbox.view", "push"),
+    ("console.schedule", "日程", "schedule.view", "schedule"),
     ("console.audit_log", "审计", "audit.view", "audit"),
 )
 
 # endpoint prefix -> the nav section it belongs to
 SECTIONS = (
     ("dashboard", "dashboard"), ("event", "events"), ("checkin", "events"),
-    ("people", "people"), ("person", "people"), ("audit", "audit"), ("wish", "wishes"), ("push", "push"), ("notice", "notice"),
+    ("people", "people"), ("person", "people"), ("audit", "audit"), ("wish", "wishes"), ("push", "push"), ("notice", "notice"), ("schedule", "schedule"),
 )
 
 
