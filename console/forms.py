@@ -192,3 +192,8 @@ class CalendarForm(ConsoleForm):
     last = DateField("结束日期", validators=[Optional()])
     kind = SelectField("设为", choices={"holiday": "放假", "workday": "上班（调休）", "clear": "清除设置（按国务院安排）"}, default="holiday")
     note = StringField("说明", validators=[Optional(), Length(max=50, message="说明不能超过 50 字"), _printable])
+
+
+class HoursForm(ConsoleForm):
+    hours = DecimalField("认定时长（小时）", places=None, validators=[InputRequired("请填写时长"), NumberRange(0, 24, message="时长应在 0 到 24 小时之间")])
+    reason = StringField("原因", validators=[DataRequired("请填写调整原因"), Length(max=200, message="原因不能超过 200 字"), _printable])

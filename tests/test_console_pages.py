@@ -433,3 +433,42 @@ def test_pages_run_a_bounded_number_of_queries(client, cast, path):
     _grow(cast, events=4, people=6)
     large = measure()
     assert len(large) == len(small) and len(large) <= 24, (path, [s[:90] for s in small], [s[:90] for s in large])
+
+
+def test_admin_downloads_the_poster_as_png_and_a4_pdf_and_the_miniprogram_code(client, cast):
+    import shutil
+    import subprocess
+    import tempfile
+
+    sign_in(client, cast["admin"])
+    event = cast["event"]
+    png = client.get(f"/console/events/{event.id}/poster.png")
+    assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
+    pdf = client.get(f"/console/events/{event.id}/poster.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.mimetype == "application/pdf"
+    if shutil.which("pdfinfo"):
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+            handle.write(pdf.data)
+            handle.flush()
+            info = subprocess.run(["pdfinfo", handle.name], capture_output=True, text=True, check=True).stdout
+        assert "(A4)" in info
+    code = client.get(f"/console/events/{event.id}/wxacode.png")
+    assert code.status_code == 200 and code.data.startswith(b"\x89PNG")
+    refused = client.get(f"/console/events/{event.id}/poster.png?direction=out")  # no sign-out for this event
+    assert refused.status_code == 400 and "签退" in refused.get_data(as_text=True)
+
+
+def test_admin_adjusts_volunteer_hours_with_a_reason(client, cast):
+    event = factories.make_event(title="志愿服务", checkout_required=True)
+    checkins.manual_check_in(db.session, event.id, cast["other"], "in", "测试", cast["admin"])
+    result = checkins.manual_check_in(db.session, event.id, cast["other"], "out", "测试", cast["admin"])
+    sign_in(client, cast["admin"])
+    token = csrf_token(client, f"/console/events/{event.id}/attendance")
+    quarter = client.post(f"/console/checkins/{result.record.id}/hours", data={"csrf_token": token, "hours": "0.75", "reason": "x", "event_id": event.id}, follow_redirects=True)
+    assert "0.5 的整数倍" in quarter.get_data(as_text=True)
+    client.post(f"/console/checkins/{result.record.id}/hours", data={"csrf_token": token, "hours": "3.5", "reason": "提前到场布置", "event_id": event.id})
+    db.session.expire_all()
+    assert db.session.get(Checkin, result.record.id).credited_minutes == 210
+    sign_in(client, cast["leader"])
+    token = csrf_token(client, "/console/")
+    assert client.post(f"/console/checkins/{result.record.id}/hours", data={"csrf_token": token, "hours": "1", "reason": "x"}).status_code == 403

@@ -145,3 +145,21 @@ def registrations(session: Session, viewer: Viewer, event_id: int) -> list[tuple
     if scope is not None:
         statement = statement.where(Staff.department_id.in_(scope))
     return [(staff, department) for staff, department in session.execute(statement)]
+
+
+def adjust_hours(session: Session, viewer: Viewer, checkin_id: int, hours: float, reason: str) -> Checkin:
+    """Set the hours a sign-out credits (admins), in whole half-hours, with a reason."""
+    require(viewer, "attendance.correct")
+    return checkins.adjust_hours(session, checkin_id, hours, reason, session.get(Staff, viewer.staff_id))
+
+
+def poster_pdf(png: bytes) -> bytes:
+    """The A4 poster as a one-page PDF for printing (300 dpi, the PNG's own size)."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="PDF", resolution=300.0)
+    return buffer.getvalue()

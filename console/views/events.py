@@ -12,7 +12,7 @@ from app.services import events as event_service
 from app.services.roles import OtherDepartment, require
 from app.timeutil import to_local
 from console import auth, bp
-from console.forms import EventEditForm, EventForm, ManualCheckinForm, ReasonForm
+from console.forms import EventEditForm, EventForm, HoursForm, ManualCheckinForm, ReasonForm
 
 POLL_SECONDS = 3
 
@@ -165,6 +165,49 @@ def event_poster(event_id: int):
         return redirect(url_for("console.event_detail", event_id=event_id))
     name = f"event-{event.id}-{'checkin' if direction == 'in' else 'checkout'}-poster.png"
     return Response(image, mimetype="image/png", headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.get("/events/<id:event_id>/poster.pdf")
+@auth.requires("events.view")
+def event_poster_pdf(event_id: int):
+    event = event_console.get_event(db.session, auth.viewer(), event_id)
+    direction = _direction()
+    checkin_codes.ensure_direction(event, direction)
+    try:
+        document = event_console.poster_pdf(posters.render_poster(event, direction))
+    except posters.FontUnavailable:
+        flash("服务器没有可用的中文字体，无法生成海报，请联系管理员安装 fonts-noto-cjk。", "danger")
+        return redirect(url_for("console.event_detail", event_id=event_id))
+    name = f"event-{event.id}-{'checkin' if direction == 'in' else 'checkout'}-poster.pdf"
+    return Response(document, mimetype="application/pdf", headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.get("/events/<id:event_id>/wxacode.png")
+@auth.requires("events.manage")
+def event_wxacode(event_id: int):
+    """The printed code as a mini-program code (an admin asked for it: the one WeChat call here)."""
+    event = event_console.get_event(db.session, auth.viewer(), event_id)
+    image = checkin_codes.miniprogram_code(event, _direction())
+    return Response(image, mimetype="image/png", headers={"Content-Disposition": f"attachment; filename=event-{event.id}-wxacode.png"})
+
+
+@bp.post("/checkins/<id:checkin_id>/hours")
+@auth.requires("attendance.correct")
+def checkin_hours(checkin_id: int):
+    form = HoursForm()
+    event_id = request.form.get("event_id", "")
+    target = url_for("console.event_attendance", event_id=int(event_id)) if event_id.isdigit() and len(event_id) < 11 else url_for("console.events")
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        return redirect(target)
+    try:
+        event_console.adjust_hours(db.session, auth.viewer(), checkin_id, float(form.hours.data), form.reason.data.strip())
+    except AppError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        flash("志愿时长已调整。", "success")
+    return redirect(target)
 
 
 @bp.get("/events/<id:event_id>/screen")
