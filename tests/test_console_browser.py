@@ -186,3 +186,61 @@ def test_password_login_refuses_after_repeated_failures(console_server, browser)
     shot(page, "console-login-locked")
     assert violations == []
     context.close()
+
+
+def test_admin_imports_a_roster_and_reviews_a_wish_proof(console_server, browser, tmp_path):
+    from app.models import Staff
+    from app.services import scheduling, wishes
+    from tests.console_helpers import sign_in  # noqa: F401 (the browser signs in by password below)
+    from tests.wish_helpers import image_bytes, make_wish
+
+    _app, base = console_server
+    scheduling.install_defaults(db.session)
+    admin = person("admin", name="郭敏", employee_no="E0016")
+    console_auth.set_password(db.session, admin, PASSWORD, audit.Actor.system())
+    wish = make_wish(title="一个新书包", photos=[io.BytesIO(image_bytes())])
+    claimer = person(None, name="认领人")
+    wishes.claim_wish(db.session, wish.id, claimer)
+    wishes.submit_proof(db.session, wish.id, db.session.get(Staff, claimer.id), "openid-claimer", "书包已送到王小明家", [io.BytesIO(image_bytes(colour=(20, 120, 200)))])
+    violations: list[str] = []
+    context, page = new_page(browser, violations)
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=employee_no]", "E0016")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]:has-text('登录')")
+    page.wait_for_url(f"{base}/console/")
+
+    # A roster with errors: every row's error is listed and nothing is written; then a clean one.
+    bad = tmp_path / "花名册.csv"
+    bad.write_text("姓名,工号,部门,手机\n,N1,办公室,\n乙,N2,办公室,123\n丙,N2,办公室,\n", encoding="utf-8")
+    page.goto(f"{base}/console/people/import")
+    page.set_input_files("input[name=file]", str(bad))
+    page.click("button:has-text('上传并预览')")
+    errors = page.text_content("[data-testid=import-errors]")
+    assert "第 2 行" in errors and "第 3 行" in errors and "第 4 行" in errors
+    shot(page, "console-roster-import-errors")
+    good = tmp_path / "roster.csv"
+    good.write_text("姓名,工号,部门\n甲,N1,办公室\n乙,N2,新科室\n", encoding="utf-8")
+    page.set_input_files("input[name=file]", str(good))
+    page.click("button:has-text('上传并预览')")
+    page.click("[data-testid=confirm-import]")
+    assert "导入完成：新增 2 人" in page.text_content(".alert-success")
+
+    # The proof with its photo, confirmed (after the browser's confirmation prompt).
+    page.goto(f"{base}/console/wishes/{wish.id}")
+    assert "书包已送到王小明家" in page.text_content("[data-testid=proof]")
+    assert page.locator("[data-testid=proof] img").evaluate("img => img.naturalWidth") > 0
+    shot(page, "console-wish-proof")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('确认完成')")
+    expect(page.locator("[data-testid=wish-status]")).to_have_text("已完成")
+
+    for path, name in (("/console/wishes", "console-wishes"), ("/console/notices", "console-notices"),
+                       ("/console/push", "console-push"), ("/console/schedule", "console-schedule")):
+        page.goto(f"{base}{path}")
+        shot(page, name)
+    page.goto(f"{base}/console/schedule/festivals/中秋")
+    expect(page.locator("[data-testid=preview]")).to_contain_text("中秋")
+    shot(page, "console-festival-preview")
+    assert violations == []
+    context.close()

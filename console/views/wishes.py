@@ -6,14 +6,14 @@ from flask import flash, redirect, render_template, request, send_file, url_for
 
 from app.errors import AppError
 from app.extensions import db
-from app.models.wish import CLAIM_END_LABELS, STATUS_LABELS
+from app.models.wish import CLAIM_END_LABELS, STATUS_LABELS, TRANSITIONS
 from app.services import wish_console, wishes
 from console import auth, bp
 from console.forms import WishActionForm, WishForm
 from console.views.events import _page_number
 
 ACTION_LABELS = {"publish": "发布", "withdraw": "撤回", "revoke": "收回认领", "confirm": "确认完成", "return": "退回凭证"}
-TRANSITION_LABELS = {"create": "创建", "claim": "认领", "release": "放弃认领", "expire": "逾期释放", "proof": "提交凭证", **ACTION_LABELS}
+TRANSITION_LABELS = {"create": "创建", **{action: t.label for action, t in TRANSITIONS.items()}}
 
 
 @bp.get("/wishes")
