@@ -197,3 +197,8 @@ class CalendarForm(ConsoleForm):
 class HoursForm(ConsoleForm):
     hours = DecimalField("认定时长（小时）", places=None, validators=[InputRequired("请填写时长"), NumberRange(0, 24, message="时长应在 0 到 24 小时之间")])
     reason = StringField("原因", validators=[DataRequired("请填写调整原因"), Length(max=200, message="原因不能超过 200 字"), _printable])
+
+
+class TipForm(ConsoleForm):
+    theme = StringField("主题", validators=[DataRequired("请填写主题"), Length(max=20, message="主题不能超过 20 字"), _printable])
+    content = TextAreaField("内容", validators=[DataRequired("请填写提示内容"), Length(max=300, message="提示不能超过 300 字"), _printable])

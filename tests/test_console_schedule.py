@@ -64,3 +64,28 @@ def test_admin_sets_and_clears_working_day_overrides(client, cast):
     client.post("/console/schedule/calendar", data={"csrf_token": token, "first": "2027-10-01", "last": "2027-10-07", "kind": "clear"})
     assert db.session.scalars(select(CalendarOverride)).all() == []
     assert db.session.get(CalendarOverride, date(2027, 10, 1)) is None
+
+
+def test_admin_adds_edits_and_disables_civility_tips(client, cast):
+    from app.models import CivilityTip
+
+    sign_in(client, cast["admin"])
+    token = csrf_token(client, "/console/schedule/tips")
+    total = len(db.session.scalars(select(CivilityTip)).all())
+    added = client.post("/console/schedule/tips", data={"csrf_token": token, "theme": "文明出行", "content": "过马路走斑马线，不闯红灯。"})
+    assert added.status_code == 302
+    tip = db.session.scalars(select(CivilityTip).where(CivilityTip.theme == "文明出行")).one()
+    duplicate = client.post("/console/schedule/tips", data={"csrf_token": token, "theme": "文明出行", "content": "过马路走斑马线，不闯红灯。"})
+    assert duplicate.status_code == 400 and "已有相同内容" in duplicate.get_data(as_text=True)
+    empty = client.post("/console/schedule/tips", data={"csrf_token": token, "theme": "", "content": ""})
+    assert empty.status_code == 400 and "请填写主题" in empty.get_data(as_text=True)
+    client.post("/console/schedule/tips", data={"csrf_token": token, "tip_id": str(tip.id), "theme": "文明出行", "content": "礼让行人，文明驾驶。"})
+    client.post(f"/console/schedule/tips/{tip.id}/disable", data={"csrf_token": token})
+    db.session.expire_all()
+    tip = db.session.get(CivilityTip, tip.id)
+    assert tip.content == "礼让行人，文明驾驶。" and tip.enabled is False
+    assert len(db.session.scalars(select(CivilityTip)).all()) == total + 1
+    sign_in(client, cast["leader"])
+    assert client.get("/console/schedule/tips").status_code == 200
+    token = csrf_token(client, "/console/schedule/tips")
+    assert client.post("/console/schedule/tips", data={"csrf_token": token, "theme": "x", "content": "y"}).status_code == 403

@@ -8,12 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import calendar_cn
-from app.errors import NotFound
-from app.models import FestivalSetting, SchedulerJob
-from app.services import festivals, working_days
+from app.errors import AppError, NotFound
+from app.models import CivilityTip, FestivalSetting, SchedulerJob
+from app.services import audit, festivals, working_days
 from app.services.roles import Viewer, require
 
 
@@ -98,3 +99,56 @@ def set_days(session: Session, viewer: Viewer, first: date, last: date, working:
     if working is None:
         return working_days.clear_days(session, first, last, viewer.actor)
     return working_days.set_days(session, first, last, working, note, viewer.actor)
+
+
+# ---- the civility tip library -------------------------------------------------------------------------
+
+
+class InvalidTip(AppError):
+    code = "invalid_tip"
+    message = "文明提示有误"
+
+
+def list_tips(session: Session, viewer: Viewer) -> list[CivilityTip]:
+    require(viewer, "schedule.view")
+    return list(session.scalars(select(CivilityTip).order_by(CivilityTip.theme, CivilityTip.id)))
+
+
+def _clean(theme: str, content: str) -> tuple[str, str]:
+    theme, content = theme.strip(), content.strip()
+    if not 1 <= len(theme) <= 20:
+        raise InvalidTip("主题应为 1 到 20 个字")
+    if not 1 <= len(content) <= 300:
+        raise InvalidTip("提示内容应为 1 到 300 个字")
+    return theme, content
+
+
+def save_tip(session: Session, viewer: Viewer, tip_id: int | None, theme: str, content: str) -> CivilityTip:
+    """Add a tip (``tip_id`` None) or change one; the same text twice is refused."""
+    require(viewer, "schedule.manage")
+    theme, content = _clean(theme, content)
+    tip = CivilityTip(theme=theme, content=content, enabled=True) if tip_id is None else session.get(CivilityTip, tip_id)
+    if tip is None:
+        raise NotFound("没有这条提示", code="tip_not_found")
+    tip.theme, tip.content = theme, content
+    session.add(tip)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise InvalidTip("提示库中已有相同内容的提示") from exc
+    audit.record(session, viewer.actor, "tip.add" if tip_id is None else "tip.edit", "civility_tip", tip.id, theme=theme)
+    session.commit()
+    return tip
+
+
+def set_tip_enabled(session: Session, viewer: Viewer, tip_id: int, enabled: bool) -> CivilityTip:
+    """A disabled tip is never chosen again; days it was already chosen for keep it."""
+    require(viewer, "schedule.manage")
+    tip = session.get(CivilityTip, tip_id)
+    if tip is None:
+        raise NotFound("没有这条提示", code="tip_not_found")
+    tip.enabled = enabled
+    audit.record(session, viewer.actor, "tip.enable" if enabled else "tip.disable", "civility_tip", tip.id)
+    session.commit()
+    return tip

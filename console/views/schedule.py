@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from markupsafe import escape
 
 from app.errors import AppError
@@ -10,7 +10,7 @@ from app.extensions import db
 from app.services import schedule_console
 from app.timeutil import local_today
 from console import auth, bp
-from console.forms import CalendarForm, FestivalForm
+from console.forms import CalendarForm, FestivalForm, TipForm
 
 
 def _year() -> int | None:
@@ -84,3 +84,37 @@ def schedule_calendar():
         return redirect(url_for("console.schedule", year=first.year))
     flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
     return redirect(url_for("console.schedule"))
+
+
+@bp.route("/schedule/tips", methods=["GET", "POST"])
+@auth.requires("schedule.view")
+def schedule_tips():
+    viewer = auth.viewer()
+    form = TipForm()
+    status = 200
+    if request.method == "POST":
+        if not viewer.can("schedule.manage"):
+            abort(403)
+        if form.validate_on_submit():
+            raw = request.form.get("tip_id", "")
+            try:
+                schedule_console.save_tip(db.session, viewer, int(raw) if raw.isdigit() and len(raw) < 11 else None, form.theme.data, form.content.data)
+            except AppError as exc:
+                db.session.rollback()
+                form.form_errors.append(exc.message)
+            else:
+                flash("提示已保存。", "success")
+                return redirect(url_for("console.schedule_tips"))
+        status = 400
+    tips = schedule_console.list_tips(db.session, viewer)
+    return render_template("console/tips.html", form=form, tips=tips), status
+
+
+@bp.post("/schedule/tips/<id:tip_id>/<action>")
+@auth.requires("schedule.manage")
+def schedule_tip_toggle(tip_id: int, action: str):
+    if action not in ("enable", "disable"):
+        abort(404)
+    tip = schedule_console.set_tip_enabled(db.session, auth.viewer(), tip_id, action == "enable")
+    flash(f"已{'启用' if tip.enabled else '停用'}这条提示。", "success")
+    return redirect(url_for("console.schedule_tips"))
