@@ -162,6 +162,8 @@ class Config:
         self.CONSOLE_SESSION_HOURS = env_int("CONSOLE_SESSION_HOURS", 12)
         self.CONSOLE_LOGIN_FAILURES_PER_ACCOUNT = env_str("CONSOLE_LOGIN_FAILURES_PER_ACCOUNT", "5/15 minutes")
         self.CONSOLE_LOGIN_FAILURES_PER_ADDRESS = env_str("CONSOLE_LOGIN_FAILURES_PER_ADDRESS", "50/15 minutes")
+        # The dashboard's department statistics are recomputed at most this often per process (0: always).
+        self.CONSOLE_DASHBOARD_CACHE_SECONDS = env_int("CONSOLE_DASHBOARD_CACHE_SECONDS", 30)
         # Where browsers go for WeCom's QR login and OAuth pages; empty: WeCom's own hosts (or
         # WECHAT_API_BASE when that is set, so the sandbox plays them offline).
         self.WECOM_LOGIN_BASE = env_str("WECOM_LOGIN_BASE").rstrip("/")

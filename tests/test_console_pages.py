@@ -20,6 +20,11 @@ from tests.console_helpers import count_queries, csrf_token, person, sign_in
 
 
 @pytest.fixture
+def config_overrides() -> dict[str, object]:
+    return {"CONSOLE_DASHBOARD_CACHE_SECONDS": 0}  # every request computes: the query counts are the real ones
+
+
+@pytest.fixture
 def cast(app):
     """An admin, a leader and a liaison (办公室), a person in another department, and an event."""
     people = {
@@ -148,7 +153,7 @@ def test_outside_the_console_errors_stay_json(client):
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
 
 
-@pytest.mark.parametrize("config_overrides", [{"MAX_CONTENT_LENGTH": 2048}])
+@pytest.mark.parametrize("config_overrides", [{"MAX_CONTENT_LENGTH": 2048, "CONSOLE_DASHBOARD_CACHE_SECONDS": 0}])
 def test_too_large_upload_gets_the_413_page(client, cast):
     sign_in(client, cast["admin"])
     token = csrf_token(client, "/console/people/import")
@@ -472,3 +477,15 @@ def test_admin_adjusts_volunteer_hours_with_a_reason(client, cast):
     sign_in(client, cast["leader"])
     token = csrf_token(client, "/console/")
     assert client.post(f"/console/checkins/{result.record.id}/hours", data={"csrf_token": token, "hours": "1", "reason": "x"}).status_code == 403
+
+
+@pytest.mark.parametrize("config_overrides", [{"CONSOLE_DASHBOARD_CACHE_SECONDS": 30}])
+def test_dashboard_statistics_are_cached_briefly(client, cast, app):
+    sign_in(client, cast["admin"])
+    client.get("/console/")
+    with count_queries() as cached:
+        client.get("/console/")
+    app.extensions["console_dashboard_cache"].clear()
+    with count_queries() as computed:
+        client.get("/console/")
+    assert len(cached) + 9 == len(computed)  # two participation reads (4 queries each) and the top people

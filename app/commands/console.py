@@ -64,6 +64,18 @@ def sandbox_users() -> None:
     click.echo(f"已向微信沙箱登记 {len(users)} 名企业微信成员。")
 
 
+@console_cli.command("seed-large")
+@click.option("--staff", default=2000, show_default=True, type=params.IntRange(1, 100_000))
+@click.option("--events", default=500, show_default=True, type=params.IntRange(1, 10_000))
+@click.option("--checkins", default=50_000, show_default=True, type=params.IntRange(1, 1_000_000))
+def seed_large(staff: int, events: int, checkins: int) -> None:
+    """写入大量演示数据（2000 人、20 个部门、500 场活动、5 万条签到、200 个心愿），用于性能测试；只用于空的测试库。"""
+    from app.demo_console import seed_large as seed
+
+    result = seed(db.session, staff=staff, events=events, checkins=checkins)
+    click.echo(f"已写入：人员 {result['staff']}，活动 {result['events']}，签到记录 {result['checkins']}，心愿 {result['wishes']}。")
+
+
 @click.command("grant-role")
 @click.argument("employee_no")
 @click.argument("role", type=params.Choice(ROLE_LABELS + list(ROLES)))

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -44,6 +46,25 @@ class Dashboard:
     outbox_oldest_pending: datetime | None
     festivals: list[FestivalNotice] = field(default_factory=list)
     tip: CivilityTip | None = None
+
+
+def _cached(key: tuple, compute):
+    """A figure computed at most once per ``CONSOLE_DASHBOARD_CACHE_SECONDS`` in this process (0: never
+    cached): the department statistics scan every sign-in of the year, and a few seconds' staleness is
+    invisible on a dashboard. Kept per app, so each app (and each test) has its own."""
+    seconds = current_app.config.get("CONSOLE_DASHBOARD_CACHE_SECONDS", 0)
+    if not seconds:
+        return compute()
+    cache = current_app.extensions.setdefault("console_dashboard_cache", {})
+    now = monotonic()
+    hit = cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = compute()
+    if len(cache) > 256:
+        cache.clear()
+    cache[key] = (now + seconds, value)
+    return value
 
 
 def _period(first: date, after_last: date) -> tuple[datetime, datetime]:
@@ -100,8 +121,9 @@ def build_dashboard(session: Session, viewer: Viewer, now: datetime) -> Dashboar
     month_start = today.replace(day=1)
     next_month = (month_start + timedelta(days=32)).replace(day=1)
     year_start, next_year = date(today.year, 1, 1), date(today.year + 1, 1, 1)
-    month = _scoped(stats.participation_by_department(session, *_period(month_start, next_month)), names)
-    year = _scoped(stats.participation_by_department(session, *_period(year_start, next_year)), names)
+    month_span, year_span = _period(month_start, next_month), _period(year_start, next_year)
+    month = _scoped(_cached(("participation", *month_span), lambda: stats.participation_by_department(session, *month_span)), names)
+    year = _scoped(_cached(("participation", *year_span), lambda: stats.participation_by_department(session, *year_span)), names)
     upcoming = list(
         session.scalars(
             select(Event)
@@ -123,7 +145,7 @@ def build_dashboard(session: Session, viewer: Viewer, now: datetime) -> Dashboar
         upcoming=upcoming,
         month=month,
         year=year,
-        top_people=_top_people(session, *_period(year_start, next_year), scope),
+        top_people=_cached(("top-people", *year_span, scope), lambda: _top_people(session, *year_span, scope)),
         top_departments=sorted(((row.department, row.hours) for row in year if row.hours), key=lambda r: -r[1])[:TOP_LIMIT],
         wishes_by_status=[(STATUS_LABELS[status], count) for status, count in by_status.items()],
         outbox_pending=int(counts.get(STATUS_PENDING, 0)),
