@@ -298,3 +298,13 @@ def test_operator_tells_the_sandbox_the_roster_wecom_members(runner, sandbox, ap
     assert result.exit_code == 0 and "登记 2 名" in result.output, result.output
     users = requests.get(f"{sandbox.url}/_sandbox/wecom/users", timeout=5).json()["users"]
     assert {(u["userid"], u["name"], u["department"]) for u in users} == {("member-a", "成员甲", "办公室"), ("member-b", "成员乙", "机关党委")}
+
+
+def test_session_cookie_is_secure_in_production_only(monkeypatch):
+    from config import DevelopmentConfig, ProductionConfig
+
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    assert ProductionConfig().SESSION_COOKIE_SECURE is True
+    assert DevelopmentConfig().SESSION_COOKIE_SECURE is False
+    production = ProductionConfig()
+    assert production.SESSION_COOKIE_HTTPONLY is True and production.SESSION_COOKIE_SAMESITE == "Lax"
