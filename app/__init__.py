@@ -72,6 +72,10 @@ def register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(screens.bp)
     app.register_blueprint(verification.bp)
 
+    import console
+
+    console.init_app(app)
+
 
 def register_commands(app: APIFlask) -> None:
     from app import cli

@@ -12,6 +12,7 @@ from flask import Flask
 from app.commands import (
     announcements,
     bind_requests,
+    console,
     demo,
     events,
     ledger,
@@ -43,6 +44,7 @@ COMMANDS = (
     bind_requests.bind_requests_cli,
     ledger.plan_cli,
     ledger.ledger_cli,
+    console.console_cli,
 )
 
 

@@ -218,6 +218,20 @@ class Config:
         self.VOTE_BURST_THRESHOLD = env_int("VOTE_BURST_THRESHOLD", 10)
         self.VOTE_BURST_MINUTES = env_int("VOTE_BURST_MINUTES", 10)
 
+        # Web console (/console): session lifetime, password-failure limits, WeCom sign-in pages.
+        self.CONSOLE_IDLE_MINUTES = env_int("CONSOLE_IDLE_MINUTES", 30)
+        self.CONSOLE_SESSION_HOURS = env_int("CONSOLE_SESSION_HOURS", 12)
+        self.CONSOLE_LOGIN_FAILURES_PER_ACCOUNT = env_str("CONSOLE_LOGIN_FAILURES_PER_ACCOUNT", "5/15 minutes")
+        self.CONSOLE_LOGIN_FAILURES_PER_ADDRESS = env_str("CONSOLE_LOGIN_FAILURES_PER_ADDRESS", "50/15 minutes")
+        # The dashboard's department statistics are recomputed at most this often per process (0: always).
+        self.CONSOLE_DASHBOARD_CACHE_SECONDS = env_int("CONSOLE_DASHBOARD_CACHE_SECONDS", 30)
+        # Where browsers go for WeCom's QR login and OAuth pages; empty: WeCom's own hosts (or
+        # WECHAT_API_BASE when that is set, so the sandbox plays them offline).
+        self.WECOM_LOGIN_BASE = env_str("WECOM_LOGIN_BASE").rstrip("/")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", self.APP_ENV == "production")
+
         for key, value in overrides.items():
             setattr(self, key, value)
 

@@ -5,7 +5,8 @@ and can be told to fail on purpose. Tests, benchmarks and the offline demo talk 
 
 Parts: ``state`` (what it remembers, ``SandboxState.reset()``), ``answers`` (WeChat's answer shapes and
 the one access-token check), ``control`` (``/_sandbox``: messages, faults, media, stats), ``miniprogram``
-(api.weixin.qq.com) and ``wecom`` (qyapi.weixin.qq.com). A new platform or endpoint family is a module
+(api.weixin.qq.com), ``wecom`` (qyapi.weixin.qq.com) and ``wecom_oauth`` (WeCom web sign-in:
+QR login, silent OAuth, ``auth/getuserinfo``). A new platform or endpoint family is a module
 with a blueprint ``bp`` added to ``BLUEPRINTS`` below.
 
 Control endpoints (not part of WeChat):
@@ -26,14 +27,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from sandbox import control, miniprogram, wecom
+from sandbox import control, miniprogram, wecom, wecom_oauth
 from sandbox.answers import err
 from sandbox.state import Fault, Media, SandboxSettings, SandboxState
 
 __all__ = ["BLUEPRINTS", "Fault", "Media", "SandboxSettings", "SandboxState", "create_sandbox_app"]
 
 # Every part of the sandbox; the fault hook lives in ``control`` and applies to all of them.
-BLUEPRINTS = (control.bp, miniprogram.bp, wecom.bp)
+BLUEPRINTS = (control.bp, miniprogram.bp, wecom.bp, wecom_oauth.bp)
 
 
 def create_sandbox_app(settings: SandboxSettings | None = None) -> Flask:

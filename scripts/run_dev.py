@@ -83,6 +83,7 @@ def main() -> int:
     # The sandbox first, so the dispatcher's first sends do not fail against a port not yet open.
     children = {"sandbox": subprocess.Popen(flask("wechat-sandbox", "--port", env["SANDBOX_PORT"]), cwd=ROOT, env=env)}
     wait_for(f"{env['WECHAT_API_BASE']}/_sandbox/faults", 20)
+    subprocess.run(flask("console", "sandbox-users"), cwd=ROOT, env=env, check=False)  # WeCom login's member list
     children.update({name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in processes.items()})
 
     def stop(*_: object) -> None:
@@ -103,6 +104,7 @@ def main() -> int:
             return 1
         print(
             "\n文明创建助手已启动（Ctrl-C 停止全部进程）：\n"
+            f"  管理后台              http://{web}/console/  （企业微信扫码登录：在沙箱页面点“张伟”即以演示管理员登录）\n"
             f"  Web 服务 / 小程序接口  http://{web}/api/mp\n"
             f"  健康检查              http://{web}/healthz\n"
             f"  OpenAPI 文档          http://{web}/api/mp/openapi.json\n"

@@ -9,8 +9,9 @@ import click
 
 from app.commands import params
 from app.extensions import db
-from app.services import audit, auth, roster
-from app.models.org import ROLES
+from app.models import Department
+from app.services import audit, auth, roles, roster
+from app.models.org import ROLE_ADMIN, ROLES
 from app.services.staff import deactivate_staff, get_staff, list_staff, reactivate_staff
 
 roster_cli = params.Group("roster", help="花名册：导入、列表、停用与恢复、授权、解绑、部门改名与合并。")
@@ -46,7 +47,8 @@ def roster_import(file: Path) -> None:
 @click.argument("employee_no")
 def roster_grant_admin(employee_no: str) -> None:
     """授予管理员角色。"""
-    staff = roster.set_admin(db.session, get_staff(db.session, employee_no), True, audit.Actor.cli())
+    staff = get_staff(db.session, employee_no)
+    roles.grant_role(db.session, staff, ROLE_ADMIN, audit.Actor.cli())
     click.echo(f"已授予 {staff.name}（{staff.employee_no}）管理员角色。")
 
 
@@ -54,7 +56,8 @@ def roster_grant_admin(employee_no: str) -> None:
 @click.argument("employee_no")
 def roster_revoke_admin(employee_no: str) -> None:
     """撤销管理员角色。"""
-    staff = roster.set_admin(db.session, get_staff(db.session, employee_no), False, audit.Actor.cli())
+    staff = get_staff(db.session, employee_no)
+    roles.revoke_role(db.session, staff, ROLE_ADMIN, audit.Actor.cli())
     click.echo(f"已撤销 {staff.name}（{staff.employee_no}）的管理员角色。")
 
 
@@ -129,3 +132,32 @@ def roster_merge_departments(source: str, target: str) -> None:
     """把部门 SOURCE 并入 TARGET：人员（含已停用的）转入 TARGET，删除 SOURCE。"""
     moved = roster.merge_departments(db.session, source, target, audit.Actor.cli())
     click.echo(f"已将“{source.strip()}”并入“{target.strip()}”，转入 {moved} 人。")
+
+
+ROLE_LABELS = list(ROLES.values())
+
+
+@roster_cli.command("grant-role")
+@click.argument("employee_no")
+@click.argument("role", type=params.Choice(ROLE_LABELS + list(ROLES)))
+@click.option("--department", default=None, help="部门联络员负责的部门（默认为本人所在部门）。")
+def grant_role(employee_no: str, role: str, department: str | None) -> None:
+    """授予角色：管理员、部门联络员（可指定 --department）或领导。"""
+    staff = get_staff(db.session, employee_no)
+    granted = roles.grant_role(db.session, staff, roles.parse_role(role), audit.Actor.cli(), department_name=department)
+    scope = ""
+    if granted.department_id is not None:
+        scope = f"，负责部门：{db.session.get(Department, granted.department_id).name}"
+    click.echo(f"已授予 {staff.name}（{staff.employee_no}）{ROLES[granted.role]}角色{scope}。")
+
+
+@roster_cli.command("revoke-role")
+@click.argument("employee_no")
+@click.argument("role", type=params.Choice(ROLE_LABELS + list(ROLES)))
+def revoke_role(employee_no: str, role: str) -> None:
+    """撤销角色（下一次请求起生效）。"""
+    staff = get_staff(db.session, employee_no)
+    code = roles.parse_role(role)
+    if not roles.revoke_role(db.session, staff, code, audit.Actor.cli()):
+        raise params.CommandError(f"{staff.name}（{staff.employee_no}）没有{ROLES[code]}角色。")
+    click.echo(f"已撤销 {staff.name}（{staff.employee_no}）的{ROLES[code]}角色。")

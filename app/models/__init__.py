@@ -3,6 +3,7 @@
 from app.models.account import ApiSession, BindRequest, MiniProgramAccount
 from app.models.audit import AuditLog
 from app.models.base import Base
+from app.models.console import ConsoleCredential
 from app.models.events import Checkin, Event, EventRegistration
 from app.models.kv import KeyValue
 from app.models.ledger import (
@@ -56,6 +57,7 @@ __all__ = [
     "Checkin",
     "CalendarOverride",
     "CivilityTip",
+    "ConsoleCredential",
     "Department",
     "Event",
     "EventItemLink",

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import Base, TimestampMixin, UTCDateTime, utcnow
 
 ROLE_ADMIN = "admin"
-ROLES = {ROLE_ADMIN: "管理员"}
+# Console roles (issue 13): a liaison sees and signs in their own department's people; a leader reads everything.
+ROLE_LIAISON = "liaison"
+ROLE_LEADER = "leader"
+ROLES = {ROLE_ADMIN: "管理员", ROLE_LIAISON: "部门联络员", ROLE_LEADER: "领导"}
 
 
 class Department(TimestampMixin, Base):
@@ -77,5 +80,7 @@ class StaffRole(Base):
 
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # The department a liaison acts for (ROLE_LIAISON only); NULL for roles without a scope.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
 
     staff: Mapped[Staff] = relationship(back_populates="roles")

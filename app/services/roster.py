@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import AppError, Conflict, NotFound
-from app.models import ROLE_ADMIN, Department, Staff
+from app.models import Department, Staff
 from app.models.base import utcnow
 from app.services import audit
 from app.services.staff import normalise_mobile, normalise_name
@@ -278,18 +278,6 @@ class RosterImportRejected(Exception):
     def __init__(self, errors: list[str]) -> None:
         super().__init__("\n".join(errors))
         self.errors = errors
-
-
-def set_admin(session: Session, staff: Staff, granted: bool, actor: audit.Actor) -> Staff:
-    """Grant or revoke the admin role, audited."""
-    if granted:
-        staff.grant(ROLE_ADMIN)
-    else:
-        staff.revoke(ROLE_ADMIN)
-    action = "staff.grant_role" if granted else "staff.revoke_role"
-    audit.record(session, actor, action, "staff", staff.id, role=ROLE_ADMIN)
-    session.commit()
-    return staff
 
 
 def _department(session: Session, name: str) -> Department:

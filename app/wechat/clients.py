@@ -268,6 +268,18 @@ class Work:
             raise MalformedAnswer("media/upload answered without a media_id")
         return media_id
 
+    def user_id_from_code(self, code: str) -> str | None:
+        """``auth/getuserinfo``: the member's userid for a code from the QR login or the OAuth redirect
+        (valid five minutes, once); None for someone outside the corp (WeCom answers an openid instead)."""
+        try:
+            result = self._client.get("auth/getuserinfo", params={"code": code})
+        except (WeChatClientException, requests.RequestException) as exc:
+            raise _wrap(exc) from exc
+        if not isinstance(result, dict):
+            raise WeChatError(None, "auth/getuserinfo 返回的不是 JSON 对象", http_status=200)
+        userid = result.get("userid")
+        return userid if isinstance(userid, str) and userid else None
+
     def _post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
         # wechatpy hands back the raw response when it is not JSON, and raises for a non-zero errcode
         result = _object(_call(self._client.post, endpoint, data=body), endpoint)

@@ -1,0 +1,41 @@
+"""Server-side SVG charts: no script, no third-party library, no inline style (CSP-friendly)."""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from app.services.stats import DepartmentParticipation
+
+ROW = 34
+LABEL_WIDTH = 120
+BAR_WIDTH = 300
+VALUE_WIDTH = 150
+
+
+def participation_bars(month: list[DepartmentParticipation], year: list[DepartmentParticipation]) -> Markup:
+    """Per department: this month's and this year's share of the roster who signed in at least once."""
+    by_name = {row.department: row for row in year}
+    months = {row.department: row for row in month}
+    names = sorted(set(by_name) | set(months), key=lambda n: (-(by_name[n].rate if n in by_name else 0), n))
+    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
+    height = ROW * len(names) + 30
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        'role="img" aria-label="各部门参与率">',
+        f'<rect class="bar-month" x="{LABEL_WIDTH}" y="4" width="12" height="10"/><text x="{LABEL_WIDTH + 16}" y="13">本月</text>',
+        f'<rect class="bar-year" x="{LABEL_WIDTH + 70}" y="4" width="12" height="10"/><text x="{LABEL_WIDTH + 86}" y="13">本年</text>',
+    ]
+    for index, name in enumerate(names):
+        y = 26 + index * ROW
+        m, yr = months.get(name), by_name.get(name)
+        m_rate, y_rate = (m.rate if m else 0.0), (yr.rate if yr else 0.0)
+        roster = (yr or m).roster
+        label = escape(name if len(name) <= 8 else name[:7] + "…")
+        parts.append(f'<text x="0" y="{y + 16}">{label}</text>')
+        parts.append(f'<rect class="bar-bg" x="{LABEL_WIDTH}" y="{y}" width="{BAR_WIDTH}" height="26"/>')
+        parts.append(f'<rect class="bar-month" x="{LABEL_WIDTH}" y="{y}" width="{BAR_WIDTH * min(m_rate, 1):.1f}" height="12"/>')
+        parts.append(f'<rect class="bar-year" x="{LABEL_WIDTH}" y="{y + 14}" width="{BAR_WIDTH * min(y_rate, 1):.1f}" height="12"/>')
+        text = f"{m_rate:.0%} / {y_rate:.0%}（{roster} 人）"
+        parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 8}" y="{y + 17}">{escape(text)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,204 @@
+"""Console forms (Flask-WTF): every field validated, every message in Chinese."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    MultipleFileField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from app.models.events import EVENT_KINDS
+from app.models.org import ROLES
+
+
+class ConsoleForm(FlaskForm):
+    class Meta:
+        locales = ["zh"]
+
+
+def _printable(form, field) -> None:  # noqa: ARG001
+    value = field.data or ""
+    if any((ord(c) < 32 and c not in "\t\r\n") or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise ValidationError("包含无效字符")
+
+
+class PasswordLoginForm(ConsoleForm):
+    employee_no = StringField("工号", validators=[DataRequired("请输入工号"), Length(max=32, message="工号过长"), _printable])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128, message="密码过长")])
+
+
+class EmptyForm(ConsoleForm):
+    """Buttons that only need the CSRF token."""
+
+
+class ReasonForm(ConsoleForm):
+    reason = StringField("原因", validators=[DataRequired("请填写原因"), Length(max=200, message="原因不能超过 200 字"), _printable])
+
+
+REMINDER_HELP = "每行一条：1d@09:00 表示提前 1 天 09:00，60m / 2h 表示开始前多久；留空使用默认（前一天 09:00 和提前 1 小时）。"
+
+
+class EventForm(ConsoleForm):
+    kind = SelectField("类型", choices={k: k for k in EVENT_KINDS}, validators=[InputRequired("请选择类型")])
+    title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=100, message="标题不能超过 100 字"), _printable])
+    starts_at = DateTimeLocalField("开始时间", format="%Y-%m-%dT%H:%M", validators=[InputRequired("请填写开始时间")])
+    ends_at = DateTimeLocalField("结束时间", format="%Y-%m-%dT%H:%M", validators=[InputRequired("请填写结束时间")])
+    location = StringField("地点", validators=[Optional(), Length(max=100, message="地点不能超过 100 字"), _printable])
+    description = TextAreaField("说明", validators=[Optional(), Length(max=2000, message="说明不能超过 2000 字"), _printable])
+    capacity = IntegerField("名额", validators=[Optional(), NumberRange(1, 10000, message="名额应在 1 到 10000 之间")])
+    registration_required = BooleanField("需要报名")
+    checkout_required = BooleanField("需要签退（记录志愿时长）")
+    latitude = DecimalField("纬度", places=None, validators=[Optional(), NumberRange(-90, 90, message="纬度应在 -90 到 90 之间")])
+    longitude = DecimalField("经度", places=None, validators=[Optional(), NumberRange(-180, 180, message="经度应在 -180 到 180 之间")])
+    radius_m = IntegerField("签到范围（米）", validators=[Optional(), NumberRange(10, 100000, message="范围应在 10 到 100000 米之间")])
+    reminders = TextAreaField("提醒", description=REMINDER_HELP, validators=[Optional(), Length(max=200, message="提醒规则过长"), _printable])
+    no_reminders = BooleanField("不发送提醒")
+    draft = BooleanField("保存为草稿（暂不发布）")
+
+    def validate_ends_at(self, field) -> None:
+        if isinstance(self.starts_at.data, datetime) and isinstance(field.data, datetime) and field.data <= self.starts_at.data:
+            raise ValidationError("结束时间应晚于开始时间")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        given = [f.data is not None for f in (self.latitude, self.longitude, self.radius_m)]
+        if any(given) and not all(given):  # an empty optional field skips its own validators
+            self.radius_m.errors = [*self.radius_m.errors, "签到范围需要同时填写纬度、经度和范围"]
+            return False
+        return valid
+
+    def reminder_rules(self) -> list[str] | None:
+        if self.no_reminders.data:
+            return []
+        rules = [line.strip() for line in (self.reminders.data or "").replace("，", "\n").replace(",", "\n").splitlines()]
+        rules = [rule for rule in rules if rule]
+        return rules or None
+
+
+class ManualCheckinForm(ConsoleForm):
+    employee_no = StringField("工号", validators=[DataRequired("请填写工号"), Length(max=32, message="工号过长"), _printable])
+    direction = SelectField("类型", choices={"in": "签到", "out": "签退"}, default="in")
+    reason = StringField("原因", validators=[DataRequired("请填写补签原因"), Length(max=200, message="原因不能超过 200 字"), _printable])
+
+
+class PeopleFilterForm(ConsoleForm):
+    class Meta:
+        csrf = False
+        locales = ["zh"]
+
+    q = StringField("搜索", validators=[Optional(), Length(max=50, message="搜索词过长"), _printable])
+    department = SelectField("部门", coerce=str, validators=[Optional()])
+    role = SelectField("角色", choices={"": "全部角色", **ROLES}, validators=[Optional()])
+    status = SelectField("状态", choices={"active": "在职", "inactive": "已停用", "all": "全部"}, default="active", validators=[Optional()])
+
+
+class StaffForm(ConsoleForm):
+    name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=50, message="姓名不能超过 50 字"), _printable])
+    department = StringField("部门", validators=[DataRequired("请填写部门"), Length(max=100, message="部门名称不能超过 100 字"), _printable])
+    phone = StringField("手机", validators=[Optional(), Regexp(r"^1\d{10}$", message="手机号应为 11 位数字")])
+    wecom_userid = StringField("企业微信账号", validators=[Optional(), Length(max=64, message="企业微信账号过长"), Regexp(r"^[A-Za-z0-9_.@-]+$", message="企业微信账号只能包含字母、数字和 _ . @ -")])
+
+
+class RoleForm(ConsoleForm):
+    role = SelectField("角色", choices=dict(ROLES), validators=[InputRequired("请选择角色")])
+    department = SelectField("联络部门（仅部门联络员）", coerce=str, validators=[Optional()])
+
+
+class ImportForm(ConsoleForm):
+    file = FileField("花名册文件（CSV 或 XLSX）", validators=[FileRequired("请选择文件")])
+
+
+class AuditFilterForm(ConsoleForm):
+    class Meta:
+        csrf = False
+        locales = ["zh"]
+
+    actor = StringField("操作人工号", validators=[Optional(), Length(max=32, message="工号过长"), _printable])
+    entity = StringField("对象（如 event:12）", validators=[Optional(), Length(max=100, message="对象过长"), Regexp(r"^[a-z_]+(:\S+)?$", message="对象应写成 类型 或 类型:编号，如 event:12")])
+    date_from = StringField("起始日期", validators=[Optional(), Regexp(r"^\d{4}-\d{2}-\d{2}$", message="日期格式应为 YYYY-MM-DD")])
+    date_to = StringField("截止日期", validators=[Optional(), Regexp(r"^\d{4}-\d{2}-\d{2}$", message="日期格式应为 YYYY-MM-DD")])
+
+
+class EventEditForm(ConsoleForm):
+    title = EventForm.title
+    starts_at = EventForm.starts_at
+    ends_at = EventForm.ends_at
+    location = EventForm.location
+    description = EventForm.description
+    reminders = EventForm.reminders
+    no_reminders = EventForm.no_reminders
+
+    validate_ends_at = EventForm.validate_ends_at
+    reminder_rules = EventForm.reminder_rules
+
+
+class WishForm(ConsoleForm):
+    title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=100, message="标题不能超过 100 字"), _printable])
+    story = TextAreaField("心愿故事", validators=[DataRequired("请填写心愿故事"), Length(max=2000, message="心愿故事不能超过 2000 字"), _printable])
+    category = SelectField("类别", choices={"goods": "实物类", "service": "服务类"}, validators=[InputRequired("请选择类别")])
+    beneficiary_name = StringField("受助人姓名", validators=[DataRequired("请填写受助人姓名"), Length(max=50, message="姓名不能超过 50 字"), _printable])
+    village = StringField("村（组）", validators=[DataRequired("请填写村（组）"), Length(max=100, message="不能超过 100 字"), _printable])
+    household = StringField("住址", validators=[Optional(), Length(max=200, message="住址不能超过 200 字"), _printable])
+    contact = StringField("联系方式", validators=[Optional(), Length(max=50, message="联系方式不能超过 50 字"), _printable])
+    estimated_value = IntegerField("预估价值（元）", validators=[Optional(), NumberRange(0, 1_000_000, message="预估价值应在 0 到 1000000 元之间")])
+    claim_deadline = DateField("认领截止日期", validators=[InputRequired("请填写截止日期")])
+    photos = MultipleFileField("照片（JPEG/PNG/WebP，最多 9 张）")
+    publish = BooleanField("立即发布")
+
+
+class WishActionForm(ConsoleForm):
+    reason = StringField("原因", validators=[Optional(), Length(max=200, message="原因不能超过 200 字"), _printable])
+    approve_note = BooleanField("凭证说明已人工审核，可以发布")
+
+
+class PushTargetForm(ConsoleForm):
+    name = StringField("名称", validators=[DataRequired("请填写名称"), Length(max=100, message="名称不能超过 100 字"), _printable])
+    kind = SelectField("类型", choices={"robot": "群机器人", "appchat": "应用群聊"}, default="robot")
+    address = StringField("地址（Webhook 地址或 key；应用群聊填 chatid）", validators=[DataRequired("请填写地址"), Length(max=500, message="地址过长"), _printable])
+
+
+class AnnouncementForm(ConsoleForm):
+    content = TextAreaField("内容", validators=[DataRequired("请填写公告内容"), Length(max=1000, message="公告不能超过 1000 字"), _printable])
+    audience = SelectField("发送范围", choices={"all": "全部群", "chosen": "选定的群", "miniprogram": "仅小程序"}, default="all")
+
+
+class FestivalForm(ConsoleForm):
+    enabled = BooleanField("启用通知")
+    lead_days = StringField("提前天数（逗号分隔，0 为当天）", validators=[DataRequired("请填写提前天数"), Regexp(r"^\s*\d{1,3}(\s*[,，、]\s*\d{1,3})*\s*$", message="提前天数应为逗号分隔的整数，如 7,1")])
+    template = TextAreaField("通知模板（占位符：{节日} {日期} {星期} {倒计时}）", validators=[DataRequired("请填写通知模板"), Length(max=500, message="模板过长"), _printable])
+    create_draft_event = BooleanField("首次通知时创建草稿活动")
+
+    def leads(self) -> list[int]:
+        import re
+
+        return [int(part) for part in re.split(r"[,，、]", self.lead_days.data or "") if part.strip()]
+
+
+class CalendarForm(ConsoleForm):
+    first = DateField("开始日期", validators=[InputRequired("请填写开始日期")])
+    last = DateField("结束日期", validators=[Optional()])
+    kind = SelectField("设为", choices={"holiday": "放假", "workday": "上班（调休）", "clear": "清除设置（按国务院安排）"}, default="holiday")
+    note = StringField("说明", validators=[Optional(), Length(max=50, message="说明不能超过 50 字"), _printable])
+
+
+class HoursForm(ConsoleForm):
+    hours = DecimalField("认定时长（小时）", places=None, validators=[InputRequired("请填写时长"), NumberRange(0, 24, message="时长应在 0 到 24 小时之间")])
+    reason = StringField("原因", validators=[DataRequired("请填写调整原因"), Length(max=200, message="原因不能超过 200 字"), _printable])
+
+
+class TipForm(ConsoleForm):
+    theme = StringField("主题", validators=[DataRequired("请填写主题"), Length(max=20, message="主题不能超过 20 字"), _printable])
+    content = TextAreaField("内容", validators=[DataRequired("请填写提示内容"), Length(max=300, message="提示不能超过 300 字"), _printable])

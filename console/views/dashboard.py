@@ -1,0 +1,23 @@
+"""首页."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.services import dashboard as dashboard_service
+from console import auth, bp
+from console.charts import participation_bars
+
+
+@bp.get("/")
+@auth.requires("dashboard.view")
+def dashboard():
+    board = dashboard_service.build_dashboard(db.session, auth.viewer(), utcnow())
+    return render_template("console/dashboard.html", board=board, chart=participation_bars(board.month, board.year))
+
+
+@bp.get("")
+def root():
+    return redirect(url_for("console.dashboard"))

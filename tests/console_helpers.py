@@ -1,0 +1,57 @@
+"""Helpers for the console tests: people with roles, a signed-in test client, CSRF tokens, query counts."""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from app.extensions import db
+from app.services import audit, roles
+from tests import factories
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def person(role: str | None = None, department: str = "办公室", **fields):
+    """A roster entry holding ``role`` (admin, liaison for their own department, leader) or none."""
+    staff = factories.make_staff(department=department, **fields)
+    if role:
+        roles.grant_role(db.session, staff, role, audit.Actor.system())
+    return staff
+
+
+def sign_in(client, staff) -> None:
+    """Put ``staff`` in the client's console session, as a completed login would."""
+    now = int(time.time())
+    with client.session_transaction() as session:
+        session.clear()
+        session["_user_id"] = str(staff.id)
+        session["_fresh"] = True
+        session["console_started"] = now
+        session["console_seen"] = now
+
+
+def csrf_token(client, path: str = "/console/login") -> str:
+    page = client.get(path)
+    match = CSRF.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({page.status_code})"
+    return match.group(1)
+
+
+@contextmanager
+def count_queries():
+    """Counts SQL statements sent on the app's engine inside the block."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)

@@ -1,0 +1,246 @@
+"""The console in a real browser (Debian's Chromium through Playwright): WeCom QR login through the
+sandbox, an event created, its poster and venue screen, a sign-in through the API showing up on the
+live attendance page without a reload, the attendance export; and the password login refusing after
+repeated failures. Screenshots go to docs/screenshots/ for the README."""
+
+from __future__ import annotations
+
+import io
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from openpyxl import load_workbook
+from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from app.extensions import db
+from app.models import Event
+from app.models.base import utcnow
+from app.services import audit, console_auth
+from app.timeutil import to_local
+from tests import factories
+from tests.console_helpers import person
+from tests.events_helpers import nonce, printed_qr
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+PASSWORD = "correct horse battery"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def console_server(app, build_app, config_overrides):
+    served = build_app(**config_overrides)
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    server.daemon_threads = False
+    base = f"http://127.0.0.1:{server.server_port}"
+    served.config["CHECKIN_URL_BASE"] = f"{base}/qr/checkin"  # the venue screen's links point here
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield served, base
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+    with served.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update"],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def new_page(browser, violations: list[str]):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN", accept_downloads=True)
+    page = context.new_page()
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    return context, page
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_admin_runs_an_event_from_wecom_login_to_attendance_export(console_server, browser, sandbox):
+    app, base = console_server
+    admin = person("admin", name="张伟", employee_no="E0001", wecom_userid="zhangwei")
+    person("liaison", name="杨帆", employee_no="E0006", department="政策法规科", wecom_userid="yangfan")
+    attendee = person(None, name="李娜", employee_no="E0003")
+    requests.put(
+        f"{sandbox.url}/_sandbox/wecom/users",
+        json={"users": [{"userid": "zhangwei", "name": "张伟", "department": "办公室"}, {"userid": "yangfan", "name": "杨帆", "department": "政策法规科"}]},
+        timeout=5,
+    ).raise_for_status()
+    violations: list[str] = []
+    context, page = new_page(browser, violations)
+
+    # WeCom QR login, played by the sandbox: the member "scans" by choosing themselves.
+    page.goto(f"{base}/console/")
+    assert page.url.startswith(f"{base}/console/login")
+    shot(page, "console-login")
+    page.click("[data-testid=wecom-login]")
+    page.wait_for_url(f"{sandbox.url}/wwlogin/sso/login*")
+    shot(page, "console-wecom-qr-login-sandbox")
+    page.click("button:has-text('张伟')")
+    page.wait_for_url(f"{base}/console/")
+    assert "张伟（管理员）" in page.text_content("[data-testid=whoami]")
+
+    # Create an event that starts in ten minutes (its sign-in window is open).
+    starts = to_local(utcnow() + timedelta(minutes=10))
+    page.click("a.nav-link:has-text('活动')")
+    page.click("[data-testid=new-event]")
+    page.select_option("select[name=kind]", "道德讲堂")
+    page.fill("input[name=title]", "道德讲堂：诚信做人")
+    page.fill("input[name=starts_at]", starts.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("input[name=ends_at]", (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("input[name=location]", "三楼会议室")
+    shot(page, "console-event-form")
+    page.click("button[type=submit]:has-text('保存')")
+    page.wait_for_selector("[data-testid=event-title]")
+    assert page.text_content("[data-testid=event-title]") == "道德讲堂：诚信做人"
+    shot(page, "console-event-detail")
+    event_id = db.session.scalars(select(Event.id).where(Event.title == "道德讲堂：诚信做人")).one()
+
+    # The poster downloads as a PNG.
+    with page.expect_download() as download:
+        page.click("[data-testid=poster-link]")
+    assert Path(download.value.path()).read_bytes().startswith(b"\x89PNG")
+
+    # The venue screen opens from its signed link and shows the event.
+    with context.expect_page() as screen_info:
+        page.click("[data-testid=screen-link]")
+    screen = screen_info.value
+    screen.wait_for_load_state()
+    assert "道德讲堂：诚信做人" in screen.text_content("h1")
+    screen.close()
+
+    # The live attendance page: a sign-in through the API shows up without a reload.
+    page.click("[data-testid=attendance-link]")
+    page.wait_for_selector("[data-testid=signed-in-count]")
+    assert page.text_content("[data-testid=signed-in-count]").strip() == "0"
+    page.evaluate("window.__notReloaded = true")
+    headers = factories.make_bound_account(attendee)
+    answer = requests.post(f"{base}/api/mp/checkins", json={"qr": printed_qr(event_id), "nonce": nonce()}, headers=headers, timeout=10)
+    assert answer.status_code == 201, answer.text
+    expect(page.locator("[data-testid=signed-in-count]")).to_have_text("1", timeout=15_000)  # htmx polling
+    assert page.evaluate("window.__notReloaded") is True
+    assert "李娜" in page.text_content("#live")
+    shot(page, "console-live-attendance")
+
+    # The attendance sheet downloads with the person on it.
+    with page.expect_download() as download:
+        page.click("[data-testid=export-xlsx]")
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+    assert "李娜" in {row[1] for row in sheet.iter_rows(values_only=True)}
+
+    page.goto(f"{base}/console/")
+    assert "道德讲堂：诚信做人" in page.text_content("main")
+    shot(page, "console-dashboard")
+    page.goto(f"{base}/console/people")
+    shot(page, "console-people")
+    page.goto(f"{base}/console/audit")
+    shot(page, "console-audit")
+    page.set_viewport_size({"width": 375, "height": 760})  # a phone inside WeCom
+    page.goto(f"{base}/console/events/{event_id}/attendance")
+    shot(page, "console-live-attendance-phone")
+    assert violations == []
+    context.close()
+    assert admin.id
+
+
+@pytest.mark.parametrize("config_overrides", [{"CONSOLE_LOGIN_FAILURES_PER_ACCOUNT": "3/15 minutes"}])
+def test_password_login_refuses_after_repeated_failures(console_server, browser):
+    _app, base = console_server
+    staff = person("admin", name="王芳", employee_no="E0002")
+    console_auth.set_password(db.session, staff, PASSWORD, audit.Actor.system())
+    violations: list[str] = []
+    context, page = new_page(browser, violations)
+    page.goto(f"{base}/console/login")
+    for _ in range(3):
+        page.fill("input[name=employee_no]", "E0002")
+        page.fill("input[name=password]", "not the password")
+        page.click("button[type=submit]:has-text('登录')")
+        page.wait_for_selector(".alert-danger")
+        assert "工号或密码不正确" in page.text_content(".alert-danger")
+    page.fill("input[name=employee_no]", "E0002")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]:has-text('登录')")
+    page.wait_for_selector(".alert-danger")
+    assert "登录失败次数过多" in page.text_content(".alert-danger")
+    assert page.url.startswith(f"{base}/console/login")
+    shot(page, "console-login-locked")
+    assert violations == []
+    context.close()
+
+
+def test_admin_imports_a_roster_and_reviews_a_wish_proof(console_server, browser, tmp_path):
+    from app.models import Staff
+    from app.services import scheduling, wishes
+    from tests.console_helpers import sign_in  # noqa: F401 (the browser signs in by password below)
+    from tests.wish_helpers import image_bytes, make_wish
+
+    _app, base = console_server
+    scheduling.install_defaults(db.session)
+    admin = person("admin", name="郭敏", employee_no="E0016")
+    console_auth.set_password(db.session, admin, PASSWORD, audit.Actor.system())
+    wish = make_wish(title="一个新书包", photos=[io.BytesIO(image_bytes())])
+    claimer = person(None, name="认领人")
+    wishes.claim_wish(db.session, wish.id, claimer)
+    wishes.submit_proof(db.session, wish.id, db.session.get(Staff, claimer.id), "openid-claimer", "书包已送到王小明家", [io.BytesIO(image_bytes(colour=(20, 120, 200)))])
+    violations: list[str] = []
+    context, page = new_page(browser, violations)
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=employee_no]", "E0016")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]:has-text('登录')")
+    page.wait_for_url(f"{base}/console/")
+
+    # A roster with errors: every row's error is listed and nothing is written; then a clean one.
+    bad = tmp_path / "花名册.csv"
+    bad.write_text("姓名,工号,部门,手机\n,N1,办公室,\n乙,N2,办公室,123\n丙,N2,办公室,\n", encoding="utf-8")
+    page.goto(f"{base}/console/people/import")
+    page.set_input_files("input[name=file]", str(bad))
+    page.click("button:has-text('上传并预览')")
+    errors = page.text_content("[data-testid=import-errors]")
+    assert "第 2 行" in errors and "第 3 行" in errors and "第 4 行" in errors
+    shot(page, "console-roster-import-errors")
+    good = tmp_path / "roster.csv"
+    good.write_text("姓名,工号,部门\n甲,N1,办公室\n乙,N2,新科室\n", encoding="utf-8")
+    page.set_input_files("input[name=file]", str(good))
+    page.click("button:has-text('上传并预览')")
+    page.click("[data-testid=confirm-import]")
+    assert "导入完成：新增 2 人" in page.text_content(".alert-success")
+
+    # The proof with its photo, confirmed (after the browser's confirmation prompt).
+    page.goto(f"{base}/console/wishes/{wish.id}")
+    assert "书包已送到王小明家" in page.text_content("[data-testid=proof]")
+    assert page.locator("[data-testid=proof] img").evaluate("img => img.naturalWidth") > 0
+    shot(page, "console-wish-proof")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('确认完成')")
+    expect(page.locator("[data-testid=wish-status]")).to_have_text("已完成")
+
+    for path, name in (("/console/wishes", "console-wishes"), ("/console/notices", "console-notices"),
+                       ("/console/push", "console-push"), ("/console/schedule", "console-schedule")):
+        page.goto(f"{base}{path}")
+        shot(page, name)
+    page.goto(f"{base}/console/schedule/festivals/中秋")
+    expect(page.locator("[data-testid=preview]")).to_contain_text("中秋")
+    shot(page, "console-festival-preview")
+    assert violations == []
+    context.close()
