@@ -6,16 +6,13 @@ from flask import Flask, request
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms import ValidationError
 
-# No inline script or style, nothing from another origin (intranets have no internet anyway).
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
+from app.security_headers import HTML_HEADERS
+
+# The app's HTML policy (no inline script or style, nothing from another origin: intranets have no
+# internet anyway) on every console answer, whatever its type, and not opened by other windows.
 HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    **HTML_HEADERS,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 PREFIX = "/console"

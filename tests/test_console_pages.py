@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import AuditLog, Checkin, Event, Staff
 from app.models.base import utcnow
 from app.services import audit, checkins
-from console.security import CONTENT_SECURITY_POLICY
+from app.security_headers import CONTENT_SECURITY_POLICY
 from tests import factories
 from tests.console_helpers import count_queries, csrf_token, person, sign_in
 

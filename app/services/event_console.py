@@ -153,13 +153,3 @@ def adjust_hours(session: Session, viewer: Viewer, checkin_id: int, hours: float
     return checkins.adjust_hours(session, checkin_id, hours, reason, session.get(Staff, viewer.staff_id))
 
 
-def poster_pdf(png: bytes) -> bytes:
-    """The A4 poster as a one-page PDF for printing (300 dpi, the PNG's own size)."""
-    import io
-
-    from PIL import Image
-
-    with Image.open(io.BytesIO(png)) as image:
-        buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, format="PDF", resolution=300.0)
-    return buffer.getvalue()

@@ -159,7 +159,7 @@ def event_poster(event_id: int):
     direction = _direction()
     checkin_codes.ensure_direction(event, direction)
     try:
-        image = posters.render_poster(event, direction)
+        image = posters.render_poster(event, direction).data
     except posters.FontUnavailable:
         flash("服务器没有可用的中文字体，无法生成海报，请联系管理员安装 fonts-noto-cjk。", "danger")
         return redirect(url_for("console.event_detail", event_id=event_id))
@@ -174,7 +174,7 @@ def event_poster_pdf(event_id: int):
     direction = _direction()
     checkin_codes.ensure_direction(event, direction)
     try:
-        document = event_console.poster_pdf(posters.render_poster(event, direction))
+        document = posters.render_poster(event, direction, fmt="pdf").data
     except posters.FontUnavailable:
         flash("服务器没有可用的中文字体，无法生成海报，请联系管理员安装 fonts-noto-cjk。", "danger")
         return redirect(url_for("console.event_detail", event_id=event_id))

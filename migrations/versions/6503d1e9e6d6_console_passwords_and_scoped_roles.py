@@ -1,7 +1,7 @@
 """console: password credentials and department-scoped roles
 
 Revision ID: 6503d1e9e6d6
-Revises: c5a84f8ddead
+Revises: a79ad551ee74
 Create Date: 2026-12-01 23:05:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6503d1e9e6d6'
-down_revision = 'c5a84f8ddead'
+down_revision = 'a79ad551ee74'
 branch_labels = None
 depends_on = None
 
