@@ -7,20 +7,15 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 
 from app.commands import params
-from app.errors import AppError
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.wish import CATEGORY_LABELS, STATUS_LABELS
 from app.services import audit, wishes
 
-wishes_cli = AppGroup("wishes", help="微心愿：发布、撤回、逾期释放与到期提醒。")
+wishes_cli = params.Group("wishes", help="微心愿：发布、撤回、逾期释放与到期提醒。")
 
-
-def _fail(exc: AppError) -> params.CommandError:
-    return params.CommandError(exc.message)
 
 
 @wishes_cli.command("create")
@@ -48,10 +43,7 @@ def create_command(
     )
     with ExitStack() as stack:
         streams = [stack.enter_context(path.open("rb")) for path in photos]
-        try:
-            wish = wishes.create_wish(db.session, draft, audit.Actor.cli(), streams, publish=publish)
-        except AppError as exc:
-            raise _fail(exc) from exc
+        wish = wishes.create_wish(db.session, draft, audit.Actor.cli(), streams, publish=publish)
     click.echo(f"已创建心愿 #{wish.id}「{wish.title}」，状态：{wish.status_label}，照片 {len(wish.photos)} 张。")
 
 
@@ -59,10 +51,7 @@ def create_command(
 @click.argument("wish_id", type=params.database_id())
 def publish_command(wish_id: int) -> None:
     """发布一个草稿心愿。"""
-    try:
-        wish = wishes.publish_wish(db.session, wish_id, audit.Actor.cli())
-    except AppError as exc:
-        raise _fail(exc) from exc
+    wish = wishes.publish_wish(db.session, wish_id, audit.Actor.cli())
     click.echo(f"心愿 #{wish.id}「{wish.title}」已发布。")
 
 
@@ -71,10 +60,7 @@ def publish_command(wish_id: int) -> None:
 @click.option("--reason", required=True, type=params.Text(1, 200), help="撤回原因。")
 def withdraw_command(wish_id: int, reason: str) -> None:
     """撤回一个草稿或待认领的心愿。"""
-    try:
-        wish = wishes.withdraw_wish(db.session, wish_id, audit.Actor.cli(), reason)
-    except AppError as exc:
-        raise _fail(exc) from exc
+    wish = wishes.withdraw_wish(db.session, wish_id, audit.Actor.cli(), reason)
     click.echo(f"心愿 #{wish.id}「{wish.title}」已撤回。")
 
 
