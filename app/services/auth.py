@@ -12,7 +12,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.errors import AppError, Conflict, NotFound, Unauthorized, UpstreamUnavailable
+from app.errors import AppError, Conflict, Forbidden, NotFound, Unauthorized, UpstreamUnavailable
 from app.models import ApiSession, MiniProgramAccount, Staff
 from app.models.base import utcnow
 from app.services import audit
@@ -61,6 +61,11 @@ class AccountAlreadyBound(Conflict):
 class InvalidToken(Unauthorized):
     code = "invalid_token"
     message = "登录已失效，请重新登录"
+
+
+class NotBound(Forbidden):
+    code = "not_bound"
+    message = "请先绑定花名册（姓名和工号）后再使用此功能"
 
 
 # errcodes of jscode2session that mean the code itself is bad (not that WeChat is down).
@@ -118,6 +123,19 @@ def authenticate(session: Session, token: str) -> ApiSession:
     if api_session is None or not api_session.is_valid(utcnow()):
         raise InvalidToken()
     return api_session
+
+
+def bound_staff(session: Session, token: str) -> Staff:
+    """The roster entry behind a valid token, bound and active (``bound_staff_query`` is its SQL twin)."""
+    return staff_of(authenticate(session, token).account)
+
+
+def staff_of(account: MiniProgramAccount) -> Staff:
+    """The active roster entry ``account`` is bound to; ``NotBound`` otherwise."""
+    staff: Staff | None = account.staff
+    if staff is None or not staff.active:
+        raise NotBound()
+    return staff
 
 
 def bound_staff_query(token_hash: Any, now: Any) -> Select:
