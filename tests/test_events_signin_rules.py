@@ -146,3 +146,12 @@ def test_a_faraway_phone_is_told_the_distance_in_kilometres(client, person):
     far = scan(client, headers, printed_qr(event.id), lat=22.8170, lng=108.3665)  # Nanning
     message = far.get_json()["error"]["message"]
     assert "公里" in message and " 米，" not in message and "需在 300 米内" in message
+
+
+def test_printed_codes_of_a_live_code_only_event_are_refused_where_they_are_made(app, runner, client):
+    lecture = factories.make_event(live_code_only=True)
+    address = runner.invoke(args=["events", "checkin-url", str(lecture.id)])
+    assert address.exit_code == 1 and "错误：" in address.output and "动态签到码" in address.output
+    admin = factories.make_staff(name="张伟", employee_no="A0001", admin=True)
+    response = client.get(f"/api/mp/admin/events/{lecture.id}/wxacode", headers=factories.make_bound_account(admin))
+    assert response.status_code == 409 and error_code(response) == "live_code_required"

@@ -212,7 +212,7 @@ def checkin_url(event_id: int, direction: str):
     """输出印刷签到码中的地址。"""
     event = _event_or_fail(event_id)
     try:
-        checkin_codes.ensure_direction(event, direction)
+        checkin_codes.ensure_printable(event, direction)
     except AppError as exc:
         raise params.CommandError(exc.message) from exc
     click.echo(checkin_codes.code_url(checkin_codes.printed_token(event.id, direction)))
