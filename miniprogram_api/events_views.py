@@ -105,7 +105,7 @@ def unregister(event_id: int):
 def check_in(body: dict):
     scan = checkins.Scan(body["qr"], body["nonce"], body.get("lat"), body.get("lng"))
     result = checkins.sign_in(db.session, bearer_token(), scan)
-    return checkins.describe(db.session, result), 201 if result.created else 200
+    return result.answer, 201 if result.created else 200
 
 
 @bp.get("/me/checkins")

@@ -155,3 +155,46 @@ def test_printed_codes_of_a_live_code_only_event_are_refused_where_they_are_made
     admin = factories.make_staff(name="张伟", employee_no="A0001", admin=True)
     response = client.get(f"/api/mp/admin/events/{lecture.id}/wxacode", headers=factories.make_bound_account(admin))
     assert response.status_code == 409 and error_code(response) == "live_code_required"
+
+
+def service_files_entered(request) -> dict[str, int]:
+    """How often a request enters each product file of the services and the view (from another file)."""
+    import sys
+    from collections import Counter
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parent.parent) + "/"
+    watched = (root + "app/services/", root + "miniprogram_api/events_views.py")
+    counts: Counter[str] = Counter()
+
+    def profile(frame, event, _arg):
+        name = frame.f_code.co_filename
+        if event == "call" and name.startswith(watched) and (frame.f_back is None or frame.f_back.f_code.co_filename != name):
+            counts[name.removeprefix(root)] += 1
+
+    sys.setprofile(profile)
+    try:
+        request()
+    finally:
+        sys.setprofile(None)
+    return dict(counts)
+
+
+def test_one_request_enters_each_file_once_on_the_one_statement_and_at_most_twice_on_the_full_way(client, person):
+    _staff, headers = person
+    other = factories.make_staff(employee_no="C0002")
+    other_headers = factories.make_bound_account(other)
+    open_event = factories.make_event()
+    gated = factories.make_event(registration_required=True)
+    qr_open, qr_gated = printed_qr(open_event.id), printed_qr(gated.id)
+    assert scan_alone(client, headers, qr_open)[0].status_code == 201  # warms the copy and the statement
+    db.session.rollback()
+    fast = service_files_entered(lambda: client.post("/api/mp/checkins", json={"qr": qr_open, "nonce": "n" * 16}, headers=other_headers))
+    assert fast and max(fast.values()) == 1, fast
+    assert {"app/services/checkins/scanning.py", "app/services/checkin_codes.py", "app/services/auth.py"} <= set(fast)
+    db.session.rollback()
+    scan_alone(client, headers, qr_gated)  # warms the gated statement
+    db.session.rollback()
+    full = service_files_entered(lambda: client.post("/api/mp/checkins", json={"qr": qr_gated, "nonce": "m" * 16}, headers=headers))
+    assert max(full.values()) <= 2, full
+    assert full["miniprogram_api/events_views.py"] == 1 and full["app/services/checkins/scanning.py"] == 1

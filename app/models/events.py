@@ -112,6 +112,10 @@ class Event(TimestampMixin, Base):
     def planned_minutes(self) -> int:
         return int((self.ends_at - self.starts_at) / timedelta(minutes=1))
 
+    def takes_direction(self, direction: str) -> bool:
+        """Sign-in always; sign-out only where the event has it."""
+        return direction != DIRECTION_OUT or self.checkout_required
+
     def accepts_method(self, method: str) -> bool:
         """Whether a code made this way (printed, live) may sign someone in or out."""
         return not (self.live_code_only and method == METHOD_PRINTED)

@@ -190,7 +190,7 @@ def screen_link_for(event: Event, direction: str) -> tuple[str, datetime]:
 
 
 def ensure_direction(event: Event, direction: str) -> None:
-    if direction == DIRECTION_OUT and not event.checkout_required:
+    if not event.takes_direction(direction):
         raise CheckoutNotNeeded()
 
 

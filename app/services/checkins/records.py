@@ -99,6 +99,7 @@ class CheckinResult:
     created: bool
     replaced_at: datetime | None = None  # a sign-out moved later: when the earlier one was
     checkout: Checkin | None = None  # a manual sign-in entered with its sign-out
+    answer: dict | None = None  # a scan's answer, as the API gives it (``scanning.describe``)
 
     @property
     def status(self) -> str:

@@ -67,11 +67,18 @@ class Scan:
 
 
 def sign_in(session: Session, token: str, scan: Scan) -> CheckinResult:
-    """Sign the person behind ``token`` in (or out, when the code says so) by ``scan``.
+    """Sign the person behind ``token`` in (or out, when the code says so) by ``scan``; the result
+    carries its ``answer`` (``describe``), so a caller needs nothing else.
 
     Called before anything else has used the session (as the view does), the one-statement attempt
     runs in autocommit, where its INSERT is its own transaction; the full way then starts afresh.
     A bad token is answered before anything about the code, as on every endpoint."""
+    result = _sign_in(session, token, scan)
+    result.answer = describe(session, result)
+    return result
+
+
+def _sign_in(session: Session, token: str, scan: Scan) -> CheckinResult:
     now = scan.at or utcnow()
     autocommitted = sql.autocommit(session)
     try:
@@ -108,7 +115,8 @@ def _check_event(event: Event, code: checkin_codes.ScannedCode, now: datetime) -
         raise checkin_codes.CodeExpired()
     if event.is_cancelled:
         raise events.EventCancelled("活动已取消，无需签到")
-    checkin_codes.ensure_direction(event, code.direction)
+    if not event.takes_direction(code.direction):
+        raise checkin_codes.CheckoutNotNeeded()
     if not event.accepts_method(code.method):
         raise LiveCodeRequired()
     _check_window(event, code.direction, now)
@@ -361,7 +369,7 @@ def _quick_sign_in(
         return None
     if row is None:  # a token that is not a bound, active person's, someone unregistered, or a changed event
         return None
-    sql.commit_keeping_state(session)  # no round trip in autocommit
+    session.commit()  # no round trip in autocommit; the record and the copy are not the session's
     record.id, record.staff_id = row.id, row.staff_id
     return CheckinResult(record, event, created=True)
 
