@@ -98,3 +98,12 @@ def test_command_line_refuses_a_time_off_the_event_day_and_an_unknown_person(run
     assert nobody.exit_code == 1 and "花名册中没有这个人" in nobody.output
     garbled = runner.invoke(args=["events", "checkin-manual", str(event.id), "M0001", "--at", "九点", "--reason", "纸质签到表"])
     assert garbled.exit_code == 2 and "14:30" in garbled.output
+
+
+def test_a_sign_out_entered_alone_before_the_sign_in_is_refused_with_the_sign_in_time(runner, member):
+    event = past_service()
+    assert runner.invoke(args=["events", "checkin-manual", str(event.id), "M0001", "--at", "10:00", "--reason", "纸质签到表"]).exit_code == 0
+    early = runner.invoke(args=["events", "checkin-manual", str(event.id), "M0001", "--out", "9:30", "--reason", "纸质签到表"])
+    assert early.exit_code == 1 and "签退时间不能早于签到时间 10:00" in early.output
+    later = runner.invoke(args=["events", "checkin-manual", str(event.id), "M0001", "--out", "11:00", "--reason", "纸质签到表"])
+    assert later.exit_code == 0 and "签退 2026-11-20 11:00 已补录，志愿时长 1 小时" in later.output

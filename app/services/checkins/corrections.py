@@ -23,7 +23,7 @@ from app.services.checkins.records import (
     NotACheckout,
     NotCheckedIn,
     StaffNotOnRoster,
-    credited_minutes,
+    checkout_minutes,
     existing,
     winner,
 )
@@ -110,12 +110,8 @@ def _add(
         note=reason,
     )
     if direction == DIRECTION_OUT:
-        signed_in = existing(session, event.id, staff.id, DIRECTION_IN)
-        if signed_in is None:
-            raise NotCheckedIn("此人还没有签到，请先为其补签到")
-        if at < signed_in.at:
-            raise InvalidManualTime(f"签退时间不能早于签到时间 {format_local(signed_in.at, '%H:%M')}")
-        record.credited_minutes = credited_minutes(event, signed_in.at, at)
+        missing = NotCheckedIn("此人还没有签到，请先为其补签到")
+        record.credited_minutes = checkout_minutes(session, event, staff.id, at, missing)
     session.add(record)
     try:
         session.flush()

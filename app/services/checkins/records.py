@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.errors import AppError, Conflict, Forbidden, NotFound
 from app.models import Checkin, Event
 from app.models.events import DIRECTION_IN, DIRECTION_OUT
+from app.timeutil import format_local
 
 HALF_HOUR = 30
 
@@ -125,11 +126,14 @@ def credited_minutes(event: Event, checked_in_at: datetime, checked_out_at: date
     return min(present // HALF_HOUR * HALF_HOUR, planned)
 
 
-def checkout_minutes(session: Session, event: Event, staff_id: int, at: datetime, refusal: AppError) -> int:
-    """The minutes a sign-out at ``at`` credits: from the person's sign-in, which must exist."""
+def checkout_minutes(session: Session, event: Event, staff_id: int, at: datetime, missing: AppError) -> int:
+    """The minutes a sign-out at ``at`` credits, from the person's sign-in: the one place a sign-out's
+    hours are worked out, for a scan and an admin's entry alike. ``missing``: the refusal without one."""
     checkin = existing(session, event.id, staff_id, DIRECTION_IN)
     if checkin is None:
-        raise refusal
+        raise missing
+    if at < checkin.at:
+        raise InvalidManualTime(f"签退时间不能早于签到时间 {format_local(checkin.at, '%H:%M')}")
     return credited_minutes(event, checkin.at, at)
 
 
