@@ -12,9 +12,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditLog, Checkin, OutboxMessage
 from app.models.base import utcnow
-from app.services import checkins, events
+from app.services import events
 from tests import factories
-from tests.events_helpers import error_code, nonce, printed_qr, scan, sign_in
+from tests.events_helpers import error_code, printed_qr, scan, sign_in
 
 
 @pytest.fixture

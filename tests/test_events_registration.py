@@ -7,12 +7,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app.extensions import db
 from app.models.base import utcnow
-from app.services import checkins
 from app.timeutil import local_zone
 from tests import factories
-from tests.events_helpers import error_code, nonce, printed_qr, scan, sign_in
+from tests.events_helpers import error_code, printed_qr, scan, sign_in
 
 
 @pytest.fixture

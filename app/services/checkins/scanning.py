@@ -93,10 +93,10 @@ def _sign_in(session: Session, token: str, scan: Scan) -> CheckinResult:
         if result is not None:
             return result
     _leave_autocommit(session, autocommitted)
+    staff = auth.bound_staff(session, token)
     if cached:  # the copy may be what refused: this request's one read is a fresh one
         event_snapshots().discard(event.id)
         event, _cached = _snapshot(session, code.event_id)
-    staff = auth.bound_staff(session, token)
     return _record_scan(session, staff, event, code, scan, now)
 
 
