@@ -20,6 +20,7 @@ def seed_demo_events(session: Session) -> int:
         events.EventDraft(
             kind="道德讲堂", title="道德讲堂：孝老爱亲 向上向善", starts_at=soon, ends_at=soon + timedelta(hours=1, minutes=30),
             location="机关三楼多功能厅", description="身边好人讲述、诵读经典、发出善心善行倡议。",
+            live_code_only=False,  # the demo takes the printed code too (a real 道德讲堂 takes the screen's only)
         ),
         # Registration with a capacity, and sign-out that credits volunteer hours.
         events.EventDraft(

@@ -6,8 +6,19 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 
-from app.models.events import DIRECTIONS, EVENT_KINDS
-from app.services.events import CAPACITY_MAX, DESCRIPTION_MAX, FIRST_DAY, LAST_DAY, LOCATION_MAX, TITLE_MAX
+from app.models.events import (
+    CAPACITY_RANGE,
+    DESCRIPTION_MAX,
+    DIRECTIONS,
+    EVENT_KINDS,
+    FIRST_DAY,
+    LAST_DAY,
+    LATITUDE_RANGE,
+    LOCATION_MAX,
+    LONGITUDE_RANGE,
+    RADIUS_RANGE_M,
+    TITLE_MAX,
+)
 from miniprogram_api.pagination import PageMeta, PageQuery
 from miniprogram_api.schemas import InputString, StrictSchema
 
@@ -31,6 +42,7 @@ class EventQuery(PageQuery):
     kind = InputString(validate=OneOf(EVENT_KINDS))
     date_from = Date(validate=Range(min=FIRST_DAY, max=LAST_DAY), metadata={"description": "开始日期（含），本地日期 YYYY-MM-DD"})
     date_to = Date(validate=Range(min=FIRST_DAY, max=LAST_DAY), metadata={"description": "结束日期（含）"})
+    include_cancelled = Boolean(load_default=False, metadata={"description": "是否包含已取消的活动"})
 
 
 class EventSummaryOut(Schema):
@@ -53,6 +65,8 @@ class EventOut(EventSummaryOut):
     checkout_required = Boolean()
     checkout_closes_at = DateTime(allow_none=True)
     registration_required = Boolean()
+    walk_ins_allowed = Boolean(metadata={"description": "需报名的活动也允许未报名的人现场签到"})
+    live_code_only = Boolean(metadata={"description": "只接受现场大屏的动态签到码，不接受印刷的签到码"})
     capacity = Integer(allow_none=True)
     registered_count = Integer()
 
@@ -97,9 +111,15 @@ class CheckinIn(StrictSchema):
 
 
 class CheckinOut(Schema):
-    status = String(metadata={"description": "checked_in、already_checked_in、checked_out 或 already_checked_out"})
+    status = String(
+        metadata={
+            "description": "checked_in、already_checked_in、checked_out、already_checked_out，"
+            "或 checkout_updated（签退窗口内再次签退，以最后一次为准）"
+        }
+    )
     checked_in_at = DateTime(allow_none=True)
     checked_out_at = DateTime()
+    previous_checked_out_at = DateTime(metadata={"description": "checkout_updated 时：被替换的上一次签退时间"})
     duration_minutes = Integer()
     hours = Float(allow_none=True)
     event = Nested(EventSummaryOut)
@@ -139,15 +159,17 @@ class EventCreateIn(StrictSchema):
     title = InputString(required=True, validate=Length(min=1, max=TITLE_MAX))
     description = InputString(load_default="", validate=Length(max=DESCRIPTION_MAX))
     location = InputString(allow_none=True, validate=Length(max=LOCATION_MAX))
-    latitude = Float(allow_none=True, validate=Range(min=-90, max=90))
-    longitude = Float(allow_none=True, validate=Range(min=-180, max=180))
-    radius_m = Integer(allow_none=True, validate=Range(min=10, max=50_000))
+    latitude = Float(allow_none=True, validate=Range(*LATITUDE_RANGE))
+    longitude = Float(allow_none=True, validate=Range(*LONGITUDE_RANGE))
+    radius_m = Integer(allow_none=True, validate=Range(*RADIUS_RANGE_M))
     starts_at = DateTime(required=True, metadata={"description": "不带时区时按本地时间理解"})
     ends_at = DateTime(required=True)
     checkin_opens_at = DateTime(allow_none=True)
     checkin_closes_at = DateTime(allow_none=True)
-    capacity = Integer(allow_none=True, validate=Range(min=1, max=CAPACITY_MAX))
+    capacity = Integer(allow_none=True, validate=Range(*CAPACITY_RANGE))
     registration_required = Boolean(load_default=False)
+    walk_ins_allowed = Boolean(load_default=False, metadata={"description": "需报名时也允许未报名的人签到"})
+    live_code_only = Boolean(allow_none=True, metadata={"description": "只接受大屏动态码；不传时道德讲堂默认开启"})
     checkout_required = Boolean(load_default=False)
     publish = Boolean(load_default=True)
     reminders = _reminders_field()
@@ -162,6 +184,11 @@ class EventUpdateIn(StrictSchema):
     starts_at = DateTime(metadata={"description": "不带时区时按本地时间理解"})
     ends_at = DateTime()
     reminders = _reminders_field()
+    capacity = Integer(allow_none=True, validate=Range(*CAPACITY_RANGE), metadata={"description": "不能少于已报名人数；null 为不限"})
+    checkin_opens_at = DateTime(metadata={"description": "签到开始时间；不传则随开始时间平移"})
+    checkin_closes_at = DateTime(metadata={"description": "签到截止时间"})
+    walk_ins_allowed = Boolean()
+    live_code_only = Boolean()
 
 
 class ReasonIn(StrictSchema):
@@ -172,6 +199,8 @@ class ManualCheckinIn(StrictSchema):
     employee_no = InputString(required=True, validate=Length(min=1, max=32))
     direction = InputString(load_default="in", validate=OneOf(DIRECTIONS))
     reason = InputString(required=True, validate=Length(min=2, max=200))
+    at = DateTime(metadata={"description": "实际签到（或签退）时间，须在活动当天；不带时区按本地时间；不传为现在"})
+    out_at = DateTime(metadata={"description": "补签到时同时补录的签退时间（需签退的活动）"})
 
 
 class AdjustHoursIn(StrictSchema):
@@ -221,6 +250,8 @@ class ManualCheckinOut(Schema):
     direction = String()
     at = DateTime()
     credited_hours = Float(allow_none=True)
+    checkout_id = Integer(allow_none=True)
+    checked_out_at = DateTime(allow_none=True)
 
 
 class AdjustedOut(Schema):

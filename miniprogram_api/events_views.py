@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, g
 
 from app.extensions import db
-from app.services import checkin_codes, checkins, events
+from app.services import checkin_codes, checkins, event_lists, events, staff
 from app.services.audit import Actor
 from app.timeutil import local_today
 from miniprogram_api import bp
@@ -33,7 +33,7 @@ from miniprogram_api.events_schemas import (
     VolunteerHoursOut,
 )
 from miniprogram_api.pagination import PageQuery, paginate
-from miniprogram_api.security import admin_required, bearer_token, bound_required, bound_staff, token_required
+from miniprogram_api.security import admin_required, bearer_token, bound_required, token_required
 
 STAFF = {"security": "BearerAuth", "tags": ["活动与签到"]}
 ADMIN = {"security": "BearerAuth", "tags": ["活动管理"]}
@@ -51,9 +51,16 @@ def _detail(event, staff) -> dict:
 @bound_required
 @bp.input(EventQuery, location="query", arg_name="query")
 @bp.output(EventListOut)
-@bp.doc(summary="活动列表", description="按类型、日期筛选；不含草稿。", **STAFF)
+@bp.doc(
+    summary="活动列表",
+    description="未结束的活动在前（开始早的在前），已结束的在后（近的在前）；按类型、日期筛选；不含草稿；"
+    "已取消的活动仅在 include_cancelled=true 时列出。",
+    **STAFF,
+)
 def list_events(query: dict):
-    statement = events.list_events_statement(query.get("kind"), query.get("date_from"), query.get("date_to"))
+    statement = event_lists.list_events_statement(
+        query.get("kind"), query.get("date_from"), query.get("date_to"), query["include_cancelled"]
+    )
     return paginate(db.session, statement, query["page"], query["per_page"])
 
 
@@ -89,17 +96,16 @@ def unregister(event_id: int):
 @bp.output(CheckinOut, status_code=201)
 @bp.doc(
     summary="扫码签到／签退",
-    description="首次有效扫码 201；之后同一人再扫 200 并返回原签到时间；同一 nonce 的重试不会产生第二条记录。",
+    description="首次有效扫码 201；之后同一人再扫 200 并返回原签到时间；同一 nonce 的重试不会产生第二条记录。"
+    "签退窗口内、上次签退一分钟以后再扫签退码，以最后一次为准：200 checkout_updated，返回新的时长和"
+    "上一次签退时间。",
     responses={200: "已签到（或已签退）", 201: "签到（或签退）成功"},
     **STAFF,
 )
 def check_in(body: dict):
-    # A first, valid sign-in takes one statement; everything else goes the full way, token check first.
-    qr, nonce, lat, lng = body["qr"], body["nonce"], body.get("lat"), body.get("lng")
-    result = checkins.quick_check_in(db.session, bearer_token(), qr, nonce, lat, lng)
-    if result is None:
-        result = checkins.check_in(db.session, bound_staff(), qr, nonce, lat, lng)
-    return checkins.describe(db.session, result), 201 if result.created else 200
+    scan = checkins.Scan(body["qr"], body["nonce"], body.get("lat"), body.get("lng"))
+    result = checkins.sign_in(db.session, bearer_token(), scan)
+    return result.answer, 201 if result.created else 200
 
 
 @bp.get("/me/checkins")
@@ -149,7 +155,8 @@ def create_event(body: dict):
 @bp.output(EventAdminOut)
 @bp.doc(
     summary="修改活动",
-    description="只修改提交的字段（名称、简介、地点、时间、提醒规则）。已发布活动的待发提醒按新信息重新安排；"
+    description="只修改提交的字段（名称、简介、地点、时间、提醒规则、名额、签到时间窗、是否允许未报名签到、"
+    "是否只接受大屏动态码）。名额不能少于已报名人数。已发布活动的待发提醒按新信息重新安排；"
     "时间或地点变动会通知已报名的人。活动开始后不能再改时间。",
     **ADMIN,
 )
@@ -193,17 +200,26 @@ def attendance(event_id: int):
 @admin_required
 @bp.input(ManualCheckinIn, arg_name="body")
 @bp.output(ManualCheckinOut, status_code=201)
-@bp.doc(summary="补签", description="为无法扫码的人补签到或补签退，须填写原因（记入审计日志）。", **ADMIN)
+@bp.doc(
+    summary="补签",
+    description="为无法扫码的人补签到或补签退，须填写原因（记入审计日志）。at 为实际时间（须在活动当天），"
+    "补签到时可同时以 out_at 补录签退，志愿时长按两个时间计算。",
+    **ADMIN,
+)
 def manual_check_in(event_id: int, body: dict):
-    person = checkins.find_staff(db.session, body["employee_no"])
-    result = checkins.manual_check_in(db.session, event_id, person, body["direction"], body["reason"], g.staff)
-    record = result.record
+    person = staff.get_staff(db.session, body["employee_no"])
+    result = checkins.manual_check_in(
+        db.session, event_id, person, body["direction"], body["reason"], g.staff, body.get("at"), body.get("out_at")
+    )
+    record, checkout = result.record, result.checkout
     answer = {
         "id": record.id,
         "status": result.status,
         "direction": record.direction,
         "at": record.at,
-        "credited_hours": record.credited_hours,
+        "credited_hours": (checkout or record).credited_hours,
+        "checkout_id": checkout.id if checkout else None,
+        "checked_out_at": checkout.at if checkout else None,
     }
     return answer, 201 if result.created else 200
 

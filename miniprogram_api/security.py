@@ -16,9 +16,7 @@ from app.services import auth
 from miniprogram_api import bp
 
 
-class NotBound(Forbidden):
-    code = "not_bound"
-    message = "请先绑定花名册（姓名和工号）后再使用此功能"
+NotBound = auth.NotBound  # the refusal lives with the service that decides it
 
 
 def bearer_token() -> str:
@@ -55,9 +53,7 @@ def _authenticate() -> MiniProgramAccount:
 def bound_staff() -> Staff:
     """Authenticate the request and return the roster entry its account is bound to (``bound_required``
     as a call, for views that authenticate late); sets ``g.api_session``, ``g.account`` and ``g.staff``."""
-    staff: Staff | None = _authenticate().staff
-    if staff is None or not staff.active:
-        raise NotBound()
+    staff = auth.staff_of(_authenticate())
     g.staff = staff
     return staff
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from app.services import checkin_codes
+from app.extensions import db
+from app.services import checkin_codes, checkins
 
 
 def nonce() -> str:
@@ -24,3 +25,10 @@ def error_code(response) -> str:
     assert set(body) == {"error"}, body
     assert body["error"]["message"], body
     return body["error"]["code"]
+
+
+def sign_in(headers, qr: str, at=None, **extra):
+    """Scan through the service's one entry point, as the person whose bearer headers these are, at ``at``."""
+    token = headers["Authorization"].split(" ", 1)[1]
+    scan = checkins.Scan(qr, extra.pop("nonce", None) or nonce(), at=at, **extra)
+    return checkins.sign_in(db.session, token, scan)

@@ -51,6 +51,7 @@ def make_event(**fields):
 
     starts_at = fields.pop("starts_at", utcnow() + timedelta(minutes=10))
     values = dict(kind="道德讲堂", title="道德讲堂：孝老爱亲", starts_at=starts_at, ends_at=starts_at + timedelta(hours=2))
+    values["live_code_only"] = False  # tests scan printed codes unless they ask for the live-only rule
     values.update(fields)
     return events.create_event(db.session, events.EventDraft(**values), audit.Actor.system())
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditLog, Checkin, OutboxMessage
 from app.models.base import utcnow
-from app.services import checkins, events
+from app.services import events
 from tests import factories
-from tests.events_helpers import error_code, nonce, printed_qr, scan
+from tests.events_helpers import error_code, printed_qr, scan, sign_in
 
 
 @pytest.fixture
@@ -155,22 +155,22 @@ def test_manual_sign_in_refuses_bad_input(client, admin, member, body, status, c
 
 def test_undoing_a_sign_in_that_has_a_sign_out_gets_409(client, admin, member):
     _admin, headers = admin
-    person, _ = member
+    person, person_headers = member
     start = utcnow() - timedelta(hours=2)
     event = factories.make_event(kind="志愿服务", starts_at=start, ends_at=start + timedelta(hours=3), checkout_required=True)
-    signed_in = checkins.check_in(db.session, person, printed_qr(event.id), nonce(), now=start)
-    checkins.check_in(db.session, person, printed_qr(event.id, "out"), nonce(), now=start + timedelta(hours=1))
+    signed_in = sign_in(person_headers, printed_qr(event.id), at=start)
+    sign_in(person_headers, printed_qr(event.id, "out"), at=start + timedelta(hours=1))
     response = client.post(f"/api/mp/admin/checkins/{signed_in.record.id}/undo", json={"reason": "测试撤销"}, headers=headers)
     assert response.status_code == 409 and error_code(response) == "checkout_exists"
 
 
 def test_admin_adjusts_hours_beyond_the_planned_length_in_half_hours(client, admin, member):
     _admin, headers = admin
-    person, _ = member
+    person, person_headers = member
     start = utcnow() - timedelta(hours=5)
     event = factories.make_event(kind="志愿服务", starts_at=start, ends_at=start + timedelta(hours=2), checkout_required=True)
-    signed_in = checkins.check_in(db.session, person, printed_qr(event.id), nonce(), now=start)
-    out = checkins.check_in(db.session, person, printed_qr(event.id, "out"), nonce(), now=start + timedelta(hours=2, minutes=55))
+    signed_in = sign_in(person_headers, printed_qr(event.id), at=start)
+    out = sign_in(person_headers, printed_qr(event.id, "out"), at=start + timedelta(hours=2, minutes=55))
     assert out.record.credited_minutes == 120
     response = client.post(f"/api/mp/admin/checkins/{out.record.id}/hours", json={"hours": 3.5, "reason": "提前布置场地"}, headers=headers)
     assert response.status_code == 200 and response.get_json()["credited_hours"] == 3.5
@@ -185,11 +185,11 @@ def test_admin_adjusts_hours_beyond_the_planned_length_in_half_hours(client, adm
 @pytest.mark.parametrize("hours", [0.75, 1.25, 1.75, 3.7, 0.1])
 def test_admin_giving_hours_that_are_not_whole_half_hours_gets_422_and_nothing_changes(client, admin, member, hours):
     _admin, headers = admin
-    person, _ = member
+    person, person_headers = member
     start = utcnow() - timedelta(hours=5)
     event = factories.make_event(kind="志愿服务", starts_at=start, ends_at=start + timedelta(hours=2), checkout_required=True)
-    checkins.check_in(db.session, person, printed_qr(event.id), nonce(), now=start)
-    out = checkins.check_in(db.session, person, printed_qr(event.id, "out"), nonce(), now=start + timedelta(hours=1))
+    sign_in(person_headers, printed_qr(event.id), at=start)
+    out = sign_in(person_headers, printed_qr(event.id, "out"), at=start + timedelta(hours=1))
     response = client.post(f"/api/mp/admin/checkins/{out.record.id}/hours", json={"hours": hours, "reason": "测试调整"}, headers=headers)
     assert response.status_code == 422 and error_code(response) == "invalid_hours"
     assert "0.5 的整数倍" in response.get_json()["error"]["message"]

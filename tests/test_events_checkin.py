@@ -13,7 +13,7 @@ from app.models.base import utcnow
 from app.services import checkin_codes, checkins, events
 from app.services.audit import Actor
 from tests import factories
-from tests.events_helpers import error_code, nonce, printed_qr, scan
+from tests.events_helpers import error_code, nonce, printed_qr, scan, sign_in
 
 
 @pytest.fixture
@@ -149,7 +149,7 @@ def test_geofence_refuses_far_away_and_missing_coordinates(client, person):
     assert missing.status_code == 400 and error_code(missing) == "location_required"
     far = scan(client, headers, printed_qr(event.id), lat=39.9155, lng=116.3976)  # about 1.1 km north
     assert far.status_code == 403 and error_code(far) == "outside_geofence"
-    assert "1,112 米" in far.get_json()["error"]["message"]
+    assert "约 1.1 公里" in far.get_json()["error"]["message"]  # issue 11 item 17: km above 1,000 m (was "1,112 米")
     near = scan(client, headers, printed_qr(event.id), lat=39.9065, lng=116.3980)
     assert near.status_code == 201
     assert 100 < db.session.scalar(select(Checkin)).distance_m < 130
@@ -191,12 +191,12 @@ def test_bad_input_gets_422_with_the_field(client, person, body, field):
 
 
 def test_sign_out_answers_duration_and_whole_half_hours(app, person):
-    staff, _headers = person
+    _staff, headers = person
     start = utcnow() - timedelta(hours=1)
     event = factories.make_event(kind="志愿服务", starts_at=start, ends_at=start + timedelta(hours=3), checkout_required=True)
-    signed_in = checkins.check_in(db.session, staff, printed_qr(event.id), nonce(), now=start - timedelta(minutes=5))
+    signed_in = sign_in(headers, printed_qr(event.id), at=start - timedelta(minutes=5))
     assert signed_in.created
-    out = checkins.check_in(db.session, staff, printed_qr(event.id, "out"), nonce(), now=start + timedelta(minutes=99))
+    out = sign_in(headers, printed_qr(event.id, "out"), at=start + timedelta(minutes=99))
     answer = checkins.describe(db.session, out)
     assert answer["status"] == "checked_out"
     assert answer["duration_minutes"] == 104
@@ -204,11 +204,11 @@ def test_sign_out_answers_duration_and_whole_half_hours(app, person):
 
 
 def test_sign_out_hours_are_capped_at_the_planned_length(app, person):
-    staff, _headers = person
+    _staff, headers = person
     start = utcnow() - timedelta(hours=3)
     event = factories.make_event(kind="志愿服务", starts_at=start, ends_at=start + timedelta(hours=2), checkout_required=True)
-    checkins.check_in(db.session, staff, printed_qr(event.id), nonce(), now=start - timedelta(minutes=25))
-    out = checkins.check_in(db.session, staff, printed_qr(event.id, "out"), nonce(), now=start + timedelta(hours=2, minutes=50))
+    sign_in(headers, printed_qr(event.id), at=start - timedelta(minutes=25))
+    out = sign_in(headers, printed_qr(event.id, "out"), at=start + timedelta(hours=2, minutes=50))
     assert out.record.credited_minutes == 120
 
 
@@ -244,11 +244,11 @@ def test_someone_already_signed_in_gets_200_even_with_an_expired_code_or_after_t
     staff, headers = person
     start = utcnow() - timedelta(minutes=20)
     event = factories.make_event(starts_at=start)
-    checkins.check_in(db.session, staff, printed_qr(event.id), nonce(), now=start)
+    sign_in(headers, printed_qr(event.id), at=start)
     stale = checkin_codes.code_url(checkin_codes.live_token(event.id, "in", checkin_codes.current_step() - 5))
     response = scan(client, headers, stale)
     assert response.status_code == 200 and response.get_json()["status"] == "already_checked_in"
-    late = checkins.check_in(db.session, staff, printed_qr(event.id), nonce(), now=start + timedelta(hours=5))
+    late = sign_in(headers, printed_qr(event.id), at=start + timedelta(hours=5))
     assert not late.created and late.record.at == start
 
 

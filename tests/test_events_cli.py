@@ -41,7 +41,7 @@ def test_create_prints_the_id_of_a_published_event(runner):
         "--end", "2026-03-05T11:00", "--location", "幸福社区", "--capacity", "20", "--checkout",
     ])
     assert result.exit_code == 0, result.output
-    event = db.session.get(Event, int(result.output.strip()))
+    event = db.session.get(Event, int(result.output.splitlines()[0]))  # the id, then a one-line summary
     assert event.status == "published" and event.checkout_required and event.registration_required
     assert event.capacity == 20 and event.location == "幸福社区"
 
@@ -120,8 +120,7 @@ def test_attendance_sheet_has_departments_times_hours_and_absentees(runner, clie
     from datetime import timedelta
 
     from app.models.base import utcnow
-    from app.services import checkins
-    from tests.events_helpers import nonce, printed_qr
+    from tests.events_helpers import printed_qr, sign_in
 
     start = utcnow() - timedelta(hours=3)
     event = factories.make_event(kind="志愿服务", title="社区清扫", starts_at=start, ends_at=start + timedelta(hours=3), checkout_required=True, registration_required=True)
@@ -129,8 +128,9 @@ def test_attendance_sheet_has_departments_times_hours_and_absentees(runner, clie
     absent = factories.make_staff(name="缺席者", employee_no="X0002", department="机关党委")
     events.register(db.session, event.id, present, now=start - timedelta(hours=1))
     events.register(db.session, event.id, absent, now=start - timedelta(hours=1))
-    checkins.check_in(db.session, present, printed_qr(event.id), nonce(), now=start)
-    checkins.check_in(db.session, present, printed_qr(event.id, "out"), nonce(), now=start + timedelta(hours=2, minutes=10))
+    present_headers = factories.make_bound_account(present)
+    sign_in(present_headers, printed_qr(event.id), at=start)
+    sign_in(present_headers, printed_qr(event.id, "out"), at=start + timedelta(hours=2, minutes=10))
 
     output = tmp_path / "签到表.xlsx"
     result = runner.invoke(args=["events", "attendance", str(event.id), "-o", str(output)])

@@ -7,12 +7,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app.extensions import db
 from app.models.base import utcnow
-from app.services import checkins
 from app.timeutil import local_zone
 from tests import factories
-from tests.events_helpers import error_code, nonce, printed_qr, scan
+from tests.events_helpers import error_code, printed_qr, scan, sign_in
 
 
 @pytest.fixture
@@ -131,8 +129,8 @@ def test_my_checkins_and_volunteer_hours(client, person):
     staff, headers = person
     start = utcnow() - timedelta(hours=4)
     service = factories.make_event(kind="志愿服务", title="社区清扫", starts_at=start, ends_at=start + timedelta(hours=3), checkout_required=True)
-    checkins.check_in(db.session, staff, printed_qr(service.id), nonce(), now=start)
-    checkins.check_in(db.session, staff, printed_qr(service.id, "out"), nonce(), now=start + timedelta(hours=2, minutes=40))
+    sign_in(headers, printed_qr(service.id), at=start)
+    sign_in(headers, printed_qr(service.id, "out"), at=start + timedelta(hours=2, minutes=40))
     lecture = factories.make_event()
     scan(client, headers, printed_qr(lecture.id))
 

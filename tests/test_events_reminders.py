@@ -274,7 +274,7 @@ def test_cli_creates_with_reminders_and_edits_an_event(runner, robots):
     created = runner.invoke(args=["events", "create", "--kind", "道德讲堂", "--title", "道德讲堂：敬业奉献",
                                   "--start", "2030-06-03T14:30", "--end", "2030-06-03T16:30", "--remind", "1d@16:00"])
     assert created.exit_code == 0, created.output
-    event_id = int(created.output.strip())
+    event_id = int(created.output.splitlines()[0])  # the id, then a one-line summary
     assert reminders(event_id) == expected(robot_addresses(robots), local(date(2030, 6, 2), 16, 0))
     edited = runner.invoke(args=["events", "edit", str(event_id), "--location", "二楼报告厅", "--no-reminders"])
     assert edited.exit_code == 0, edited.output

@@ -1,20 +1,24 @@
-"""``flask --app app events …``: create events, print posters and code addresses, export attendance."""
+"""``flask --app app events …``: create, edit and list events, print posters and code addresses, export
+attendance, and an operator's sign-in corrections (补录, undo, hours)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 
 from app.commands import params
 from app.errors import AppError
 from app.extensions import db
-from app.models.events import DIRECTIONS, EVENT_KINDS
-from app.services import attendance_export, audit, checkin_codes, checkins, events, posters
+from app.models.events import CAPACITY_RANGE, DIRECTIONS, EVENT_KINDS, EVENT_STATUSES, LATITUDE_RANGE, LONGITUDE_RANGE, RADIUS_RANGE_M
+from app.services import attendance_export, audit, checkin_codes, checkins, event_lists, events, posters, staff
+from app.timeutil import format_local, to_local
 
-events_cli = AppGroup("events", help="活动：创建、签到海报、签到码地址、签到表。")
+events_cli = params.Group("events", help="活动：创建、修改、列表、签到海报、签到码地址、签到表、补录。")
+
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}$")
 
 
 def _event_or_fail(event_id: int):
@@ -24,11 +28,15 @@ def _event_or_fail(event_id: int):
         raise params.CommandError(f"活动 {event_id} 不存在") from exc
 
 
-def _parse_time(value: str, label: str) -> datetime:
+def _parse_time(value: str, label: str, day: date | None = None) -> datetime:
+    """ISO 8601 (no zone: Beijing time), or with ``day`` a bare ``HH:MM`` on that local day."""
+    if day is not None and _CLOCK.match(value.strip()):
+        value = f"{day.isoformat()}T{value.strip():0>5}"
     try:
         return datetime.fromisoformat(value)
     except ValueError as exc:
-        raise params.InvalidParameter(f"{label}应为 ISO 8601 时间，例如 2026-03-05T14:30") from exc
+        shapes = "2026-03-05T14:30" + ("，或活动当天的 14:30" if day is not None else "")
+        raise params.InvalidParameter(f"{label}应为 ISO 8601 时间，例如 {shapes}") from exc
 
 
 def _output_file(value: str, what: str, suffixes: tuple[str, ...]) -> Path:
@@ -56,15 +64,14 @@ def _write(path: Path, data: bytes) -> None:
 
 def _warn_unless_published(event, *, cancelled: str, draft: str) -> None:
     """A warning on stderr (the file is still written) for a cancelled or draft event."""
-    from app.models.events import EVENT_CANCELLED, EVENT_DRAFT  # here: the module's imports are shared
-
-    if event.status == EVENT_CANCELLED:
+    if event.is_cancelled:
         click.echo(f"警告：活动 {event.id} 已取消，{cancelled}", err=True)
-    elif event.status == EVENT_DRAFT:
+    elif event.is_draft:
         click.echo(f"警告：活动 {event.id} 还是草稿，{draft}", err=True)
 
 
 REMIND_HELP = "提醒规则，可重复：1d@09:00（提前 1 天 09:00）、60m、2h；不写则为默认（提前 1 天 09:00 和开始前 60 分钟）"
+WINDOW_HELP = "（ISO 8601，或活动当天的 HH:MM；不写为开始前后各 30 分钟）"
 
 
 def _reminder_rules(reminders: tuple[str, ...], none: bool) -> list[str] | None:
@@ -80,24 +87,29 @@ def _reminder_rules(reminders: tuple[str, ...], none: bool) -> list[str] | None:
 @click.option("--end", "end", required=True, help="结束时间")
 @click.option("--location", default=None, help="地点")
 @click.option("--description", default="", help="简介")
-@click.option("--capacity", type=params.IntRange(1, events.CAPACITY_MAX), default=None, help="名额（需报名）")
+@click.option("--capacity", type=params.IntRange(*CAPACITY_RANGE), default=None, help="名额（需报名）")
 @click.option("--registration/--no-registration", default=None, help="是否需要报名；设置名额时默认需要")
+@click.option("--walk-ins", is_flag=True, help="需报名的活动也允许未报名的人现场签到")
 @click.option("--checkout", is_flag=True, help="需要签退（志愿服务，计志愿时长）")
-@click.option("--lat", type=params.FloatRange(-90, 90), default=None, help="签到范围中心纬度")
-@click.option("--lng", type=params.FloatRange(-180, 180), default=None, help="签到范围中心经度")
-@click.option("--radius", type=params.IntRange(10, 50_000), default=None, help="签到范围半径（米）")
+@click.option("--checkin-opens", default=None, help="签到开始时间" + WINDOW_HELP)
+@click.option("--checkin-closes", default=None, help="签到截止时间" + WINDOW_HELP)
+@click.option("--live-code-only/--printed-code-ok", default=None, help="只接受现场大屏的动态签到码；道德讲堂默认只接受动态码")
+@click.option("--lat", type=params.FloatRange(*LATITUDE_RANGE), default=None, help="签到范围中心纬度")
+@click.option("--lng", type=params.FloatRange(*LONGITUDE_RANGE), default=None, help="签到范围中心经度")
+@click.option("--radius", type=params.IntRange(*RADIUS_RANGE_M), default=None, help="签到范围半径（米）")
 @click.option("--draft", is_flag=True, help="保存为草稿，不发布")
 @click.option("--remind", "reminders", multiple=True, help=REMIND_HELP)
 @click.option("--no-reminders", is_flag=True, help="不发送活动提醒")
 def create(
-    kind, title, start, end, location, description, capacity, registration, checkout, lat, lng, radius, draft,
-    reminders, no_reminders,
+    kind, title, start, end, location, description, capacity, registration, walk_ins, checkout, checkin_opens,
+    checkin_closes, live_code_only, lat, lng, radius, draft, reminders, no_reminders,
 ):
-    """创建活动，输出活动编号。"""
+    """创建活动，第一行输出活动编号，第二行是一行摘要。"""
+    starts_at = _parse_time(start, "--start ")
     draft_event = events.EventDraft(
         kind=kind,
         title=title,
-        starts_at=_parse_time(start, "--start "),
+        starts_at=starts_at,
         ends_at=_parse_time(end, "--end "),
         description=description,
         location=location,
@@ -106,15 +118,17 @@ def create(
         radius_m=radius,
         capacity=capacity,
         registration_required=registration if registration is not None else capacity is not None,
+        walk_ins_allowed=walk_ins,
         checkout_required=checkout,
+        checkin_opens_at=_parse_time(checkin_opens, "--checkin-opens ", starts_at.date()) if checkin_opens else None,
+        checkin_closes_at=_parse_time(checkin_closes, "--checkin-closes ", starts_at.date()) if checkin_closes else None,
+        live_code_only=live_code_only,
         publish=not draft,
         reminders=_reminder_rules(reminders, no_reminders),
     )
-    try:
-        event = events.create_event(db.session, draft_event, audit.Actor.cli())
-    except AppError as exc:
-        raise params.CommandError(exc.message) from exc
+    event = events.create_event(db.session, draft_event, audit.Actor.cli())
     click.echo(event.id)
+    click.echo(event_lists.summary(event))
 
 
 @events_cli.command("edit")
@@ -124,20 +138,33 @@ def create(
 @click.option("--end", "end", default=None, help="结束时间")
 @click.option("--location", default=None, help="地点")
 @click.option("--description", default=None, help="简介")
+@click.option("--capacity", type=params.IntRange(*CAPACITY_RANGE), default=None, help="名额（不能少于已报名人数）")
+@click.option("--checkin-opens", default=None, help="签到开始时间" + WINDOW_HELP)
+@click.option("--checkin-closes", default=None, help="签到截止时间" + WINDOW_HELP)
+@click.option("--walk-ins/--no-walk-ins", default=None, help="需报名的活动是否允许未报名的人现场签到")
+@click.option("--live-code-only/--printed-code-ok", default=None, help="是否只接受现场大屏的动态签到码")
 @click.option("--remind", "reminders", multiple=True, help=REMIND_HELP)
 @click.option("--no-reminders", is_flag=True, help="不发送活动提醒")
 @click.option("--default-reminders", is_flag=True, help="恢复默认提醒")
-def edit(event_id, title, start, end, location, description, reminders, no_reminders, default_reminders):
+def edit(
+    event_id, title, start, end, location, description, capacity, checkin_opens, checkin_closes, walk_ins,
+    live_code_only, reminders, no_reminders, default_reminders,
+):
     """修改活动；已发布活动的待发提醒随之调整，时间或地点变动会通知已报名的人。"""
-    _event_or_fail(event_id)
+    event = _event_or_fail(event_id)
     changes: dict = {}
-    for name, value in (("title", title), ("location", location), ("description", description)):
-        if value is not None:
-            changes[name] = value
+    named = (("title", title), ("location", location), ("description", description), ("capacity", capacity),
+             ("walk_ins_allowed", walk_ins), ("live_code_only", live_code_only))
+    changes.update({name: value for name, value in named if value is not None})
     if start is not None:
         changes["starts_at"] = _parse_time(start, "--start ")
     if end is not None:
         changes["ends_at"] = _parse_time(end, "--end ")
+    day = changes["starts_at"].date() if "starts_at" in changes else to_local(event.starts_at).date()
+    if checkin_opens is not None:
+        changes["checkin_opens_at"] = _parse_time(checkin_opens, "--checkin-opens ", day)
+    if checkin_closes is not None:
+        changes["checkin_closes_at"] = _parse_time(checkin_closes, "--checkin-closes ", day)
     if default_reminders and (reminders or no_reminders):
         raise params.UsageProblem("--default-reminders 不能与 --remind、--no-reminders 同时使用")
     if default_reminders:
@@ -146,12 +173,31 @@ def edit(event_id, title, start, end, location, description, reminders, no_remin
         changes["reminders"] = _reminder_rules(reminders, no_reminders)
     if not changes:
         raise params.UsageProblem("请至少指定一项要修改的内容")
-    try:
-        events.update_event(db.session, event_id, changes, audit.Actor.cli())
-    except AppError as exc:
-        db.session.rollback()
-        raise params.CommandError(exc.message) from exc
+    event = events.update_event(db.session, event_id, changes, audit.Actor.cli())
     click.echo(f"活动 {event_id} 已修改。")
+    click.echo(event_lists.summary(event))
+
+
+def _month(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m").date()
+    except ValueError as exc:
+        raise params.InvalidParameter(f"“{value}”应为 YYYY-MM 格式的月份") from exc
+
+
+@events_cli.command("list")
+@click.option("--kind", type=params.Choice(EVENT_KINDS), default=None, help="活动类型")
+@click.option("--status", type=params.Choice(EVENT_STATUSES), default=None, help="draft 草稿、published 已发布、cancelled 已取消")
+@click.option("--month", default=None, help="开始时间所在月份（本地时间），如 2026-03")
+def list_events(kind, status, month):
+    """列出活动（含草稿），按开始时间排序，每行一个。"""
+    found = db.session.scalars(event_lists.operator_events_statement(kind, status, _month(month))).all()
+    if not found:
+        click.echo("没有符合条件的活动。")
+    for event in found:
+        click.echo(event_lists.summary(event))
 
 
 @events_cli.command("poster")
@@ -165,8 +211,6 @@ def poster(event_id: int, output: str, direction: str):
     try:
         checkin_codes.ensure_direction(event, direction)
         rendered = posters.render_poster(event, direction, path.suffix.lower().lstrip("."))
-    except AppError as exc:
-        raise params.CommandError(exc.message) from exc
     except posters.FontUnavailable as exc:
         raise params.CommandError(str(exc)) from exc
     _warn_unless_published(event, cancelled="海报上的签到码不会被接受", draft="发布前海报上的签到码不会被接受")
@@ -182,10 +226,7 @@ def poster(event_id: int, output: str, direction: str):
 def checkin_url(event_id: int, direction: str):
     """输出印刷签到码中的地址。"""
     event = _event_or_fail(event_id)
-    try:
-        checkin_codes.ensure_direction(event, direction)
-    except AppError as exc:
-        raise params.CommandError(exc.message) from exc
+    checkin_codes.ensure_printable(event, direction)
     click.echo(checkin_codes.code_url(checkin_codes.printed_token(event.id, direction)))
 
 
@@ -195,10 +236,7 @@ def checkin_url(event_id: int, direction: str):
 def screen_url(event_id: int, direction: str):
     """输出现场大屏（滚动签到码）的签名链接。"""
     event = _event_or_fail(event_id)
-    try:
-        url, _expires_at = checkin_codes.screen_link_for(event, direction)
-    except AppError as exc:
-        raise params.CommandError(exc.message) from exc
+    url, _expires_at = checkin_codes.screen_link_for(event, direction)
     click.echo(url)
 
 
@@ -221,8 +259,63 @@ def attendance(event_id: int, output: str):
 def cancel(event_id: int, reason: str):
     """取消活动并通知已报名的人。"""
     _event_or_fail(event_id)
-    try:
-        events.cancel_event(db.session, event_id, audit.Actor.cli(), reason)
-    except AppError as exc:
-        raise params.CommandError(exc.message) from exc
+    events.cancel_event(db.session, event_id, audit.Actor.cli(), reason)
     click.echo(f"活动 {event_id} 已取消。")
+
+
+# ---- an operator's corrections ------------------------------------------------------------------------
+
+
+def _person(employee_no: str):
+    return staff.get_staff(db.session, employee_no)
+
+
+@events_cli.command("checkin-manual")
+@click.argument("event_id", type=params.database_id())
+@click.argument("employee_no")
+@click.option("--at", "at", default=None, help="实际签到时间：活动当天的 HH:MM 或 ISO 8601（北京时间）；不写为现在")
+@click.option("--out", "out", default=None, help="同时补录的签退时间（需签退的活动）；只写 --out 则只补签退")
+@click.option("--reason", required=True, type=params.Text(2, 200), help="原因（记入审计日志）")
+def checkin_manual(event_id: int, employee_no: str, at: str | None, out: str | None, reason: str):
+    """补录签到（和签退）：照纸质签到表录入实际时间，志愿时长按时间计算。"""
+    event = _event_or_fail(event_id)
+    day = to_local(event.starts_at).date()
+    person = _person(employee_no)
+    at_time = _parse_time(at, "--at ", day) if at else None
+    out_time = _parse_time(out, "--out ", day) if out else None
+    if at_time is None and out_time is not None:
+        result = checkins.manual_check_in(db.session, event_id, person, "out", reason, None, out_time)
+    else:
+        result = checkins.manual_check_in(db.session, event_id, person, "in", reason, None, at_time, out_time)
+    for record in filter(None, (result.record, result.checkout)):
+        action = "签退" if record.direction == "out" else "签到"
+        hours = f"，志愿时长 {record.credited_hours:g} 小时" if record.credited_hours is not None else ""
+        state = "已补录" if result.created else "已有记录，未改动"
+        click.echo(f"{person.name}（{person.employee_no}）{action} {format_local(record.at)} {state}{hours}（记录 {record.id}）")
+
+
+@events_cli.command("checkin-undo")
+@click.argument("event_id", type=params.database_id())
+@click.argument("employee_no")
+@click.option("--direction", type=params.Choice(DIRECTIONS), default="in", show_default=True, help="in 签到，out 签退")
+@click.option("--reason", required=True, type=params.Text(2, 200), help="原因（记入审计日志）")
+def checkin_undo(event_id: int, employee_no: str, direction: str, reason: str):
+    """撤销一条签到或签退记录（有签退时先撤销签退）。"""
+    _event_or_fail(event_id)
+    record = checkins.find_checkin(db.session, event_id, _person(employee_no), direction)
+    checkins.undo_checkin(db.session, record.id, reason, None)
+    click.echo(f"已撤销 {employee_no} 的{'签退' if direction == 'out' else '签到'}记录（{format_local(record.at)}）。")
+
+
+@events_cli.command("adjust-hours")
+@click.argument("event_id", type=params.database_id())
+@click.argument("employee_no")
+@click.argument("hours", type=params.FloatRange(0, 24))
+@click.option("--reason", required=True, type=params.Text(2, 200), help="原因（记入审计日志）")
+def adjust_hours(event_id: int, employee_no: str, hours: float, reason: str):
+    """调整某人在某活动的志愿时长（小时，0.5 的整数倍）。"""
+    _event_or_fail(event_id)
+    record = checkins.find_checkin(db.session, event_id, _person(employee_no), "out")
+    before = record.credited_hours
+    record = checkins.adjust_hours(db.session, record.id, hours, reason, None)
+    click.echo(f"{employee_no} 的志愿时长：{before:g} → {record.credited_hours:g} 小时。")

@@ -90,6 +90,11 @@ class InvalidToken(Unauthorized):
     message = "登录已失效，请重新登录"
 
 
+class NotBound(Forbidden):
+    code = "not_bound"
+    message = "请先绑定花名册（姓名和工号）后再使用此功能"
+
+
 # errcodes of jscode2session that mean the code itself is bad (not that WeChat is down).
 _BAD_CODE_ERRCODES = {40029, 40163, 40226}
 
@@ -152,6 +157,19 @@ def authenticate(session: Session, token: str) -> ApiSession:
         )
         raise InvalidToken()
     return api_session
+
+
+def bound_staff(session: Session, token: str) -> Staff:
+    """The roster entry behind a valid token, bound and active (``bound_staff_query`` is its SQL twin)."""
+    return staff_of(authenticate(session, token).account)
+
+
+def staff_of(account: MiniProgramAccount) -> Staff:
+    """The active roster entry ``account`` is bound to; ``NotBound`` otherwise."""
+    staff: Staff | None = account.staff
+    if staff is None or not staff.active:
+        raise NotBound()
+    return staff
 
 
 def bound_staff_query(token_hash: Any, now: Any) -> Select:

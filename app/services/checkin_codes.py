@@ -57,6 +57,12 @@ class CheckoutNotNeeded(AppError):
     message = "该活动不需要签退"
 
 
+class PrintedCodeNotAccepted(AppError):
+    status_code = 409
+    code = "live_code_required"
+    message = "本活动只接受现场大屏上的动态签到码，不能使用印刷签到码；请用现场大屏链接"
+
+
 class InvalidScreenLink(AppError):
     status_code = 403
     code = "invalid_screen_link"
@@ -187,15 +193,22 @@ def screen_link_for(event: Event, direction: str) -> tuple[str, datetime]:
 
 
 def ensure_direction(event: Event, direction: str) -> None:
-    if direction == DIRECTION_OUT and not event.checkout_required:
+    if not event.takes_direction(direction):
         raise CheckoutNotNeeded()
+
+
+def ensure_printable(event: Event, direction: str) -> None:
+    """A printed code (poster, address, mini-program code) for ``direction`` would be accepted."""
+    ensure_direction(event, direction)
+    if not event.accepts_method(METHOD_PRINTED):
+        raise PrintedCodeNotAccepted()
 
 
 def miniprogram_code(event: Event, direction: str) -> bytes:
     """The printed code as a mini-program code image (``wxacode.getUnlimited``; the scene is the token).
 
     One of the few places that calls WeChat during a request: an admin asked for this image."""
-    ensure_direction(event, direction)
+    ensure_printable(event, direction)
     token = printed_token(event.id, direction)  # at most SCENE_MAX_CHARS: ids are capped (see above)
     try:
         return get_miniprogram().get_unlimited_code(token, page=current_app.config["CHECKIN_MINIPROGRAM_PAGE"])

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.errors import AppError
 from app.models import Checkin, Department, Event, EventRegistration, Staff
 from app.models.events import DIRECTION_IN, EVENT_KINDS
-from app.services import attendance_export, checkins, events
+from app.services import attendance_export, checkins, events, staff
 from app.services.pagination import Page, paginate
 from app.services.roles import Viewer, require, require_department
 from app.timeutil import local_datetime
@@ -116,10 +116,10 @@ def manual_sign_in(
 ) -> tuple[checkins.CheckinResult, Staff]:
     """Sign someone in (or out) by hand with a reason; a liaison only their own department's people."""
     require(viewer, "attendance.manual")
-    staff = checkins.find_staff(session, employee_no)
-    require_department(viewer, "attendance.manual", staff.department_id)
+    person = staff.get_staff(session, employee_no)
+    require_department(viewer, "attendance.manual", person.department_id)
     operator = session.get(Staff, viewer.staff_id)
-    return checkins.manual_check_in(session, event_id, staff, direction, reason, operator), staff
+    return checkins.manual_check_in(session, event_id, person, direction, reason, operator), person
 
 
 def undo_sign_in(session: Session, viewer: Viewer, checkin_id: int, reason: str) -> int:
