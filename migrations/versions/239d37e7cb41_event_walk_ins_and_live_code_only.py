@@ -1,7 +1,7 @@
 """events: walk-ins allowed, live code only
 
 Revision ID: 239d37e7cb41
-Revises: c5a84f8ddead
+Revises: 6503d1e9e6d6
 Create Date: 2026-12-01 23:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '239d37e7cb41'
-down_revision = 'c5a84f8ddead'
+down_revision = '6503d1e9e6d6'
 branch_labels = None
 depends_on = None
 
