@@ -51,6 +51,12 @@ class ReasonForm(ConsoleForm):
 REMINDER_HELP = "每行一条：1d@09:00 表示提前 1 天 09:00，60m / 2h 表示开始前多久；留空使用默认（前一天 09:00 和提前 1 小时）。"
 
 
+# Which codes an event accepts: by its kind (a 道德讲堂 takes only the venue screen's rotating code, so a
+# photo of the poster signs nobody in), only the live code, or the printed code too.
+CODE_POLICIES = {"": "按活动类型（道德讲堂只收现场动态码）", "live": "只收现场大屏上的动态码", "printed": "也收打印海报上的签到码"}
+LIVE_CODE_ONLY = {"": None, "live": True, "printed": False}
+
+
 class EventForm(ConsoleForm):
     kind = SelectField("类型", choices={k: k for k in EVENT_KINDS}, validators=[InputRequired("请选择类型")])
     title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=100, message="标题不能超过 100 字"), _printable])
@@ -64,6 +70,12 @@ class EventForm(ConsoleForm):
     latitude = DecimalField("纬度", places=None, validators=[Optional(), NumberRange(-90, 90, message="纬度应在 -90 到 90 之间")])
     longitude = DecimalField("经度", places=None, validators=[Optional(), NumberRange(-180, 180, message="经度应在 -180 到 180 之间")])
     radius_m = IntegerField("签到范围（米）", validators=[Optional(), NumberRange(10, 100000, message="范围应在 10 到 100000 米之间")])
+    checkin_opens_at = DateTimeLocalField("签到开始", format="%Y-%m-%dT%H:%M", validators=[Optional()],
+                                          description="不填为开始前 30 分钟")
+    checkin_closes_at = DateTimeLocalField("签到截止", format="%Y-%m-%dT%H:%M", validators=[Optional()],
+                                           description="不填为开始后 30 分钟；迟到的人多可放宽")
+    walk_ins_allowed = BooleanField("需要报名时也允许未报名者现场签到")
+    code_policy = SelectField("签到码", choices=CODE_POLICIES, default="", validators=[Optional()])
     reminders = TextAreaField("提醒", description=REMINDER_HELP, validators=[Optional(), Length(max=200, message="提醒规则过长"), _printable])
     no_reminders = BooleanField("不发送提醒")
     draft = BooleanField("保存为草稿（暂不发布）")
@@ -138,6 +150,10 @@ class EventEditForm(ConsoleForm):
     ends_at = EventForm.ends_at
     location = EventForm.location
     description = EventForm.description
+    checkin_opens_at = EventForm.checkin_opens_at
+    checkin_closes_at = EventForm.checkin_closes_at
+    walk_ins_allowed = EventForm.walk_ins_allowed
+    code_policy = SelectField("签到码", choices={k: v for k, v in CODE_POLICIES.items() if k}, validators=[Optional()])
     reminders = EventForm.reminders
     no_reminders = EventForm.no_reminders
 

@@ -105,6 +105,7 @@ def test_admin_runs_an_event_from_wecom_login_to_attendance_export(console_serve
     page.click("a.nav-link:has-text('活动')")
     page.click("[data-testid=new-event]")
     page.select_option("select[name=kind]", "道德讲堂")
+    page.select_option("select[name=code_policy]", "printed")  # the API sign-in below uses the printed code
     page.fill("input[name=title]", "道德讲堂：诚信做人")
     page.fill("input[name=starts_at]", starts.strftime("%Y-%m-%dT%H:%M"))
     page.fill("input[name=ends_at]", (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))

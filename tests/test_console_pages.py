@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.timeutil import format_local
 from app.models import AuditLog, Checkin, Event, Staff
 from app.models.base import utcnow
 from app.services import audit, checkins
@@ -186,6 +187,20 @@ def test_admin_creates_an_event_with_the_cli_options(client, cast):
     assert event.capacity == 30 and event.registration_required and event.checkout_required
     assert event.radius_m == 200 and event.reminders == ["1d@09:00", "60m"] and event.status == "published"
     assert db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "event.create", AuditLog.actor_id == str(cast["admin"].id))) == 1
+
+
+@pytest.mark.parametrize(("kind", "policy", "live_only"), [("道德讲堂", "", True), ("道德讲堂", "printed", False),
+                                                      ("志愿服务", "", False), ("志愿服务", "live", True)])
+def test_admin_sets_which_codes_an_event_takes_its_window_and_walk_ins(client, cast, kind, policy, live_only):
+    sign_in(client, cast["admin"])
+    token = csrf_token(client, "/console/events/new")
+    fields = event_form(kind=kind, code_policy=policy, walk_ins_allowed="y",
+                        checkin_opens_at="2027-03-05T13:00", checkin_closes_at="2027-03-05T15:30")
+    response = client.post("/console/events/new", data={"csrf_token": token, **fields})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    event = db.session.scalars(select(Event).where(Event.title == "学雷锋志愿服务")).one()
+    assert event.live_code_only is live_only and event.walk_ins_allowed
+    assert format_local(event.checkin_opens_at) == "2027-03-05 13:00" and format_local(event.checkin_closes_at) == "2027-03-05 15:30"
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.models import WishPhoto
 from app.models import Staff, Wish
 from app.services import wishes
 from tests.console_helpers import count_queries, csrf_token, person, sign_in
@@ -41,7 +42,7 @@ def test_admin_reviews_a_proof_with_its_photos_and_confirms(client, cast):
     sign_in(client, cast["admin"])
     page = client.get(f"/console/wishes/{wish.id}").get_data(as_text=True)
     assert "书包已送到" in page and "王小明" in page and "确认完成" in page
-    proof_photo = next(p for p in db.session.scalars(select(wishes.WishPhoto).where(wishes.WishPhoto.proof_id.is_not(None))))
+    proof_photo = next(p for p in db.session.scalars(select(WishPhoto).where(WishPhoto.proof_id.is_not(None))))
     with client.get(f"/console/wishes/{wish.id}/photos/{proof_photo.id}") as image:
         assert image.status_code == 200 and image.mimetype.startswith("image/")
     token = csrf_token(client, f"/console/wishes/{wish.id}")
@@ -58,7 +59,7 @@ def test_leader_reads_without_private_details_or_proof_photos(client, cast):
     sign_in(client, cast["leader"])
     page = client.get(f"/console/wishes/{wish.id}").get_data(as_text=True)
     assert "王**" in page and "王小明" not in page and "确认完成" not in page
-    proof_photo = db.session.scalars(select(wishes.WishPhoto).where(wishes.WishPhoto.proof_id.is_not(None))).first()
+    proof_photo = db.session.scalars(select(WishPhoto).where(WishPhoto.proof_id.is_not(None))).first()
     assert client.get(f"/console/wishes/{wish.id}/photos/{proof_photo.id}").status_code == 403
     token = csrf_token(client, f"/console/wishes/{wish.id}")
     assert client.post(f"/console/wishes/{wish.id}/confirm", data={"csrf_token": token}).status_code == 403

@@ -95,7 +95,7 @@ def test_command_line_refuses_a_time_off_the_event_day_and_an_unknown_person(run
     off_day = runner.invoke(args=["events", "checkin-manual", str(event.id), "M0001", "--at", "2026-11-22T09:00", "--reason", "纸质签到表"])
     assert off_day.exit_code == 1 and "活动当天" in off_day.output
     nobody = runner.invoke(args=["events", "checkin-manual", str(event.id), "Z9999", "--at", "9:00", "--reason", "纸质签到表"])
-    assert nobody.exit_code == 1 and "花名册中没有这个人" in nobody.output
+    assert nobody.exit_code == 1 and "错误：花名册中没有工号 Z9999" in nobody.output
     garbled = runner.invoke(args=["events", "checkin-manual", str(event.id), "M0001", "--at", "九点", "--reason", "纸质签到表"])
     assert garbled.exit_code == 2 and "14:30" in garbled.output
 

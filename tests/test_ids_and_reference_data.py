@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from app import create_app
 from app.civility_tips import TIPS
 from app.extensions import db
-from app.models import AuditLog, CivilityTip, Department, FestivalSetting, Staff
+from app.models import AuditLog, CivilityTip, FestivalSetting, Staff
 from app.services import audit
 from app.services.festivals import DEFAULTS
 from tests import factories
@@ -73,13 +73,14 @@ def test_sqlite_upgrade_keeps_every_row_and_its_children(sandbox, tmp_path):
     path = tmp_path / "old.db"
     url = f"sqlite:///{path}"
     _migrate(url, sandbox, tmp_path, revision="c5a84f8ddead")
-    app = create_app(make_config(url, sandbox, tmp_path))
-    with app.app_context():
-        staff = factories.make_staff(name="老数据", employee_no="OLD1", admin=True)
-        staff_id = staff.id
-        db.session.add(Department(name="空部门"))
-        db.session.commit()
-        db.engine.dispose()
+    # Rows written in that revision's own columns (today's models have more), as an older release did.
+    with sqlite3.connect(path) as connection:
+        now = "2026-01-05 08:00:00.000000"
+        connection.execute("INSERT INTO department (name, created_at) VALUES ('办公室', ?), ('空部门', ?)", (now, now))
+        staff_id = connection.execute(
+            "INSERT INTO staff (name, employee_no, department_id, active, updated_at, created_at) "
+            "VALUES ('老数据', 'OLD1', 1, 1, ?, ?)", (now, now)).lastrowid
+        connection.execute("INSERT INTO staff_role (staff_id, role) VALUES (?, 'admin')", (staff_id,))
     _migrate(url, sandbox, tmp_path)
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT name FROM staff WHERE id = ?", (staff_id,)).fetchone() == ("老数据",)

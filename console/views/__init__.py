@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g, has_request_context, request
 
 from console import auth, bp, security
 
@@ -34,8 +34,10 @@ def _before() -> None:
     auth.check_session_age()
 
 
-@bp.app_context_processor
+@bp.app_context_processor  # app-wide: the console's error pages are rendered outside its blueprint
 def _navigation() -> dict:
+    if not has_request_context():  # a template rendered outside a request (a PDF poster)
+        return {}
     endpoint = (request.endpoint or "").removeprefix("console.")
     section = next((name for prefix, name in SECTIONS if endpoint.startswith(prefix)), "")
     return {"nav_items": NAV_ITEMS, "current_section": section}

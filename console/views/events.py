@@ -12,7 +12,7 @@ from app.services import events as event_service
 from app.services.roles import OtherDepartment, require
 from app.timeutil import to_local
 from console import auth, bp
-from console.forms import EventEditForm, EventForm, HoursForm, ManualCheckinForm, ReasonForm
+from console.forms import LIVE_CODE_ONLY, EventEditForm, EventForm, HoursForm, ManualCheckinForm, ReasonForm
 
 POLL_SECONDS = 3
 
@@ -57,6 +57,10 @@ def event_new():
             checkout_required=form.checkout_required.data,
             publish=not form.draft.data,
             reminders=form.reminder_rules(),
+            checkin_opens_at=form.checkin_opens_at.data,
+            checkin_closes_at=form.checkin_closes_at.data,
+            walk_ins_allowed=form.walk_ins_allowed.data,
+            live_code_only=LIVE_CODE_ONLY[form.code_policy.data or ""],
         )
         try:
             require(auth.viewer(), "events.manage")
@@ -96,13 +100,23 @@ def event_edit(event_id: int):
         form.ends_at.data = to_local(event.ends_at).replace(tzinfo=None)
         form.reminders.data = "\n".join(event.reminders or [])
         form.no_reminders.data = event.reminders == []
+        form.checkin_opens_at.data = to_local(event.checkin_opens_at).replace(tzinfo=None)
+        form.checkin_closes_at.data = to_local(event.checkin_closes_at).replace(tzinfo=None)
+        form.walk_ins_allowed.data = event.walk_ins_allowed
+        form.code_policy.data = "live" if event.live_code_only else "printed"
     elif form.validate_on_submit():
         changes = {
             "title": form.title.data,
             "location": form.location.data or None,
             "description": form.description.data or "",
             "reminders": form.reminder_rules(),
+            "walk_ins_allowed": form.walk_ins_allowed.data,
+            "live_code_only": form.code_policy.data == "live",
         }
+        for name in ("checkin_opens_at", "checkin_closes_at"):
+            value = getattr(form, name).data
+            if value is not None and value != to_local(getattr(event, name)).replace(tzinfo=None, second=0, microsecond=0):
+                changes[name] = value
         if form.starts_at.data != to_local(event.starts_at).replace(tzinfo=None, second=0, microsecond=0):
             changes["starts_at"] = form.starts_at.data
         if form.ends_at.data != to_local(event.ends_at).replace(tzinfo=None, second=0, microsecond=0):

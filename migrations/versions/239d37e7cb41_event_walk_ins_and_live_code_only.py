@@ -17,12 +17,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('event', schema=None) as batch_op:
+    # table_kwargs: if SQLite rebuilds the table, it stays AUTOINCREMENT (ids never reused, 36babf5c662a).
+    with op.batch_alter_table('event', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.add_column(sa.Column('walk_ins_allowed', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('live_code_only', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('event', schema=None) as batch_op:
+    # table_kwargs: if SQLite rebuilds the table, it stays AUTOINCREMENT (ids never reused, 36babf5c662a).
+    with op.batch_alter_table('event', schema=None, table_kwargs={'sqlite_autoincrement': True}) as batch_op:
         batch_op.drop_column('live_code_only')
         batch_op.drop_column('walk_ins_allowed')
