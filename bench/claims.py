@@ -37,7 +37,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import wait_for, wipe_schema  # noqa: E402
+from bench.common import percentile, prepare_database, wait_for  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -45,7 +45,7 @@ from app.models import Department, Staff, WishClaim, WishTransition  # noqa: E40
 from app.services import audit, auth, wishes  # noqa: E402
 from app.timeutil import local_today  # noqa: E402
 from app.wechat import CodeSession  # noqa: E402
-from config import ProductionConfig, normalise_database_url  # noqa: E402
+from config import ProductionConfig  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -61,19 +61,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=2, help="WISH_CLAIM_LIMIT on the server")
     parser.add_argument("--profile", default="", help="record the server with py-spy into this file (collapsed stacks)")
     return parser.parse_args()
-
-
-def prepare_database(url: str) -> str:
-    if not url:
-        out = ROOT / "bench" / "out"
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / "claims.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    url = normalise_database_url(url)
-    wipe_schema(url)
-    return url
 
 
 def settings(url: str, limit: int, upload_folder: Path) -> dict[str, str]:
@@ -145,11 +132,6 @@ class Client:
         return time.perf_counter() - started, results
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 def row(label: str, wall: float, results: list[tuple[float, int, str]]) -> str:
     latencies = [r[0] * 1000 for r in results]
     return (
@@ -160,7 +142,7 @@ def row(label: str, wall: float, results: list[tuple[float, int, str]]) -> str:
 
 def main() -> int:
     args = parse_args()
-    url = prepare_database(args.database_url)
+    url = prepare_database(args.database_url, "claims")
     env = settings(url, args.limit, ROOT / "bench" / "out" / "uploads")
     os.environ.update(env)
     app = create_app(ProductionConfig())  # reads the settings just put in the environment

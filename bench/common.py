@@ -47,3 +47,27 @@ def wait_for(url: str, seconds: float = 60) -> None:
             pass
         time.sleep(0.2)
     sys.exit(f"{url} did not answer within {seconds:.0f} s")
+
+
+def prepare_database(url: str, name: str) -> str:
+    """A fresh database for a benchmark: ``url`` wiped (PostgreSQL), or a new SQLite file
+    ``bench/out/<name>.db`` when no URL is given."""
+    from pathlib import Path
+
+    from config import normalise_database_url
+
+    if not url:
+        out = Path(__file__).resolve().parent / "out"
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{name}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    url = normalise_database_url(url)
+    wipe_schema(url)
+    return url
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]

@@ -28,14 +28,14 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import settle, wait_for, wipe_schema  # noqa: E402
+from bench.common import percentile, prepare_database, settle, wait_for  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.demo_console import seed_large  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Event, Staff  # noqa: E402
 from app.services import audit, console_auth, roles  # noqa: E402
-from config import ProductionConfig, normalise_database_url  # noqa: E402
+from config import ProductionConfig  # noqa: E402
 
 PASSWORD = secrets.token_urlsafe(16)
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -52,19 +52,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def prepare_database(url: str) -> str:
-    if not url:
-        out = ROOT / "bench" / "out"
-        out.mkdir(parents=True, exist_ok=True)
-        path = out / "console.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    url = normalise_database_url(url)
-    wipe_schema(url)
-    return url
-
-
 def signed_in_session(base: str) -> requests.Session:
     session = requests.Session()
     token = CSRF.search(session.get(f"{base}/console/login", timeout=30).text).group(1)
@@ -75,14 +62,9 @@ def signed_in_session(base: str) -> requests.Session:
     return session
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 def main() -> int:
     args = parse_args()
-    url = prepare_database(args.database_url)
+    url = prepare_database(args.database_url, "console")
     env = {
         "APP_ENV": "production", "CHECKIN_URL_BASE": "https://bench.invalid/qr/checkin", "SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "SESSION_COOKIE_SECURE": "false",

@@ -31,8 +31,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.claims import Client, prepare_database, row, settings  # noqa: E402
-from bench.common import wait_for  # noqa: E402
+from bench.claims import Client, row, settings  # noqa: E402
+from bench.common import prepare_database, wait_for  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -94,7 +94,7 @@ def set_up(voters: int, entries: int, k: int) -> tuple[int, list[int], list[str]
 
 def main() -> int:
     args = parse_args()
-    url = prepare_database(args.database_url)
+    url = prepare_database(args.database_url, "votes")
     env = settings(url, 2, ROOT / "bench" / "out" / "uploads")
     os.environ.update(env)
     app = create_app(ProductionConfig())

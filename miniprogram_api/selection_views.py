@@ -34,6 +34,7 @@ from miniprogram_api.selection_schemas import (
     WorkIn,
 )
 from miniprogram_api.uploads import room_for_photos
+from miniprogram_api.wish_views import IMAGE_ANSWER
 
 AUTH = "BearerAuth"
 TIMES = ("nominate_from", "nominate_until", "vote_from", "vote_until")
@@ -137,7 +138,7 @@ def selection_results(selection_id: int):
 @bp.get("/selections/photos/<id:photo_id>")
 @bound_required
 @bp.doc(summary="作品照片", description="未通过审核的作品照片仅投稿人和管理员可以查看。", security=AUTH,
-    responses={403: "未绑定（not_bound）"},
+    responses={200: IMAGE_ANSWER, 403: "未绑定（not_bound）", 404: "照片不存在（photo_not_found）"},
 )
 def selection_photo(photo_id: int):
     photo = selections.photo_for_viewer(db.session, photo_id, g.staff)

@@ -30,6 +30,11 @@ from miniprogram_api.wish_schemas import (
 )
 
 AUTH = "BearerAuth"
+# A photo answer: the stored image itself (EXIF removed), in the format it was uploaded in.
+IMAGE_ANSWER = {
+    "description": "图片本身（已去除 EXIF）",
+    "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in ("image/jpeg", "image/png", "image/webp")},
+}
 
 
 def _detail(wish: Wish, viewer: Staff) -> dict:
@@ -86,7 +91,12 @@ def get_wish(wish_id: int):
 
 @bp.get("/wishes/<id:wish_id>/photos/<id:photo_id>")
 @bound_required
-@bp.doc(summary="心愿或凭证照片", description="需已绑定花名册。凭证照片仅认领人和管理员可以查看。", security=AUTH)
+@bp.doc(
+    summary="心愿或凭证照片",
+    description="需已绑定花名册。凭证照片仅认领人和管理员可以查看。",
+    security=AUTH,
+    responses={200: IMAGE_ANSWER, 403: "未绑定（not_bound）", 404: "照片不存在（photo_not_found）"},
+)
 def wish_photo(wish_id: int, photo_id: int):
     photo = wishes.photo_for_viewer(db.session, wish_id, photo_id, g.staff)
     path = wishes.photo_path(photo)

@@ -139,3 +139,10 @@ def test_openapi_describes_the_real_error_shape_and_common_statuses(client):
     assert (code["minLength"], code["maxLength"]) == (1, 128) and code["pattern"].startswith("^[^\\u0000")
     bind = spec["paths"]["/api/mp/bind"]["post"]["responses"]
     assert bind["202"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/BindOut"}
+
+
+def test_photo_endpoints_document_their_image_answers(client):
+    spec = client.get("/api/mp/openapi.json").get_json()
+    for path in ("/api/mp/wishes/{wish_id}/photos/{photo_id}", "/api/mp/selections/photos/{photo_id}"):
+        answer = spec["paths"][path]["get"]["responses"]["200"]
+        assert set(answer["content"]) == {"image/jpeg", "image/png", "image/webp"}, path

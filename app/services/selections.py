@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.errors import AppError, Conflict, Forbidden, NotFound, UpstreamUnavailable
+from app.errors import AppError, Conflict, Forbidden, NotFound
 from app.models import Department, Selection, SelectionEntry, SelectionPhoto, Staff
 from app.models.base import utcnow
 from app.models.selection import (
@@ -38,9 +38,8 @@ from app.models.selection import (
     SUBJECT_PERSON,
     SUBJECT_WORK,
 )
-from app.services import audit, images, outbox
+from app.services import audit, content_check, images, outbox
 from app.timeutil import format_local
-from app.wechat import WeChatError, get_miniprogram
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 2000
@@ -266,15 +265,6 @@ def nominate(
     return entry
 
 
-def _check_text(openid: str, text: str) -> None:
-    try:
-        suggest = get_miniprogram().msg_sec_check(openid, text)
-    except WeChatError as exc:
-        current_app.logger.warning("msg_sec_check failed: %s", exc)
-        raise UpstreamUnavailable("内容安全检测暂时不可用，请稍后重新提交") from exc
-    if suggest == "risky":  # "review" passes: every submitted work is reviewed by an admin anyway
-        raise EntryTextRejected()
-
 
 def photo_folder() -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / "selections"
@@ -303,7 +293,8 @@ def submit_work(
     if not 1 <= len(photos) <= MAX_PHOTOS:
         raise InvalidEntry(f"请上传 1–{MAX_PHOTOS} 张作品照片")
     cleaned = images.clean_uploads(photos)
-    _check_text(openid, f"{title}\n{description}")
+    # "review" text passes here: every submitted work is reviewed by an admin before it is shown.
+    content_check.check_text(openid, f"{title}\n{description}", EntryTextRejected)
     paths = images.store_images(photo_folder(), cleaned)
     try:
         entry = SelectionEntry(

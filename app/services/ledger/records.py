@@ -12,18 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from app.errors import UpstreamUnavailable
 from app.ledger_plan import LECTURE_SEGMENTS
 from app.models import Checkin, Event, EventRecord, Reflection, Staff
 from app.models.base import utcnow
 from app.models.events import DIRECTION_IN, EVENT_DRAFT
-from app.models.ledger import REFLECTION_HELD, REFLECTION_PASSED
-from app.services import audit
+from app.services import audit, content_check
 from app.services.ledger.errors import (
     EventNotFound,
     NotCheckedIn,
@@ -34,7 +31,6 @@ from app.services.ledger.errors import (
     ReflectionRejected,
     SelectionInvalid,
 )
-from app.wechat import WeChatError, get_miniprogram
 
 REFLECTION_MAX = 1000
 SELECTION_MAX = 3
@@ -120,16 +116,6 @@ def lock_record(session: Session, event_id: int, admin: Staff) -> dict:
     return record_view(session, event.id)
 
 
-def _check_content(openid: str, content: str) -> str:
-    try:
-        suggest = get_miniprogram().msg_sec_check(openid, content)
-    except WeChatError as exc:
-        current_app.logger.warning("msg_sec_check failed: %s", exc)
-        raise UpstreamUnavailable("内容安全检测暂时不可用，请稍后重新提交") from exc
-    if suggest == "risky":
-        raise ReflectionRejected()
-    return REFLECTION_HELD if suggest == "review" else REFLECTION_PASSED
-
 
 def write_reflection(session: Session, event_id: int, staff: Staff, openid: str, content: str) -> tuple[Reflection, bool]:
     """Create or replace the person's reflection on an event; returns it and whether it is new."""
@@ -145,7 +131,7 @@ def write_reflection(session: Session, event_id: int, staff: Staff, openid: str,
     record = find_record(session, event.id)
     if record is not None and record.locked_at is not None:
         raise RecordLocked()
-    status = _check_content(openid, content)
+    status = content_check.check_text(openid, content, ReflectionRejected)
     for _attempt in range(2):
         existing = session.scalar(select(Reflection).where(
             Reflection.event_id == event.id, Reflection.staff_id == staff.id

@@ -6,15 +6,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import BinaryIO
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import UpstreamUnavailable
 from app.models import Staff, Wish, WishProof
 from app.models.base import utcnow
 from app.models.wish import CLAIM_COMPLETED, CLAIMED, NOTE_APPROVED, NOTE_HELD, NOTE_PASSED
-from app.services import audit, images, outbox
+from app.services import audit, content_check, images, outbox
 from app.services.staff import active_admins
 from app.services.wishes.engine import active_claim, finish, fresh, refusal_for, transition
 from app.services.wishes.errors import (
@@ -26,22 +24,10 @@ from app.services.wishes.errors import (
 )
 from app.services.wishes.photos import stored_photos
 from app.timeutil import format_local
-from app.wechat import WeChatError, get_miniprogram
 
 # A returned proof gives the claimer at least this long to submit again.
 RETURN_GRACE = timedelta(days=3)
 
-
-def _check_note(openid: str, note: str) -> str:
-    """The note's verdict from WeChat's content-security API: passed or held (``risky`` is refused)."""
-    try:
-        suggest = get_miniprogram().msg_sec_check(openid, note)
-    except WeChatError as exc:
-        current_app.logger.warning("msg_sec_check failed: %s", exc)
-        raise UpstreamUnavailable("内容安全检测暂时不可用，请稍后重新提交") from exc
-    if suggest == "risky":
-        raise NoteRejected()
-    return NOTE_HELD if suggest == "review" else NOTE_PASSED
 
 
 def check_proof_allowed(session: Session, wish_id: int, staff: Staff) -> None:
@@ -68,7 +54,7 @@ def submit_proof(
         raise PhotoCountInvalid()
     cleaned = images.clean_uploads(photos)
     note = note.strip()
-    note_status = _check_note(openid, note) if note else NOTE_PASSED
+    note_status = content_check.check_text(openid, note, NoteRejected) if note else NOTE_PASSED
     return store_proof(session, wish_id, staff, note, note_status, cleaned)
 
 
