@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from app.calendar_cn import WEEKDAYS
 from app.converters import MAX_ID
 from app.models import Event
-from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_CANCELLED, EVENT_DRAFT
+from app.models.events import DIRECTION_IN, DIRECTION_OUT
 from app.models.org import ROLE_ADMIN
-from app.services import outbox, stats, tips
+from app.services import checkin_codes, events, outbox, stats, tips
 from app.services.outbox_media import rendered_image
 from app.timeutil import format_local, local_days, local_today, to_local
 from bot import queries
@@ -152,14 +152,20 @@ def _code_request(text: str) -> CodeRequest:
 @registry.command("签到码", alias="/code", usage="签到码 <活动编号> [签到|签退]", role=ROLE_ADMIN, parse=_code_request)
 def checkin_code(context: CommandContext, request: CodeRequest) -> Reply:
     """发送活动的打印版签到码图片"""
-    event = context.session.get(Event, request.event_id)
-    if event is None:
+    try:
+        event = events.get_event(context.session, request.event_id)
+    except events.EventNotFound:
         return outbox.text(f"没有编号为 {request.event_id} 的活动。发送「活动」可查看近期活动及其编号。")
-    if event.status == EVENT_CANCELLED:
+    if event.is_cancelled:
         return outbox.text(f"活动「{event.title}」已取消，不再提供签到码。")
     action = "签退" if request.direction == DIRECTION_OUT else "签到"
     if request.direction == DIRECTION_OUT and not event.checkout_required:
         return outbox.text(f"活动「{event.title}」不需要签退，没有签退码。")
+    try:
+        checkin_codes.ensure_printable(event, request.direction)
+    except checkin_codes.PrintedCodeNotAccepted:
+        return outbox.text(f"活动「{event.title}」只接受现场大屏上的动态码，没有可打印的{action}码。"
+                           "请在管理后台或用 events screen-url 打开现场大屏。")
     opens, closes = event.window(request.direction)
     caption = [
         f"活动「{event.title}」的{action}码（编号 {event.id}）",
@@ -168,7 +174,7 @@ def checkin_code(context: CommandContext, request: CodeRequest) -> Reply:
         f"{action}时间：{format_local(opens, '%m月%d日 %H:%M')} 至 {format_local(closes, '%m月%d日 %H:%M')}",
         "可打印张贴，参加者用微信扫码" + action + "。",
     ]
-    if event.status == EVENT_DRAFT:
+    if event.is_draft:
         caption.append("注意：活动尚未发布，发布后此码才能使用。")
     image = rendered_image("checkin-code", event_id=event.id, direction=request.direction)
     return [outbox.text("\n".join(caption)), image]

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from app.models import Pledge, PledgeSignature, Selection
-from app.models.pledge import PLEDGE_PUBLISHED
-from app.models.selection import PHASE_FINISHED, SELECTION_PUBLISHED
-from app.services import outbox
+from app.services import outbox, pledges, selections
 from app.timeutil import format_local
 from bot.commands import CommandContext, Reply, registry
 
@@ -17,11 +12,7 @@ LIST_LIMIT = 10
 @registry.command("评选", alias="/selections")
 def open_selections(context: CommandContext, _: None) -> Reply:
     """进行中的评选及所处阶段"""
-    rows = context.session.scalars(
-        select(Selection).where(Selection.status == SELECTION_PUBLISHED)
-        .order_by(Selection.vote_until.desc(), Selection.id.desc()).limit(LIST_LIMIT * 3)
-    ).all()
-    current = [s for s in rows if s.phase(context.now) != PHASE_FINISHED][:LIST_LIMIT]
+    current = selections.running_selections(context.session, context.now, LIST_LIMIT)
     if not current:
         return outbox.text("目前没有进行中的评选。")
     lines = [
@@ -35,19 +26,13 @@ def open_selections(context: CommandContext, _: None) -> Reply:
 @registry.command("承诺", alias="/pledges")
 def my_pledges(context: CommandContext, _: None) -> Reply:
     """承诺书及我的签署情况"""
-    pledges = context.session.scalars(
-        select(Pledge).where(Pledge.status == PLEDGE_PUBLISHED).order_by(Pledge.closes_at.desc()).limit(LIST_LIMIT)
-    ).all()
-    if not pledges:
+    rows = pledges.pledges_with_signatures(context.session, context.staff.id, LIST_LIMIT)
+    if not rows:
         return outbox.text("目前没有需要签署的承诺书。")
-    signed = dict(context.session.execute(
-        select(PledgeSignature.pledge_id, PledgeSignature.signed_at).where(
-            PledgeSignature.staff_id == context.staff.id, PledgeSignature.pledge_id.in_([p.id for p in pledges]))
-    ).all())
     lines = []
-    for index, pledge in enumerate(pledges, start=1):
-        if pledge.id in signed:
-            state = f"已签署（{format_local(signed[pledge.id])}）"
+    for index, (pledge, signature) in enumerate(rows, start=1):
+        if signature is not None:
+            state = f"已签署（{format_local(signature.signed_at)}）"
         elif pledge.is_open(context.now):
             state = f"未签署，{format_local(pledge.closes_at)} 截止"
         else:

@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from app.models.events import EVENT_KINDS
+from app.models.events import CAPACITY_RANGE, DESCRIPTION_MAX, EVENT_KINDS, LATITUDE_RANGE, LOCATION_MAX, LONGITUDE_RANGE, RADIUS_RANGE_M, TITLE_MAX
 from app.models.org import ROLES
 
 
@@ -59,17 +59,17 @@ LIVE_CODE_ONLY = {"": None, "live": True, "printed": False}
 
 class EventForm(ConsoleForm):
     kind = SelectField("类型", choices={k: k for k in EVENT_KINDS}, validators=[InputRequired("请选择类型")])
-    title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=100, message="标题不能超过 100 字"), _printable])
+    title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=TITLE_MAX, message=f"标题不能超过 {TITLE_MAX} 字"), _printable])
     starts_at = DateTimeLocalField("开始时间", format="%Y-%m-%dT%H:%M", validators=[InputRequired("请填写开始时间")])
     ends_at = DateTimeLocalField("结束时间", format="%Y-%m-%dT%H:%M", validators=[InputRequired("请填写结束时间")])
-    location = StringField("地点", validators=[Optional(), Length(max=100, message="地点不能超过 100 字"), _printable])
-    description = TextAreaField("说明", validators=[Optional(), Length(max=2000, message="说明不能超过 2000 字"), _printable])
-    capacity = IntegerField("名额", validators=[Optional(), NumberRange(1, 10000, message="名额应在 1 到 10000 之间")])
+    location = StringField("地点", validators=[Optional(), Length(max=LOCATION_MAX, message=f"地点不能超过 {LOCATION_MAX} 字"), _printable])
+    description = TextAreaField("说明", validators=[Optional(), Length(max=DESCRIPTION_MAX, message=f"说明不能超过 {DESCRIPTION_MAX} 字"), _printable])
+    capacity = IntegerField("名额", validators=[Optional(), NumberRange(*CAPACITY_RANGE, message="名额应在 {} 到 {} 之间".format(*CAPACITY_RANGE))])
     registration_required = BooleanField("需要报名")
     checkout_required = BooleanField("需要签退（记录志愿时长）")
-    latitude = DecimalField("纬度", places=None, validators=[Optional(), NumberRange(-90, 90, message="纬度应在 -90 到 90 之间")])
-    longitude = DecimalField("经度", places=None, validators=[Optional(), NumberRange(-180, 180, message="经度应在 -180 到 180 之间")])
-    radius_m = IntegerField("签到范围（米）", validators=[Optional(), NumberRange(10, 100000, message="范围应在 10 到 100000 米之间")])
+    latitude = DecimalField("纬度", places=None, validators=[Optional(), NumberRange(*LATITUDE_RANGE, message="纬度应在 {} 到 {} 之间".format(*LATITUDE_RANGE))])
+    longitude = DecimalField("经度", places=None, validators=[Optional(), NumberRange(*LONGITUDE_RANGE, message="经度应在 {} 到 {} 之间".format(*LONGITUDE_RANGE))])
+    radius_m = IntegerField("签到范围（米）", validators=[Optional(), NumberRange(*RADIUS_RANGE_M, message="范围应在 {} 到 {} 米之间".format(*RADIUS_RANGE_M))])
     checkin_opens_at = DateTimeLocalField("签到开始", format="%Y-%m-%dT%H:%M", validators=[Optional()],
                                           description="不填为开始前 30 分钟")
     checkin_closes_at = DateTimeLocalField("签到截止", format="%Y-%m-%dT%H:%M", validators=[Optional()],

@@ -279,6 +279,14 @@ def test_checkout_code_for_an_event_without_sign_out_is_refused(app, client, san
     assert ask_text(app, client, sandbox, "zhangwei", f"签到码 {event.id} 签退") == "活动「讲座」不需要签退，没有签退码。"
 
 
+def test_checkin_code_for_a_live_code_only_event_is_refused_and_points_to_the_screen(app, client, sandbox, admin):
+    event = factories.make_event(title="道德讲堂：诚信", live_code_only=True)
+    uploads = len(sandbox.state.media)
+    text = ask_text(app, client, sandbox, "zhangwei", f"签到码 {event.id}")
+    assert text.startswith("活动「道德讲堂：诚信」只接受现场大屏上的动态码，没有可打印的签到码。")
+    assert len(sandbox.state.media) == uploads
+
+
 def test_checkin_code_for_an_unknown_event_is_refused_in_chinese(app, client, sandbox, admin):
     uploads = len(sandbox.state.media)
     text = ask_text(app, client, sandbox, "zhangwei", "签到码 424242")

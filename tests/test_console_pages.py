@@ -209,7 +209,7 @@ def test_admin_sets_which_codes_an_event_takes_its_window_and_walk_ins(client, c
         ({"title": ""}, "请填写标题"),
         ({"ends_at": "2027-03-05T08:00"}, "结束时间应晚于开始时间"),
         ({"starts_at": "明天"}, "开始时间"),
-        ({"capacity": "0"}, "名额应在 1 到 10000 之间"),
+        ({"capacity": "0"}, "名额应在 1 到 100000 之间"),
         ({"latitude": "22.8"}, "签到范围需要同时填写纬度、经度和范围"),
         ({"reminders": "每天"}, "提醒"),
         ({"kind": "聚餐"}, "不是有效的选择"),

@@ -3,7 +3,7 @@ a 5xx, and every answer's status, content type and body are the ones the documen
 valid input and for input the document forbids (which must get a documented 4xx).
 
 A fixed seed (``derandomize``), a few examples per operation and no deadline keep it deterministic and
-bounded (about a second per operation). The caller is a bound admin, so admin-only operations are
+bounded (about a second per operation; pytest-timeout stops one that takes a minute). The caller is a bound admin, so admin-only operations are
 exercised past their guard. Operations are listed when the module is collected (one test each) from an
 app without a database: building the document needs none."""
 
@@ -27,6 +27,7 @@ from tests import factories
 
 SPEC_PATH = "/api/mp/openapi.json"
 EXAMPLES_PER_OPERATION = 6  # valid and invalid input alike
+SECONDS_PER_OPERATION = 60  # a bound on time (about one second each on the 2-core machine)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -58,6 +59,7 @@ def admin_token(client):
     return token
 
 
+@pytest.mark.timeout(SECONDS_PER_OPERATION)
 @pytest.mark.parametrize(("method", "path"), [_param(m, p) for m, p in _operations()])
 def test_every_operation_answers_what_the_document_says(app, admin_token, method, path):
     operation = schemathesis.openapi.from_wsgi(SPEC_PATH, app)[path][method]

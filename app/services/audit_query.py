@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date
 
 from sqlalchemy import String, and_, cast, select
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from app.errors import AppError
 from app.models import AuditLog, Staff
 from app.services.pagination import Page, paginate
 from app.services.roles import Viewer, require
-from app.timeutil import local_datetime
+from app.timeutil import local_days
 
 
 class InvalidAuditFilter(AppError):
@@ -54,7 +54,7 @@ def list_audit(
             statement = statement.where(AuditLog.entity_id == ident)
     first, last = _day(date_from), _day(date_to)
     if first:
-        statement = statement.where(AuditLog.at >= local_datetime(first, time.min))
+        statement = statement.where(AuditLog.at >= local_days(first, first)[0])
     if last:
-        statement = statement.where(AuditLog.at < local_datetime(last + timedelta(days=1), time.min))
+        statement = statement.where(AuditLog.at < local_days(last, last)[1])
     return paginate(session, statement, page, scalars=False)

@@ -18,6 +18,7 @@ from app.models.account import BIND_APPROVED, BIND_PENDING, BIND_REJECTED
 from app.models.base import utcnow
 from app.security_log import security_event
 from app.services import audit
+from app.services.staff import find_staff
 from app.wechat import WeChatError, get_miniprogram
 
 # BIND_BY_NAME: name + 工号 binds at once ("open"), files a request ("approval") or is refused ("off").
@@ -246,7 +247,7 @@ def bind_account(
     if mode == BIND_OFF:
         raise BindMethodDisabled()
     employee_no = employee_no.strip()
-    staff = session.scalar(select(Staff).where(Staff.employee_no == employee_no, Staff.active.is_(True)))
+    staff = find_staff(session, employee_no, active_only=True)
     if staff is None or staff.name != name.strip():
         raise _refuse(account, "name", "no such person or name mismatch", target=employee_no)
     if account.staff_id == staff.id:

@@ -129,6 +129,15 @@ def my_signatures_statement(staff_id: int) -> Select:
             .order_by(PledgeSignature.signed_at.desc()))
 
 
+def pledges_with_signatures(session: Session, staff_id: int, limit: int) -> list[tuple[Pledge, PledgeSignature | None]]:
+    """Published pledges, latest deadline first, each with this person's signature or None (two queries)."""
+    pledges = session.scalars(pledges_statement(admin=False).order_by(None)
+                              .order_by(Pledge.closes_at.desc(), Pledge.id.desc()).limit(limit)).all()
+    signed = {s.pledge_id: s for s in session.scalars(select(PledgeSignature).where(
+        PledgeSignature.staff_id == staff_id, PledgeSignature.pledge_id.in_([p.id for p in pledges])))}
+    return [(pledge, signed.get(pledge.id)) for pledge in pledges]
+
+
 @dataclass(frozen=True)
 class DepartmentRate:
     department: str

@@ -195,19 +195,13 @@ def fit_title(title: str, measure_at: Callable[[int], Measure], width: float) ->
     return TitleLayout(size, line_height, tuple(shortened), cut)
 
 
-def live_code_only(event: Event) -> bool:
-    """Hook for ``Event.live_code_only`` (the sign-in rules' per-event setting; absent, False): such an
-    event accepts only the venue screen's rotating code, so its poster prints no code and says so."""
-    return bool(getattr(event, "live_code_only", False))
-
-
 # What a live-code-only poster shows where the code would be.
 LIVE_ONLY_LINES = ("本活动只接受", "现场大屏上的动态{action}码", "海报不印{action}码，请到场后扫码")
 
 
 def poster_lines(event: Event, direction: str) -> dict[str, str]:
     action = "签退" if direction == DIRECTION_OUT else "签到"
-    live_only = live_code_only(event)
+    live_only = event.live_code_only
     return {
         "kind": event.kind,
         "title": event.title,

@@ -25,6 +25,7 @@ from app.models.selection import (
     KIND_HONOUR,
     KIND_WORKS,
     METHOD_VOTES,
+    PHASE_FINISHED,
     PHASE_LABELS,
     PHASE_NOMINATING,
     PHASE_REVIEWING,
@@ -172,6 +173,15 @@ def get_selection(session: Session, selection_id: int, *, admin: bool = False) -
 def selections_statement(*, admin: bool) -> Select:
     statement = select(Selection).order_by(Selection.vote_from.desc(), Selection.id.desc())
     return statement if admin else statement.where(Selection.status != SELECTION_DRAFT)
+
+
+def running_selections(session: Session, now: datetime, limit: int) -> list[Selection]:
+    """Published selections not yet past their results' publicity, latest voting first."""
+    rows = session.scalars(
+        select(Selection).where(Selection.status == SELECTION_PUBLISHED)
+        .order_by(Selection.vote_until.desc(), Selection.id.desc()).limit(limit * 3)
+    ).all()
+    return [selection for selection in rows if selection.phase(now) != PHASE_FINISHED][:limit]
 
 
 def publish_selection(session: Session, selection_id: int, actor: audit.Actor) -> Selection:

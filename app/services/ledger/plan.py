@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app import ledger_plan
-from app.models import Department, LedgerArea, LedgerItem, LedgerPlan, Staff
+from app.models import Department, LedgerArea, LedgerItem, LedgerPlan
 from app.models.ledger import EVIDENCE_KINDS
 from app.services import audit
+from app.services.staff import find_staff
 from app.services.ledger.errors import InvalidYear, ItemNotFound, PlanExists, PlanNotFound, RecordInvalid
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -147,7 +148,7 @@ def update_item(
         item.departments = list(dict.fromkeys(names))
         changes["departments"] = item.departments
     if owner_employee_no is not None:
-        owner = session.scalar(select(Staff).where(Staff.employee_no == owner_employee_no, Staff.active.is_(True)))
+        owner = find_staff(session, owner_employee_no, active_only=True)
         if owner is None:
             raise RecordInvalid(f"花名册中没有在册的工号 {owner_employee_no}", code="owner_not_found")
         item.owner_id = owner.id

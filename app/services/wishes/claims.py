@@ -12,7 +12,7 @@ could be abused to collect them: after a release the same person may not claim a
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -26,7 +26,7 @@ from app.services import audit, outbox
 from app.services.staff import active_admins
 from app.services.wishes.engine import finish, fresh, refusal_for, transition
 from app.services.wishes.errors import ClaimCoolingOff, ClaimLimitReached, WishClaimClosed, WishNotFound
-from app.timeutil import format_local, local_datetime, local_today
+from app.timeutil import format_local, local_days, local_today
 
 # Releases within this window count towards the admins' churn notice.
 CHURN_WINDOW = timedelta(days=7)
@@ -34,7 +34,7 @@ CHURN_WINDOW = timedelta(days=7)
 
 def _deadline_end(day: date) -> datetime:
     """The end of a local calendar day, in UTC."""
-    return local_datetime(day + timedelta(days=1), time(0)).astimezone(UTC)
+    return local_days(day, day)[1]
 
 
 def claim_wish(session: Session, wish_id: int, staff: Staff, now: datetime | None = None) -> WishClaim:
