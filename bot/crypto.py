@@ -25,6 +25,7 @@ from wechatpy.work.crypto import PrpCrypto
 from wechatpy.work.exceptions import InvalidCorpIdException
 
 from app.errors import AppError
+from app.security_log import security_event
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class CallbackNotConfigured(AppError):
 
 def reject(error: type[AppError], reason: str, remote: str | None) -> AppError:
     """Log why a callback was refused (never the payload) and build the error to raise."""
-    logger.warning("wecom callback refused (%s) from %s", reason, remote or "unknown")
+    security_event("wecom_callback_refused", reason=reason, remote=remote)
     return error()
 
 

@@ -58,12 +58,14 @@ def test_url_verification_answers_the_decrypted_echostr(client):
     assert response.mimetype == "text/plain" and response.get_data(as_text=True) == "echo-1234567890"
 
 
-def test_url_verification_with_a_forged_signature_gets_403(client):
+def test_url_verification_with_a_forged_signature_gets_403(client, caplog):
     signed = encrypt("echo")
     query = {"msg_signature": "0" * 40, "timestamp": signed["timestamp"], "nonce": "n", "echostr": signed["encrypt"]}
-    response = client.get("/wecom/callback", query_string=query)
+    with caplog.at_level("WARNING", logger="wenming.security"):
+        response = client.get("/wecom/callback", query_string=query)
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "callback_rejected"
+    assert [r.security["event"] for r in caplog.records if r.name == "wenming.security"] == ["wecom_callback_refused"]
 
 
 def test_admin_announcement_reaches_every_enabled_robot_as_markdown(app, client, sandbox, robots, admin, bound_headers):

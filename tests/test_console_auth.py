@@ -57,6 +57,14 @@ def test_wrong_password_and_unknown_employee_no_get_the_same_message(client, adm
     assert client.get("/console/").status_code == 302
 
 
+def test_failed_console_logins_and_refusals_are_security_events(client, admin, caplog):
+    with caplog.at_level("WARNING", logger="wenming.security"):
+        post_login(client, "Z9999", "not the password at all")
+    [record] = [r for r in caplog.records if r.name == "wenming.security"]
+    assert record.security["event"] == "console_login_failed" and record.security["employee_no"] == "Z9999"
+    assert "not the password" not in record.getMessage()
+
+
 @pytest.mark.parametrize("config_overrides", [{"CONSOLE_LOGIN_FAILURES_PER_ACCOUNT": "3/15 minutes"}])
 def test_repeated_failures_lock_the_account_even_for_the_right_password(client, admin):
     for _ in range(3):

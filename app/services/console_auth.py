@@ -14,6 +14,7 @@ from app.errors import AppError, Unauthorized, UpstreamUnavailable
 from app.extensions import limiter
 from app.models import ConsoleCredential, Staff
 from app.models.base import utcnow
+from app.security_log import security_event
 from app.services import audit
 from app.services.roles import has_console_role
 from app.wechat import WeChatError, get_work
@@ -112,6 +113,7 @@ def password_log_in(session: Session, employee_no: str, password: str, address: 
             limiter.limiter.hit(item, scope, key)
         audit.record(session, audit.Actor.system(), "console.login_failed", "staff", staff.id if staff else None, address=address)
         session.commit()
+        security_event("console_login_failed", staff=staff.id if staff else None, employee_no=employee_no)
         raise LoginFailed()
     if _hasher.check_needs_rehash(credential.password_hash):
         credential.password_hash = _hasher.hash(password)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.errors import AppError, Forbidden, NotFound
 from app.models import Department, Staff, StaffRole
 from app.models.org import ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON, ROLES
+from app.security_log import security_event
 from app.services import audit
 
 CONSOLE_ROLES = (ROLE_ADMIN, ROLE_LIAISON, ROLE_LEADER)
@@ -110,6 +111,7 @@ class Viewer:
 
 def require(viewer: Viewer, capability: str) -> None:
     if not viewer.can(capability):
+        security_event("console_denied", staff=viewer.staff_id, capability=capability)
         raise RoleDenied()
 
 
@@ -118,6 +120,7 @@ def require_department(viewer: Viewer, capability: str, department_id: int) -> N
     require(viewer, capability)
     scope = viewer.department_scope()
     if scope is not None and department_id not in scope:
+        security_event("console_other_department", staff=viewer.staff_id, capability=capability, department=department_id)
         raise OtherDepartment()
 
 
