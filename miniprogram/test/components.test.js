@@ -33,6 +33,20 @@ describe('checkin-result', () => {
     expect(text(comp)).toContain('志愿时长：1.5 小时')
   })
 
+  test('a later sign-out says it replaced the earlier one and shows both times', async () => {
+    const comp = render(COMPONENT, {
+      result: {
+        status: 'checkout_updated', checked_in_at: '2026-12-01T06:31:00+00:00', checked_out_at: '2026-12-01T08:10:00+00:00',
+        previous_checked_out_at: '2026-12-01T06:33:00+00:00', duration_minutes: 99, hours: 1.5, event,
+      },
+    })
+    await flush()
+    expect(query(comp, '.headline').dom.textContent).toBe('签退时间已更新')
+    expect(query(comp, '.headline').dom.className).toContain('ok')
+    expect(text(comp)).toContain('（原签退时间 12月1日 14:33，以最后一次为准）')
+    expect(text(comp)).toContain('志愿时长：1.5 小时')
+  })
+
   test('a refusal shows the reason and asks to scan again', async () => {
     const comp = render(COMPONENT, { result: null, refusal: '您不在活动地点附近，无法签到' })
     const again = jest.fn()

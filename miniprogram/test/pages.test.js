@@ -173,7 +173,7 @@ describe('绑定', () => {
 
   test('a name bind waiting for approval says so', async () => {
     api.bindOptions.mockResolvedValue({ phone: false, name: 'approval' })
-    api.bindByName.mockResolvedValue({ status: 'pending_approval' })
+    api.bindByName.mockResolvedValue({ status: 'pending', request_id: 3 })  // the backend's 202 answer
     const comp = render(PAGE)
     await comp.instance.onLoad({})
     comp.setData({ name: '李明', employeeNo: 'T1001' })

@@ -56,7 +56,7 @@ Component({
       this.setData({ submitting: true, error: '' })
       try {
         const answer = await send()
-        if (answer && answer.status === 'pending_approval') {
+        if (answer && answer.status === 'pending') {
           this.setData({ pending: true, submitting: false })
           return
         }
