@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import AuditLog, CivilityTip, FestivalSetting, Staff
 from app.services import audit
 from app.services.festivals import DEFAULTS
+from app.timeutil import local_today
 from tests import factories
 from tests.conftest import make_config
 
@@ -93,6 +94,9 @@ def test_sqlite_upgrade_keeps_every_row_and_its_children(sandbox, tmp_path):
 def test_operator_seeding_reference_data_adds_only_what_is_missing(runner):
     first = runner.invoke(args=["seed-reference"])
     assert first.exit_code == 0, first.output
-    assert first.output == f"参考数据已就绪：新增节日设置 {len(DEFAULTS)} 个，新增文明提示 {len(TIPS)} 条。\n"
+    year = local_today().year
+    assert first.output == (f"参考数据已就绪：新增节日设置 {len(DEFAULTS)} 个，新增文明提示 {len(TIPS)} 条。\n"
+                            f"已按实施意见安装 {year} 年默认创建计划：6 个方面，18 项工作。\n")
     again = runner.invoke(args=["seed-reference"])
     assert again.output == "参考数据已就绪：新增节日设置 0 个，新增文明提示 0 条。\n"
+    assert "未开展 18 项" in runner.invoke(args=["plan", "status", "--year", str(year)]).output

@@ -63,11 +63,16 @@ def jobs_command() -> None:
 
 @click.command("seed-reference", cls=params.Command)
 def seed_reference_command() -> None:
-    """安装随项目提供的参考数据（文明提示库、各节日的通知设置）；可重复执行，只补缺少的。"""
+    """安装随项目提供的参考数据（文明提示库、各节日的通知设置、本年度默认创建计划）；可重复执行，只补缺少的。"""
     from app.services import scheduling
+    from app.services.ledger import plan
 
     settings, added_tips = scheduling.install_defaults(db.session)
     click.echo(f"参考数据已就绪：新增节日设置 {settings} 个，新增文明提示 {added_tips} 条。")
+    year = local_today().year
+    if plan.find_plan(db.session, year) is None:
+        created = plan.init_plan(db.session, year, audit.Actor.cli())
+        click.echo(f"已按实施意见安装 {year} 年默认创建计划：{len(created.areas)} 个方面，{len(created.items)} 项工作。")
 
 
 @click.command("festivals", cls=params.Command)
