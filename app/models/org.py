@@ -11,6 +11,8 @@ from app.models.base import Base, TimestampMixin, UTCDateTime, utcnow
 
 ROLE_ADMIN = "admin"
 ROLES = {ROLE_ADMIN: "管理员"}
+ROLE_INSPECTOR = "inspector"  # 检查组: scores inspection rounds, checks departments, accepts rectifications
+ROLES[ROLE_INSPECTOR] = "检查组"
 
 
 class Department(TimestampMixin, Base):
