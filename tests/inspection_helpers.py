@@ -38,8 +38,11 @@ def score_all(round_id: int, scorer=None, findings: dict[int, str] | None = None
                           findings=(findings or {}).get(line.number), scorer=scorer, actor=audit.Actor.system())
 
 
-def locked_round(**fields):
-    found = make_round(**fields)
+def lock(found):
     score_all(found.id, findings={6: "下半年道德讲堂记录不全", 14: "部分办公室物品摆放杂乱"})
     rounds.submit_round(db.session, found.id, audit.Actor.system())
     return rounds.lock_round(db.session, found.id, audit.Actor.system())
+
+
+def locked_round(**fields):
+    return lock(make_round(**fields))

@@ -23,7 +23,7 @@ class RoundExists(Conflict):
 
 class RoundLocked(Conflict):
     code = "round_locked"
-    message = "检查轮次已锁定，分数只能通过更正修改"
+    message = "检查轮次已锁定，不能再修改"
 
 
 class RoundNotLocked(Conflict):

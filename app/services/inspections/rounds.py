@@ -134,7 +134,7 @@ def score_line(found: InspectionRound, number: int) -> InspectionScore:
 
 def _refuse_unless_draft(found: InspectionRound) -> None:
     if found.status == ROUND_LOCKED:
-        raise RoundLocked()
+        raise RoundLocked("检查轮次已锁定，分数只能通过更正修改")
     if found.status != ROUND_DRAFT:
         raise RoundWrongState("检查轮次已提交，退回草稿后才能修改")
 
