@@ -14,6 +14,7 @@ from app.commands import (
     bind_requests,
     demo,
     events,
+    inspections,
     ledger,
     messaging,
     roster,
@@ -43,6 +44,7 @@ COMMANDS = (
     bind_requests.bind_requests_cli,
     ledger.plan_cli,
     ledger.ledger_cli,
+    inspections.inspections_cli,
 )
 
 

@@ -55,6 +55,18 @@ def require_inspector(staff: Staff) -> None:
         raise NotInspector()
 
 
+def set_inspector(session: Session, staff: Staff, granted: bool, actor: audit.Actor) -> Staff:
+    """Grant or revoke the 检查组 role, audited."""
+    if granted:
+        staff.grant(ROLE_INSPECTOR)
+    else:
+        staff.revoke(ROLE_INSPECTOR)
+    audit.record(session, actor, "staff.grant_role" if granted else "staff.revoke_role", "staff", staff.id,
+                 role=ROLE_INSPECTOR)
+    session.commit()
+    return staff
+
+
 def get_round(session: Session, round_id: int) -> InspectionRound:
     found = session.get(InspectionRound, round_id)
     if found is None:
