@@ -1,0 +1,150 @@
+"""The 检查考评 API: staff answer the survey once (a race stores one answer) and report rectifications;
+inspectors score beside the 台账 evidence, check departments and accept; admins lock and publish."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import SurveyAnswer, SurveyRespondent, SurveyResponse
+from app.services import audit
+from app.services.inspections import rectifications, surveys
+from app.timeutil import local_today
+from tests import factories
+from tests.inspection_helpers import locked_round, make_inspector, make_round
+from tests.test_inspections_survey import default_answers
+from tests.wish_helpers import image_bytes, race
+
+
+def error(response) -> str:
+    return response.get_json()["error"]["code"]
+
+
+def test_staff_member_answers_the_survey_once(client, bound_headers, staff):
+    found = make_round()
+    survey = surveys.create_survey(db.session, found.id, audit.Actor.system())
+    listed = client.get("/api/mp/surveys", headers=bound_headers).get_json()["items"]
+    assert listed == [{"id": survey.id, "title": "2026年下半年创建工作检查问卷调查", "is_open": True,
+                       "answered": False, "question_count": 6}]
+    detail = client.get(f"/api/mp/surveys/{survey.id}", headers=bound_headers).get_json()
+    assert detail["questions"][0]["options"] == ["知道", "听说过，不太了解", "不知道"]
+    answered = client.post(f"/api/mp/surveys/{survey.id}/answers", json={"answers": default_answers(survey)},
+                           headers=bound_headers)
+    assert answered.status_code == 201, answered.get_json()
+    again = client.post(f"/api/mp/surveys/{survey.id}/answers", json={"answers": default_answers(survey)},
+                        headers=bound_headers)
+    assert again.status_code == 409 and error(again) == "survey_already_answered"
+    assert again.get_json()["error"]["message"] == "您已经填写过这份问卷，每人只能填写一次"
+    assert client.get("/api/mp/surveys", headers=bound_headers).get_json()["items"][0]["answered"] is True
+
+
+def test_two_simultaneous_answers_by_one_person_store_one(app, staff):
+    found = make_round()
+    survey = surveys.create_survey(db.session, found.id, audit.Actor.system())
+    headers = factories.make_bound_account(staff)
+    body = {"answers": default_answers(survey)}
+    url = f"/api/mp/surveys/{survey.id}/answers"
+    statuses = sorted(r.status_code for r in race(app, [lambda c: c.post(url, json=body, headers=headers)] * 2))
+    assert statuses == [201, 409]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(SurveyRespondent)) == 1
+    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+    assert db.session.scalar(select(func.count()).select_from(SurveyAnswer)) == len(survey.questions)
+
+
+def test_an_incomplete_answer_is_refused_with_its_code(client, bound_headers):
+    found = make_round()
+    survey = surveys.create_survey(db.session, found.id, audit.Actor.system())
+    refused = client.post(f"/api/mp/surveys/{survey.id}/answers",
+                          json={"answers": default_answers(survey)[1:]}, headers=bound_headers)
+    assert refused.status_code == 422 and error(refused) == "survey_answer_incomplete"
+
+
+def test_ordinary_staff_cannot_reach_inspector_endpoints(client, bound_headers):
+    found = make_round()
+    refused = client.get(f"/api/mp/admin/inspections/{found.id}", headers=bound_headers)
+    assert refused.status_code == 403 and error(refused) == "inspector_required"
+
+
+def test_inspector_scores_beside_the_ledger_and_over_the_maximum_is_refused(client):
+    inspector = make_inspector()
+    headers = factories.make_bound_account(inspector)
+    created = client.post("/api/mp/admin/inspections", headers=headers,
+                          json={"year": 2026, "starts_on": "2026-11-20", "ends_on": "2026-11-30"})
+    assert created.status_code == 404 and error(created) == "plan_not_found"
+    found = make_round()
+    sheet = client.get(f"/api/mp/admin/inspections/{found.id}", headers=headers).get_json()
+    assert len(sheet["items"]) == 18 and sheet["round"]["max_total"] == 100
+    assert sheet["items"][5]["evidence"]["status"] == "未开展"
+    assert "道德讲堂" in sheet["items"][5]["evidence"]["missing"]
+    over = client.put(f"/api/mp/admin/inspections/{found.id}/items/1", json={"score": 7}, headers=headers)
+    assert over.status_code == 422 and error(over) == "score_over_maximum"
+    scored = client.put(f"/api/mp/admin/inspections/{found.id}/items/1", json={"score": 5.5, "findings": "方案未更新"},
+                        headers=headers)
+    assert scored.status_code == 200 and scored.get_json()["score"] == 5.5
+    incomplete = client.post(f"/api/mp/admin/inspections/{found.id}/submit", headers=headers)
+    assert incomplete.status_code == 409 and error(incomplete) == "scores_incomplete"
+    lock = client.post(f"/api/mp/admin/inspections/{found.id}/lock", headers=headers)
+    assert lock.status_code == 403 and error(lock) == "admin_required"
+
+
+def test_a_locked_rounds_score_is_refused_and_corrected_by_an_admin(client):
+    found = locked_round()
+    admin = factories.make_staff(admin=True)
+    headers = factories.make_bound_account(admin)
+    refused = client.put(f"/api/mp/admin/inspections/{found.id}/items/1", json={"score": 1}, headers=headers)
+    assert refused.status_code == 409 and error(refused) == "round_locked"
+    corrected = client.post(f"/api/mp/admin/inspections/{found.id}/items/1/correction",
+                            json={"score": 4, "reason": "复核"}, headers=headers)
+    assert corrected.status_code == 200 and corrected.get_json()["score"] == 4
+    docx = client.get(f"/api/mp/admin/inspections/{found.id}/report.docx", headers=headers)
+    assert docx.status_code == 200 and docx.data.startswith(b"PK")
+
+
+def test_inspector_checks_a_department_with_photos_and_ranks(client):
+    found = make_round()
+    inspector = make_inspector()
+    headers = factories.make_bound_account(inspector)
+    department = factories.make_department("财务科")
+    point = found.checkpoints[2]
+    checked = client.post(f"/api/mp/admin/inspections/{found.id}/checks", headers=headers,
+                          content_type="multipart/form-data",
+                          data={"checkpoint_id": str(point.id), "department_id": str(department.id),
+                                "passed": "false", "note": "楼梯间有烟头",
+                                "photos": [(io.BytesIO(image_bytes()), "a.jpg")]})
+    assert checked.status_code == 201, checked.get_json()
+    assert checked.get_json()["photo_count"] == 1
+    ranking = client.get(f"/api/mp/admin/inspections/{found.id}/departments", headers=headers).get_json()["items"]
+    assert ranking == [{"rank": 1, "department": "财务科", "score": 0.0, "passed": 0, "checked": 1, "points": 5,
+                        "failures": ["禁烟：楼梯间有烟头"]}]
+
+
+def test_responsible_person_submits_evidence_and_the_inspector_accepts(client):
+    found = make_round()
+    person = factories.make_staff(name="王芳", department="财务科")
+    inspector = make_inspector()
+    inspector_headers = factories.make_bound_account(inspector)
+    past = client.post(f"/api/mp/admin/inspections/{found.id}/rectifications", headers=inspector_headers,
+                       json={"requirement": "清理烟头", "responsible": person.employee_no, "deadline": "2020-01-01"})
+    assert past.status_code == 422 and error(past) == "deadline_in_past"
+    deadline = date(local_today().year + 1, 1, 15)
+    rectification = rectifications.add_rectification(
+        db.session, found.id, requirement="清理烟头", responsible_employee_no=person.employee_no, deadline=deadline,
+        actor=audit.Actor.system(), number=14)
+    mine = factories.make_bound_account(person)
+    listed = client.get("/api/mp/me/rectifications", headers=mine).get_json()["items"]
+    assert [(r["id"], r["status"], r["item"], r["department"]) for r in listed] == [
+        (rectification.id, "pending", 14, "财务科")]
+    other = client.post(f"/api/mp/me/rectifications/{rectification.id}/evidence", content_type="multipart/form-data",
+                        data={"note": "已清理"}, headers=factories.make_bound_account(factories.make_staff()))
+    assert other.status_code == 403 and error(other) == "not_responsible"
+    done = client.post(f"/api/mp/me/rectifications/{rectification.id}/evidence", content_type="multipart/form-data",
+                       data={"note": "已清理", "photos": [(io.BytesIO(image_bytes()), "a.jpg")]}, headers=mine)
+    assert done.status_code == 200 and done.get_json()["status"] == "done", done.get_json()
+    accepted = client.post(f"/api/mp/admin/rectifications/{rectification.id}/accept", headers=inspector_headers)
+    assert accepted.get_json()["status"] == "accepted"
+    again = client.post(f"/api/mp/admin/rectifications/{rectification.id}/accept", headers=inspector_headers)
+    assert again.status_code == 409 and error(again) == "rectification_wrong_state"
