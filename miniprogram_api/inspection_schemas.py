@@ -4,15 +4,12 @@ staff survey (which never carries who answered what)."""
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, DateTime, Decimal, File, Float, Function, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, DateTime, File, Float, Function, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from app.models.inspection import QUESTION_KIND_NAMES, RECT_STATUS_NAMES
 from app.models.org import ROLE_ADMIN, ROLE_INSPECTOR
 from miniprogram_api.schemas import InputString, StrictSchema
-
-SCORE = {"as_string": False, "places": 1, "allow_nan": False}
-
 
 def _points(value) -> float | None:
     return None if value is None else float(value)
@@ -84,16 +81,16 @@ class SheetOut(Schema):
 
 
 class ScoreIn(StrictSchema):
-    score = Decimal(load_default=None, allow_none=True, validate=Range(0, 1000), **SCORE,
+    score = Float(load_default=None, allow_none=True, validate=Range(0, 1000),
                     metadata={"description": "得分，不超过该项满分（422 score_over_maximum）"})
     findings = InputString(load_default=None, allow_none=True, validate=Length(max=2000),
                            metadata={"description": "存在问题"})
-    max_score = Decimal(load_default=None, allow_none=True, validate=Range(0, 1000), **SCORE,
+    max_score = Float(load_default=None, allow_none=True, validate=Range(0, 1000),
                         metadata={"description": "修改该项满分"})
 
 
 class CorrectionIn(StrictSchema):
-    score = Decimal(required=True, validate=Range(0, 1000), **SCORE)
+    score = Float(required=True, validate=Range(0, 1000))
     reason = InputString(required=True, validate=Length(min=2, max=200), metadata={"description": "更正原因（留痕）"})
 
 

@@ -160,7 +160,7 @@ def list_rounds():
 @bp.output(RoundOut, status_code=201)
 @bp.doc(summary="按创建计划建立检查轮次", description="18 项工作的评分表（满分默认合计 100）和办公环境检查清单。"
         "没有该年度计划 404 plan_not_found；同名 409 round_exists。", security=AUTH,
-        responses={**INSPECTOR, 409: "同名的检查轮次已存在"})
+        responses={**INSPECTOR, 404: "没有该年度的创建计划（plan_not_found）", 409: "同名的检查轮次已存在"})
 def create_round(body: dict):
     return rounds.create_round(db.session, year=body["year"], starts_on=body["starts_on"], ends_on=body["ends_on"],
                                actor=_actor(), title=body["title"], inspector_ids=body["inspector_ids"])
