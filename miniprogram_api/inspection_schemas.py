@@ -28,6 +28,20 @@ class RoundIn(StrictSchema):
                          metadata={"description": "检查组成员（staff id，须有检查组或管理员角色）"})
 
 
+class RoundDetailsIn(StrictSchema):
+    title = InputString(load_default=None, allow_none=True, validate=Length(min=1, max=100))
+    addressees = InputString(load_default=None, allow_none=True, validate=Length(min=1, max=200),
+                             metadata={"description": "通报主送，如 各部门"})
+    issuer = InputString(load_default=None, allow_none=True, validate=Length(min=1, max=100),
+                         metadata={"description": "通报发文机关"})
+    document_no = InputString(load_default=None, allow_none=True, validate=Length(max=50),
+                              metadata={"description": "文号，如 文明办〔2026〕5号（空字符串清除）"})
+
+
+class QuestionsIn(StrictSchema):
+    questions = List(Nested("QuestionIn"), required=True, validate=Length(min=1, max=30))
+
+
 class RoundOut(Schema):
     id = Integer()
     title = String()

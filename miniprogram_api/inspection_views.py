@@ -28,11 +28,13 @@ from miniprogram_api.inspection_schemas import (
     CorrectionIn,
     DepartmentResultsOut,
     EvidenceIn,
+    QuestionsIn,
     ReasonIn,
     RectificationIn,
     RectificationListOut,
     RectificationOut,
     RectificationQuery,
+    RoundDetailsIn,
     RoundIn,
     RoundListOut,
     RoundOut,
@@ -164,6 +166,16 @@ def list_rounds():
 def create_round(body: dict):
     return rounds.create_round(db.session, year=body["year"], starts_on=body["starts_on"], ends_on=body["ends_on"],
                                actor=_actor(), title=body["title"], inspector_ids=body["inspector_ids"])
+
+
+@bp.patch("/admin/inspections/<id:round_id>")
+@admin_required
+@bp.input(RoundDetailsIn, arg_name="body")
+@bp.output(RoundOut)
+@bp.doc(summary="修改检查轮次和通报信息", description="标题、主送、发文机关、文号（留痕）。", security=AUTH,
+        responses={**ADMIN, 409: "同名的检查轮次已存在"})
+def edit_round(round_id: int, body: dict):
+    return rounds.update_details(db.session, round_id, _actor(), **body)
 
 
 def _evidence(progress) -> dict | None:
@@ -340,6 +352,16 @@ def return_rectification(rectification_id: int, body: dict):
 def create_survey(round_id: int, body: dict):
     survey = surveys.create_survey(db.session, round_id, _actor(), body["title"], body["questions"])
     return _survey_summary(survey, False)
+
+
+@bp.put("/admin/surveys/<id:survey_id>/questions")
+@inspector_required
+@bp.input(QuestionsIn, arg_name="body")
+@bp.output(SurveyDetailOut)
+@bp.doc(summary="修改问卷题目", description="有人填写后不能再改（409 survey_already_started）。", security=AUTH,
+        responses={**INSPECTOR, 409: "已有人填写"})
+def replace_questions(survey_id: int, body: dict):
+    return _survey_summary(surveys.replace_questions(db.session, survey_id, body["questions"], _actor()), False)
 
 
 @bp.get("/admin/surveys/<id:survey_id>/results")

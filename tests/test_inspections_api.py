@@ -148,3 +148,45 @@ def test_responsible_person_submits_evidence_and_the_inspector_accepts(client):
     assert accepted.get_json()["status"] == "accepted"
     again = client.post(f"/api/mp/admin/rectifications/{rectification.id}/accept", headers=inspector_headers)
     assert again.status_code == 409 and error(again) == "rectification_wrong_state"
+
+
+def test_admin_edits_the_notices_addressees_issuer_and_number(client):
+    found = make_round()
+    headers = factories.make_bound_account(factories.make_staff(admin=True))
+    edited = client.patch(f"/api/mp/admin/inspections/{found.id}", headers=headers,
+                          json={"addressees": "各科室、各直属单位", "issuer": "机关文明创建办", "document_no": "文明办〔2026〕5号"})
+    assert edited.status_code == 200, edited.get_json()
+    assert (edited.get_json()["addressees"], edited.get_json()["document_no"]) == ("各科室、各直属单位", "文明办〔2026〕5号")
+    docx = client.get(f"/api/mp/admin/inspections/{found.id}/report.docx", headers=headers)
+    from docx import Document
+
+    texts = [p.text for p in Document(io.BytesIO(docx.data)).paragraphs if p.text.strip()]
+    assert texts[:3] == ["文明办〔2026〕5号", "关于2026年下半年创建工作检查情况的通报", "各科室、各直属单位："]
+    assert "机关文明创建办" in texts
+    other = make_round(title="2026年上半年创建工作检查", starts_on=date(2026, 6, 1), ends_on=date(2026, 6, 2))
+    taken = client.patch(f"/api/mp/admin/inspections/{other.id}", headers=headers,
+                         json={"title": "2026年下半年创建工作检查"})
+    assert taken.status_code == 409 and error(taken) == "round_exists"
+
+
+def test_inspector_edits_survey_questions_until_the_first_answer(client, staff):
+    found = make_round()
+    survey = surveys.create_survey(db.session, found.id, audit.Actor.system())
+    headers = factories.make_bound_account(make_inspector())
+    questions = [{"kind": "single", "text": "您是否知道本单位的创建目标？", "options": ["知道", "不知道"]},
+                 {"kind": "text", "text": "建议"}]
+    edited = client.put(f"/api/mp/admin/surveys/{survey.id}/questions", json={"questions": questions}, headers=headers)
+    assert edited.status_code == 200 and [q["text"] for q in edited.get_json()["questions"]] == [
+        "您是否知道本单位的创建目标？", "建议"]
+    bad = client.put(f"/api/mp/admin/surveys/{survey.id}/questions", headers=headers,
+                     json={"questions": [{"kind": "single", "text": "只有一个选项", "options": ["是"]}]})
+    assert bad.status_code == 422 and error(bad) == "survey_questions_invalid"
+    db.session.expire_all()
+    survey = surveys.get_survey(db.session, survey.id)
+    surveys.answer_survey(db.session, survey.id, staff, default_answers(survey))
+    late = client.put(f"/api/mp/admin/surveys/{survey.id}/questions", json={"questions": questions}, headers=headers)
+    assert late.status_code == 409 and error(late) == "survey_already_started"
+    results = client.get(f"/api/mp/admin/surveys/{survey.id}/results", headers=headers).get_json()
+    assert results["responses"] == 1
+    assert results["questions"][0]["options"][0] == {"option": "知道", "count": 1, "share": 100.0}
+    assert "staff" not in str(results) and staff.name not in str(results)

@@ -77,3 +77,13 @@ def test_operator_grants_the_inspector_role(runner):
     assert invoke(runner, "grant-inspector", "J100").exit_code == 0
     db.session.refresh(person)
     assert person.has_role("inspector")
+
+
+def test_operator_sets_the_notices_number_and_an_empty_one_clears_it(runner):
+    init_plan(2026)
+    invoke(runner, "create-round", "--from-plan", "--year", "2026", "--start", "2026-11-20")
+    round_id = str(db.session.scalar(select(InspectionRound.id)))
+    edited = invoke(runner, "edit", round_id, "--document-no", "文明办〔2026〕5号", "--addressees", "各科室")
+    assert edited.exit_code == 0 and "主送 各科室" in edited.output and "文号 文明办〔2026〕5号" in edited.output
+    cleared = invoke(runner, "edit", round_id, "--document-no", "")
+    assert cleared.exit_code == 0 and "文号 无" in cleared.output

@@ -95,3 +95,13 @@ def test_weekly_digest_lists_overdue_rectifications(responsible):
     assert digest.send_weekly_digest(db.session, local_datetime(date(2026, 12, 7), time(9)))
     text = payloads("digest:")[0]
     assert "**整改逾期**：1 项" in text and "财务科 王芳：整理办公室物品摆放" in text
+
+
+def test_a_responsible_person_without_wecom_is_told_through_the_admins(app):
+    admin = factories.make_staff(name="管理员", admin=True, wecom_userid="admin1")
+    person = factories.make_staff(name="赵强", department="办公室")
+    rectification = add(make_round(), person)
+    rows = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.dedup_key.startswith(f"rectification:{rectification.id}:assigned"))).all()
+    assert [row.address for row in rows] == [f"touser:{admin.wecom_userid}"]
+    assert "责任人赵强未绑定企业微信，请转告" in rows[0].payload["text"]["content"]

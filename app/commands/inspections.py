@@ -46,6 +46,21 @@ def create_round_command(from_plan: bool, year: int, start: datetime | None, end
     click.echo(f"已建立检查轮次 {_round_line(found)}，{len(found.scores)} 项工作。")
 
 
+@inspections_cli.command("edit")
+@click.argument("round_id", type=params.database_id())
+@click.option("--title", type=params.Text(1, 100), default=None, help="标题")
+@click.option("--addressees", type=params.Text(1, 200), default=None, help="通报主送，如 各部门")
+@click.option("--issuer", type=params.Text(1, 100), default=None, help="通报发文机关")
+@click.option("--document-no", type=params.Text(0, 50), default=None, help="文号，如 文明办〔2026〕5号（空字符串清除）")
+def edit_command(round_id: int, title: str | None, addressees: str | None, issuer: str | None,
+                 document_no: str | None) -> None:
+    """修改检查轮次的标题和通报的主送、发文机关、文号。"""
+    found = rounds.update_details(db.session, round_id, audit.Actor.cli(), title=title, addressees=addressees,
+                                  issuer=issuer, document_no=document_no)
+    click.echo(f"已更新 #{found.id} {found.title}：主送 {found.addressees}，发文机关 {found.issuer}，"
+               f"文号 {found.document_no or '无'}。")
+
+
 @inspections_cli.command("list")
 def list_command() -> None:
     """列出检查轮次。"""

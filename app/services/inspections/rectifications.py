@@ -31,7 +31,7 @@ from app.services.inspections.errors import (
     StaffNotFound,
 )
 from app.services.inspections.rounds import get_round, require_inspector, score_line
-from app.services.staff import find_staff
+from app.services.staff import active_admins, find_staff
 from app.timeutil import local_today
 
 REQUIREMENT_MAX = 1000
@@ -43,6 +43,16 @@ DIGEST_MAX = 8
 
 def _date_text(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _tell(session: Session, key: str, person: Staff, text: str) -> None:
+    """An application message to the person; to the admins, asking them to pass it on, when the person
+    has no WeCom account."""
+    if person.wecom_userid:
+        outbox.enqueue_to_staff(session, key, [person], outbox.text(text))
+    else:
+        outbox.enqueue_to_staff(session, key, active_admins(session),
+                                outbox.text(f"{text}（责任人{person.name}未绑定企业微信，请转告）"))
 
 
 def add_rectification(
@@ -73,9 +83,9 @@ def add_rectification(
     session.add(rectification)
     session.flush()
     item = f"（第 {number} 项 {line.title}）" if line else ""
-    outbox.enqueue_to_staff(session, f"rectification:{rectification.id}:assigned", [person], outbox.text(
-        f"【整改通知】{found.title}{item}：{requirement}\n请在 {_date_text(deadline)} 前完成整改，"
-        "并在小程序“我的整改”中提交整改情况。"))
+    _tell(session, f"rectification:{rectification.id}:assigned", person,
+          f"【整改通知】{found.title}{item}：{requirement}\n请在 {_date_text(deadline)} 前完成整改，"
+          "并在小程序“我的整改”中提交整改情况。")
     audit.record(session, actor, "inspection.add_rectification", "rectification", rectification.id,
                  round=found.id, responsible=person.employee_no, deadline=deadline.isoformat())
     session.commit()
@@ -178,9 +188,9 @@ def return_rectification(session: Session, rectification_id: int, inspector: Sta
     rectification = get_rectification(session, rectification_id)
     _move(session, rectification, RECT_DONE, status=RECT_PENDING, returned_reason=reason, submitted_at=None)
     key = f"rectification:{rectification.id}:returned:{utcnow():%Y%m%d%H%M%S%f}"
-    outbox.enqueue_to_staff(session, key, [rectification.responsible], outbox.text(
-        f"【整改退回】您提交的整改“{rectification.requirement[:40]}”未通过验收：{reason}\n"
-        f"请在 {_date_text(rectification.deadline)} 前重新整改并提交。"))
+    _tell(session, key, rectification.responsible,
+          f"【整改退回】您提交的整改“{rectification.requirement[:40]}”未通过验收：{reason}\n"
+          f"请在 {_date_text(rectification.deadline)} 前重新整改并提交。")
     audit.record(session, audit.Actor.staff(inspector.id), "inspection.return_rectification", "rectification",
                  rectification.id, reason=reason)
     session.commit()
@@ -206,7 +216,7 @@ def remind_rectifications(session: Session, now: datetime) -> int:
             text = f"【整改提醒】整改要求“{rectification.requirement[:60]}”将于{when}到期，请按时完成并提交整改情况。"
         if not notices.claim(session, key):
             continue
-        outbox.enqueue_to_staff(session, key, [rectification.responsible], outbox.text(text))
+        _tell(session, key, rectification.responsible, text)
         queued += 1
     session.commit()
     return queued

@@ -42,6 +42,7 @@ DEFAULT_MAX_SCORES = {number: Decimal(6 if number <= 10 else 5) for number in ra
 DEFAULT_CHECKLIST = ("整洁", "物品摆放", "禁烟", "卫生间", "停车")
 TITLE_MAX = 100
 FINDINGS_MAX = 2000
+DETAIL_NAMES = {"title": "标题", "addressees": "主送", "issuer": "发文机关"}
 
 
 def points(value: Decimal) -> str:
@@ -133,6 +134,41 @@ def create_round(
     session.add(found)
     session.flush()
     audit.record(session, actor, "inspection.create_round", "inspection_round", found.id, title=title, year=year)
+    session.commit()
+    return found
+
+
+def update_details(
+    session: Session,
+    round_id: int,
+    actor: audit.Actor,
+    *,
+    title: str | None = None,
+    addressees: str | None = None,
+    issuer: str | None = None,
+    document_no: str | None = None,
+) -> InspectionRound:
+    """The round's title and the 通报's own words: 主送, 发文机关, 文号 (an empty 文号 clears it)."""
+    found = get_round(session, round_id)
+    changes: dict[str, str | None] = {}
+    for name, value, limit in (("title", title, TITLE_MAX), ("addressees", addressees, 200), ("issuer", issuer, 100)):
+        if value is None:
+            continue
+        value = value.strip()
+        if not 1 <= len(value) <= limit:
+            raise Invalid(f"{DETAIL_NAMES[name]}应为 1 到 {limit} 个字", code="round_details_invalid")
+        changes[name] = value
+    if document_no is not None:
+        if len(document_no.strip()) > 50:
+            raise Invalid("文号不能超过 50 个字", code="round_details_invalid")
+        changes["document_no"] = document_no.strip() or None
+    if "title" in changes and changes["title"] != found.title and session.scalar(
+            select(InspectionRound.id).where(InspectionRound.title == changes["title"])) is not None:
+        raise RoundExists(f"检查轮次“{changes['title']}”已存在")
+    before = {name: getattr(found, name) for name in changes}
+    for name, value in changes.items():
+        setattr(found, name, value)
+    audit.record(session, actor, "inspection.edit_round", "inspection_round", found.id, before=before, after=changes)
     session.commit()
     return found
 
