@@ -190,3 +190,49 @@ def test_inspector_edits_survey_questions_until_the_first_answer(client, staff):
     assert results["responses"] == 1
     assert results["questions"][0]["options"][0] == {"option": "知道", "count": 1, "share": 100.0}
     assert "staff" not in str(results) and staff.name not in str(results)
+
+
+def _statements(call) -> int:
+    from sqlalchemy import event as sa_event
+
+    statements: list[str] = []
+
+    def collect(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    db.session.expire_all()
+    sa_event.listen(db.engine, "before_cursor_execute", collect)
+    try:
+        response = call()
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", collect)
+    assert response.status_code == 200, response.get_json()
+    return len(statements)
+
+
+def test_lists_run_a_bounded_number_of_queries(client):
+    person = factories.make_staff(name="王芳", department="财务科")
+    inspector = make_inspector()
+    headers = factories.make_bound_account(inspector)
+    mine = factories.make_bound_account(person)
+    deadline = date(local_today().year + 1, 1, 15)
+
+    def grow(count: int, offset: int) -> None:
+        for index in range(count):
+            found = make_round(title=f"第{offset + index}次检查")
+            surveys.create_survey(db.session, found.id, audit.Actor.system())
+            rectifications.add_rectification(db.session, found.id, requirement="整理物品", deadline=deadline,
+                                             responsible_employee_no=person.employee_no, actor=audit.Actor.system())
+
+    def counts() -> tuple[int, ...]:
+        first = rectifications.list_rectifications(db.session)[0].round_id
+        return (_statements(lambda: client.get("/api/mp/admin/inspections", headers=headers)),
+                _statements(lambda: client.get("/api/mp/me/rectifications", headers=mine)),
+                _statements(lambda: client.get("/api/mp/surveys", headers=mine)),
+                _statements(lambda: client.get(f"/api/mp/admin/inspections/{first}/rectifications", headers=headers)))
+
+    grow(1, 0)
+    few = counts()
+    grow(4, 1)
+    assert counts() == few
+    assert max(few) <= 12, few

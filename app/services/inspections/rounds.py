@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import exists, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.models import CheckPoint, InspectionRound, InspectionScore, Staff
 from app.models.base import utcnow
@@ -76,8 +76,8 @@ def get_round(session: Session, round_id: int) -> InspectionRound:
 
 
 def list_rounds(session: Session) -> list[InspectionRound]:
-    return list(session.scalars(select(InspectionRound).order_by(InspectionRound.starts_on.desc(),
-                                                                 InspectionRound.id.desc())))
+    return list(session.scalars(select(InspectionRound).options(selectinload(InspectionRound.scores))
+                                .order_by(InspectionRound.starts_on.desc(), InspectionRound.id.desc())))
 
 
 def parse_score(value: object, field: str = "得分") -> Decimal:

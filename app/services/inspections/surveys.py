@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.models import Department, Staff, Survey, SurveyAnswer, SurveyQuestion, SurveyRespondent, SurveyResponse
 from app.models.inspection import QUESTION_KIND_NAMES, QUESTION_MULTIPLE, QUESTION_SINGLE, QUESTION_TEXT
@@ -129,7 +129,8 @@ def close_survey(session: Session, survey_id: int, actor: audit.Actor) -> Survey
 
 def open_surveys(session: Session, staff: Staff) -> list[tuple[Survey, bool]]:
     """Open surveys for the mini-program, each with whether this person has answered it."""
-    surveys = list(session.scalars(select(Survey).where(Survey.is_open.is_(True)).order_by(Survey.id.desc())))
+    surveys = list(session.scalars(select(Survey).options(selectinload(Survey.questions))
+                                   .where(Survey.is_open.is_(True)).order_by(Survey.id.desc())))
     answered = set(session.scalars(select(SurveyRespondent.survey_id).where(SurveyRespondent.staff_id == staff.id)))
     return [(survey, survey.id in answered) for survey in surveys]
 
