@@ -373,6 +373,15 @@ def survey_results(survey_id: int):
     return surveys.survey_results(db.session, survey_id)
 
 
+@bp.get("/admin/surveys/<id:survey_id>/results.pdf")
+@inspector_required
+@bp.doc(summary="问卷结果图表（PDF）", security=AUTH,
+        responses={200: {"description": "各题选项条形图和各部门参与率", "content": {"application/pdf": {}}}, **INSPECTOR})
+def survey_results_pdf(survey_id: int):
+    data = report.survey_pdf(db.session, survey_id)
+    return Response(data, mimetype="application/pdf", headers={"Content-Disposition": "attachment; filename=survey.pdf"})
+
+
 @bp.post("/admin/surveys/<id:survey_id>/close")
 @inspector_required
 @bp.output(SurveyDetailOut)

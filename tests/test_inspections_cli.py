@@ -87,3 +87,20 @@ def test_operator_sets_the_notices_number_and_an_empty_one_clears_it(runner):
     assert edited.exit_code == 0 and "主送 各科室" in edited.output and "文号 文明办〔2026〕5号" in edited.output
     cleared = invoke(runner, "edit", round_id, "--document-no", "")
     assert cleared.exit_code == 0 and "文号 无" in cleared.output
+
+
+def test_operator_saves_the_survey_results_as_a_chart_pdf(runner, tmp_path):
+    init_plan(2026)
+    invoke(runner, "create-round", "--from-plan", "--year", "2026", "--start", "2026-11-20")
+    round_id = str(db.session.scalar(select(InspectionRound.id)))
+    created = invoke(runner, "survey", round_id)
+    assert created.exit_code == 0 and "6 道题" in created.output
+    from app.models import Survey
+
+    survey_id = str(db.session.scalar(select(Survey.id)))
+    assert "参与率 0%" in invoke(runner, "survey-results", survey_id).output
+    written = invoke(runner, "survey-results", survey_id, "-o", str(tmp_path / "问卷结果.pdf"))
+    assert written.exit_code == 0, written.output
+    assert (tmp_path / "问卷结果.pdf").read_bytes().startswith(b"%PDF-")
+    refused = invoke(runner, "survey-results", survey_id, "-o", str(tmp_path / "问卷结果.docx"))
+    assert refused.exit_code == 2 and "应以 .pdf 结尾" in refused.output

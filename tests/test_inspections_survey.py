@@ -102,3 +102,20 @@ def test_questions_cannot_change_once_someone_answered(survey):
     with pytest.raises(SurveyAnswerInvalid) as refused:
         surveys.replace_questions(db.session, survey.id, [{"kind": "text", "text": "建议"}], audit.Actor.system())
     assert refused.value.code == "survey_already_started"
+
+
+def test_results_chart_pdf_names_questions_shares_and_no_one(survey, tmp_path):
+    import subprocess
+
+    from app.services.inspections import report
+
+    person = factories.make_staff(name="欧阳娜娜", department="办公室")
+    surveys.answer_survey(db.session, survey.id, person, default_answers(survey, text="多组织志愿活动"))
+    path = tmp_path / "问卷结果.pdf"
+    path.write_bytes(report.survey_pdf(db.session, survey.id))
+    text = "".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+                   .stdout.split())
+    for expected in ("您对本单位文明创建工作的总体满意程度？", "1人（100%）", "多组织志愿活动", "各部门参与率", "办公室",
+                     "1/1人（100%）"):
+        assert expected in text, expected
+    assert "欧阳娜娜" not in text

@@ -186,8 +186,13 @@ def survey_command(round_id: int) -> None:
 
 @inspections_cli.command("survey-results")
 @click.argument("survey_id", type=params.database_id())
-def survey_results_command(survey_id: int) -> None:
-    """问卷结果：各题选项统计和各部门参与率（匿名）。"""
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="另存为图表 PDF，如 问卷结果.pdf")
+def survey_results_command(survey_id: int, output: Path | None) -> None:
+    """问卷结果：各题选项统计和各部门参与率（匿名）；-o 另存为图表 PDF。"""
+    if output is not None:
+        _check_output(output, ("pdf",))
+        _write(output, report.survey_pdf(db.session, survey_id))
+        return
     results = surveys.survey_results(db.session, survey_id)
     click.echo(f"{results.survey.title}：回收 {results.responses} 份，参与率 {results.rate:g}%")
     for result in results.questions:
@@ -205,12 +210,20 @@ def survey_results_command(survey_id: int) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="通报.docx 或 通报.pdf")
 def report_command(round_id: int, output: Path) -> None:
     """生成通报（.docx 或 .pdf，按扩展名）。"""
+    fmt = _check_output(output, ("docx", "pdf"))
+    _write(output, report.render_report(db.session, round_id, fmt))
+
+
+def _check_output(output: Path, formats: tuple[str, ...]) -> str:
     fmt = output.suffix.lower().lstrip(".")
-    if fmt not in ("docx", "pdf"):
-        raise params.InvalidParameter("文件名应以 .docx 或 .pdf 结尾", param_hint="-o")
+    if fmt not in formats:
+        raise params.InvalidParameter(f"文件名应以 {' 或 '.join('.' + f for f in formats)} 结尾", param_hint="-o")
     if output.is_dir() or not output.parent.is_dir():
         raise params.InvalidParameter(f"{output} 不是一个可写入的文件名（目录不存在或是目录）", param_hint="-o")
-    data = report.render_report(db.session, round_id, fmt)
+    return fmt
+
+
+def _write(output: Path, data: bytes) -> None:
     try:
         output.write_bytes(data)
     except OSError as exc:

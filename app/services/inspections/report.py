@@ -34,13 +34,13 @@ from sqlalchemy.orm import Session
 
 from app.models import InspectionRound, Staff, Survey
 from app.models.base import utcnow
-from app.models.inspection import QUESTION_SINGLE, ROUND_LOCKED
+from app.models.inspection import QUESTION_KIND_NAMES, QUESTION_SINGLE, ROUND_LOCKED
 from app.services import announcements, audit
 from app.services.inspections import checks, rectifications, rounds, surveys
 from app.services.inspections.errors import Invalid, RoundWrongState, TemplateUnusable
 from app.services.ledger import documents
 from app.services.ledger.plan import get_item
-from app.timeutil import local_today
+from app.timeutil import format_local, local_today
 
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -359,6 +359,18 @@ def notice_pdf(notice: Notice) -> bytes:
     html = _env.get_template("notice.html").render(notice=notice, dated=_date_text(notice.dated), numerals=NUMERALS)
     pdf = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
     gc.collect()  # see app.services.ledger.report: a rendered document is a web of reference cycles
+    return pdf
+
+
+def survey_pdf(session: Session, survey_id: int) -> bytes:
+    """A survey's results as bar charts per question and the response rate per department (no names)."""
+    from weasyprint import HTML
+
+    results = surveys.survey_results(session, survey_id)
+    html = _env.get_template("survey.html").render(results=results, kinds=QUESTION_KIND_NAMES,
+                                                    generated=format_local(utcnow()))
+    pdf = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    gc.collect()
     return pdf
 
 
