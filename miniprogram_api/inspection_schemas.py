@@ -6,6 +6,7 @@ from __future__ import annotations
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, File, Float, Function, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
+from flask import url_for
 
 from app.models.inspection import QUESTION_KIND_NAMES, RECT_STATUS_NAMES
 from app.models.org import ROLE_ADMIN, ROLE_INSPECTOR
@@ -13,6 +14,10 @@ from miniprogram_api.schemas import InputString, StrictSchema
 
 def _points(value) -> float | None:
     return None if value is None else float(value)
+
+
+def _photo_urls(owner) -> list[str]:
+    return [url_for("mp.inspection_photo", photo_id=photo.id) for photo in owner.photos]
 
 
 # ---- rounds and the score sheet -----------------------------------------------------------------
@@ -142,6 +147,7 @@ class CheckOut(Schema):
     passed = Boolean()
     note = String()
     photo_count = Function(lambda check: len(check.photos))
+    photo_urls = Function(_photo_urls, metadata={"description": "照片地址（检查组、管理员可看）"})
     checked_at = DateTime()
 
 
@@ -181,6 +187,7 @@ class RectificationOut(Schema):
     status_name = String()
     evidence_note = String()
     photo_count = Function(lambda r: len(r.photos))
+    photo_urls = Function(_photo_urls, metadata={"description": "整改照片地址（检查组、管理员和责任人可看）"})
     returned_reason = String(allow_none=True)
     submitted_at = DateTime(allow_none=True)
     accepted_at = DateTime(allow_none=True)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Response, g
+from flask import Response, g, send_file
 
 from app.extensions import db
 from app.services import audit
@@ -143,6 +143,18 @@ def _responsible_before_body(view):
 def submit_rectification(rectification_id: int, form: dict):
     photos = [upload.stream for upload in form["photos"]]
     return rectifications.submit_rectification(db.session, rectification_id, g.staff, form["note"], photos)
+
+
+@bp.get("/inspections/photos/<id:photo_id>")
+@bound_required
+@bp.doc(summary="检查或整改照片", description="检查组和管理员可看全部；整改照片其责任人也可看（其他人 403 inspector_required）。",
+        security=AUTH, responses={200: {"description": "照片", "content": {"image/jpeg": {}, "image/png": {}}},
+                                  403: "无权查看（inspector_required）", 404: "照片不存在（photo_not_found）"})
+def inspection_photo(photo_id: int):
+    path, content_type = checks.photo_for_viewer(db.session, photo_id, g.staff)
+    response = send_file(path, mimetype=content_type, conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 # ---- inspectors and admins: rounds and scores ------------------------------------------------------

@@ -236,3 +236,25 @@ def test_lists_run_a_bounded_number_of_queries(client):
     grow(4, 1)
     assert counts() == few
     assert max(few) <= 12, few
+
+
+def test_rectification_photos_are_seen_by_the_person_and_inspectors_only(client):
+    found = make_round()
+    person = factories.make_staff(name="王芳", department="财务科")
+    rectification = rectifications.add_rectification(
+        db.session, found.id, requirement="清理烟头", responsible_employee_no=person.employee_no,
+        deadline=date(local_today().year + 1, 1, 15), actor=audit.Actor.system())
+    mine = factories.make_bound_account(person)
+    done = client.post(f"/api/mp/me/rectifications/{rectification.id}/evidence", content_type="multipart/form-data",
+                       data={"photos": [(io.BytesIO(image_bytes()), "a.jpg")]}, headers=mine).get_json()
+    url, = done["photo_urls"]
+    own = client.get(url, headers=mine)
+    own.close()
+    assert own.status_code == 200
+    shown = client.get(url, headers=factories.make_bound_account(make_inspector()))
+    shown.close()
+    assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
+    refused = client.get(url, headers=factories.make_bound_account(factories.make_staff()))
+    assert refused.status_code == 403 and error(refused) == "inspector_required"
+    missing = client.get("/api/mp/inspections/photos/99999", headers=mine)
+    assert missing.status_code == 403

@@ -13,11 +13,17 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.models import CheckPoint, Department, DepartmentCheck, InspectionPhoto, Staff
+from app.models import CheckPoint, Department, DepartmentCheck, InspectionPhoto, Rectification, Staff
 from app.models.base import utcnow
 from app.models.inspection import ROUND_LOCKED
 from app.services import audit, images
-from app.services.inspections.errors import CheckPointNotFound, DepartmentNotFound, Invalid, RoundLocked
+from app.services.inspections.errors import (
+    CheckPointNotFound,
+    DepartmentNotFound,
+    Invalid,
+    PhotoNotFound,
+    RoundLocked,
+)
 from app.services.inspections.rounds import get_round, require_inspector
 
 NAME_MAX = 50
@@ -37,6 +43,24 @@ def store_photos(streams: Sequence[BinaryIO]) -> list[tuple[str, str]]:
     cleaned = images.clean_uploads(streams)
     paths = images.store_images(photo_folder(), cleaned)
     return [(path.name, image.content_type) for path, image in zip(paths, cleaned, strict=True)]
+
+
+def photo_for_viewer(session: Session, photo_id: int, viewer: Staff) -> tuple[Path, str]:
+    """A check or rectification photo's file: for inspectors and admins, and for the responsible person
+    of the rectification it shows."""
+    photo = session.get(InspectionPhoto, photo_id)
+    if photo is not None and photo.rectification_id is not None:
+        responsible = session.scalar(select(Rectification.responsible_id)
+                                     .where(Rectification.id == photo.rectification_id))
+        allowed = responsible == viewer.id
+    else:
+        allowed = False
+    if not allowed:
+        require_inspector(viewer)
+    path = photo_folder() / photo.stored_name if photo is not None else None
+    if path is None or not path.is_file():
+        raise PhotoNotFound()
+    return path, photo.content_type
 
 
 def set_checklist(session: Session, round_id: int, names: list[str], actor: audit.Actor) -> list[CheckPoint]:

@@ -62,6 +62,11 @@ class CheckPointNotFound(NotFound):
     message = "检查清单中没有这一项"
 
 
+class PhotoNotFound(NotFound):
+    code = "photo_not_found"
+    message = "照片不存在"
+
+
 class DepartmentNotFound(NotFound):
     code = "department_not_found"
     message = "部门不存在"

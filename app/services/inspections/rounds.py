@@ -50,9 +50,13 @@ def points(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def is_inspector(staff: Staff) -> bool:
+    return staff.has_role(ROLE_INSPECTOR) or staff.has_role(ROLE_ADMIN)
+
+
 def require_inspector(staff: Staff) -> None:
     """Inspectors (检查组) and admins may score, check and accept."""
-    if not (staff.has_role(ROLE_INSPECTOR) or staff.has_role(ROLE_ADMIN)):
+    if not is_inspector(staff):
         raise NotInspector()
 
 
@@ -120,9 +124,8 @@ def create_round(
     people = []
     for staff_id in inspector_ids or []:
         person = session.get(Staff, staff_id)
-        if person is None or not person.active:
-            raise Invalid("检查组成员应为在职人员", code="inspector_invalid")
-        require_inspector(person)
+        if person is None or not person.active or not is_inspector(person):
+            raise Invalid("检查组成员应为在职且有检查组或管理员角色的人员", code="inspector_invalid")
         people.append(person.id)
     found = InspectionRound(plan_id=plan.id, title=title, starts_on=starts_on, ends_on=ends_on,
                             inspector_ids=people)
