@@ -12,6 +12,7 @@ from app.models.inspection import QUESTION_KIND_NAMES, RECT_STATUS_NAMES
 from app.models.org import ROLE_ADMIN, ROLE_INSPECTOR
 from miniprogram_api.schemas import InputString, StrictSchema
 
+
 def _points(value) -> float | None:
     return None if value is None else float(value)
 

@@ -3,6 +3,7 @@ audited corrections after locking."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -24,8 +25,7 @@ from app.services.inspections.errors import (
 from app.services.ledger.errors import PlanNotFound
 from tests import factories
 from tests.inspection_helpers import locked_round, make_inspector, make_round, score_all
-from tests.ledger_helpers import held_event, init_plan
-from datetime import date
+from tests.ledger_helpers import held_event
 
 
 def test_round_from_plan_has_18_items_whose_maximums_sum_to_100(app):
