@@ -112,3 +112,17 @@ def test_score_sheet_shows_each_items_ledger_evidence(app):
     assert lecture.progress.status == "进行中"  # held, its record and photos still missing
     assert next(line for line in lines if line.line.number == 15).progress.status == "未开展"
     assert len(lines) == 18
+
+
+def test_demo_has_a_submitted_round_with_checks_survey_and_rectifications(app):
+    from app.demo import seed_demo
+    from app.services.inspections import checks, rectifications, surveys
+
+    seed_demo(db.session)
+    seed_demo(db.session)  # idempotent
+    found, = rounds.list_rounds(db.session)
+    assert found.status == "submitted" and rounds.total_score(found) == Decimal(94)
+    assert [r.department for r in checks.department_results(db.session, found.id)][-1] == "综合业务科"
+    results = surveys.survey_results(db.session, db.session.scalar(select(surveys.Survey.id)))
+    assert results.responses == 15
+    assert [r.status for r in rectifications.list_rectifications(db.session, round_id=found.id)] == ["done", "pending"]
