@@ -77,6 +77,9 @@ def test_notice_docx_has_the_official_layout_and_chinese_text(finished):
     fonts = document.part.part_related_by("http://schemas.openxmlformats.org/officeDocument/2006/relationships/fontTable").blob.decode()
     assert 'w:name="仿宋_GB2312"' in fonts and 'w:altName w:val="仿宋"' in fonts and 'w:charset w:val="86"' in fonts
     section = document.sections[0]
+    footer = section.footer.paragraphs[0]
+    page_field, = footer._p.xpath("./w:fldSimple")
+    assert page_field.get(qn("w:instr")) == "PAGE" and footer.text == "—  —"  # the field's run is its own
     assert (round(section.page_width.mm), round(section.top_margin.mm), round(section.left_margin.mm)) == (210, 37, 28)
 
 

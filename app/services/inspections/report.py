@@ -234,6 +234,24 @@ def _font(run, name: str, size: float, bold: bool = False) -> None:
     fonts.set(qn("w:eastAsia"), name)
 
 
+def _page_number_footer(section) -> None:
+    """``— 1 —`` centred at the foot of every page, as a PAGE field Word and WPS fill in."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(paragraph.add_run("— "), BODY_FONT, 14)
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = paragraph.add_run("1")
+    _font(run, BODY_FONT, 14)
+    run._r.addprevious(field)
+    field.append(run._r)
+    _font(paragraph.add_run(" —"), BODY_FONT, 14)
+
+
 class _Writer:
     """Adds paragraphs in order, at the template's ``{{正文}}`` or at the end of its body."""
 
@@ -283,6 +301,7 @@ def notice_docx(notice: Notice, template: Path | None = None) -> bytes:
         section.page_width, section.page_height = Mm(210), Mm(297)
         section.top_margin, section.bottom_margin = Mm(37), Mm(35)
         section.left_margin, section.right_margin = Mm(28), Mm(26)
+        _page_number_footer(section)
     _register_fallbacks(document)
     _fill_placeholders(document, {"发文机关": notice.issuer, "文号": notice.document_no or "",
                                   "标题": notice.title, "日期": _date_text(notice.dated)})
