@@ -15,6 +15,7 @@ from app.commands import (
     console,
     demo,
     events,
+    inspections,
     ledger,
     messaging,
     roster,
@@ -45,6 +46,8 @@ COMMANDS = (
     ledger.plan_cli,
     ledger.ledger_cli,
     console.console_cli,
+
+    inspections.inspections_cli,
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.demo_events import seed_demo_events
+from app.demo_inspections import seed_demo_inspections
 from app.demo_ledger import seed_demo_ledger
 from app.demo_wishes import seed_demo_wishes
 from app.services import audit, roster, scheduling
@@ -56,4 +57,5 @@ def seed_demo(session: Session) -> dict[str, int]:
     seed_demo_events(session)
     scheduling.install_defaults(session)
     seed_demo_ledger(session)
+    seed_demo_inspections(session)
     return {"staff_created": summary.created, "departments_created": summary.departments_created}

@@ -181,6 +181,9 @@ class Config:
         # 创建台账: the largest document (PDF, DOCX, XLSX) uploaded against a work item; photos keep PHOTO_MAX_BYTES.
         self.LEDGER_DOCUMENT_MAX_BYTES = env_int("LEDGER_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
         self.SCHEDULER_LEDGER_CHECK_TIME = env_str("SCHEDULER_LEDGER_CHECK_TIME", "09:40")
+        # 检查考评: the 通报 template (.docx; an admin's uploaded one wins) and the daily rectification reminders.
+        self.INSPECTION_REPORT_TEMPLATE = env_str("INSPECTION_REPORT_TEMPLATE")
+        self.SCHEDULER_RECTIFICATION_TIME = env_str("SCHEDULER_RECTIFICATION_TIME", "09:20")
         self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
         # Wall-clock times (reminders, festivals, sign-in windows) are in this zone; storage is UTC.
         self.TIMEZONE = env_str("TIMEZONE", "Asia/Shanghai")

@@ -39,3 +39,4 @@ from miniprogram_api import selection_views  # noqa: E402,F401
 from miniprogram_api import pledge_views  # noqa: E402,F401
 from miniprogram_api import tip_views  # noqa: E402,F401
 from miniprogram_api import ledger_views  # noqa: E402,F401
+from miniprogram_api import inspection_views  # noqa: E402,F401

@@ -71,6 +71,8 @@ JOBS: tuple[JobSpec, ...] = (
     # Runs every day; the service acts 30 days before each half-year ends (31 May, 1 December).
     JobSpec("ledger-behind", "scheduler.jobs:remind_ledger_items_behind",
             "创建台账：半年结束前 30 天提醒未达标工作项的责任人", "SCHEDULER_LEDGER_CHECK_TIME"),
+    JobSpec("rectification-deadlines", "scheduler.jobs:remind_rectifications",
+            "整改期限提醒（到期前 3 天和逾期当天）", "SCHEDULER_RECTIFICATION_TIME"),
     # Event reminders need no job: publishing queues them as outbox rows with ``due_at`` under
     # ``event:{id}:remind:`` (app.services.event_reminders); editing withdraws and queues again,
     # cancelling withdraws them, and the dispatcher sends each when it falls due.
@@ -141,3 +143,10 @@ def remind_ledger_items_behind() -> None:
 
     with job_context() as now:
         reminders.remind_items_behind(db.session, now)
+
+
+def remind_rectifications() -> None:
+    from app.services.inspections import rectifications
+
+    with job_context() as now:
+        rectifications.remind_rectifications(db.session, now)

@@ -5,6 +5,19 @@ from app.models.audit import AuditLog
 from app.models.base import Base
 from app.models.console import ConsoleCredential
 from app.models.events import Checkin, Event, EventRegistration
+from app.models.inspection import (
+    CheckPoint,
+    DepartmentCheck,
+    InspectionPhoto,
+    InspectionRound,
+    InspectionScore,
+    Rectification,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyRespondent,
+    SurveyResponse,
+)
 from app.models.kv import KeyValue
 from app.models.ledger import (
     EventItemLink,
@@ -39,6 +52,17 @@ from app.models.selection import (
 from app.models.wish import Wish, WishClaim, WishPhoto, WishProof, WishTransition
 
 __all__ = [
+    "CheckPoint",
+    "DepartmentCheck",
+    "InspectionPhoto",
+    "InspectionRound",
+    "InspectionScore",
+    "Rectification",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyQuestion",
+    "SurveyRespondent",
+    "SurveyResponse",
     "Vote",
     "SelectionResult",
     "SelectionPhoto",

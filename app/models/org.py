@@ -13,7 +13,8 @@ ROLE_ADMIN = "admin"
 # Console roles (issue 13): a liaison sees and signs in their own department's people; a leader reads everything.
 ROLE_LIAISON = "liaison"
 ROLE_LEADER = "leader"
-ROLES = {ROLE_ADMIN: "管理员", ROLE_LIAISON: "部门联络员", ROLE_LEADER: "领导"}
+ROLE_INSPECTOR = "inspector"  # 检查组: scores inspection rounds, checks departments, accepts rectifications
+ROLES = {ROLE_ADMIN: "管理员", ROLE_LIAISON: "部门联络员", ROLE_LEADER: "领导", ROLE_INSPECTOR: "检查组"}
 
 
 class Department(TimestampMixin, Base):

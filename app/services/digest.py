@@ -150,7 +150,7 @@ def send_weekly_digest(session: Session, now: datetime) -> str | None:
         session.rollback()
         return None
     digest = build_digest(session, today)
-    text = "\n".join([render_digest(digest), *ledger_lines(session, today)])
+    text = "\n".join([render_digest(digest), *ledger_lines(session, today), *rectification_lines(session, today)])
     outbox.enqueue_to_groups(session, digest.key, outbox.markdown(text))
     session.commit()
     return digest.key
@@ -161,4 +161,12 @@ def ledger_lines(session: Session, today: date) -> list[str]:
     from app.services.ledger import reminders
 
     lines = reminders.digest_lines(session, today)
+    return ["", *lines] if lines else []
+
+
+def rectification_lines(session: Session, today: date) -> list[str]:
+    """The overdue rectifications (检查考评), after a blank line; none when nothing is overdue."""
+    from app.services.inspections import rectifications
+
+    lines = rectifications.digest_lines(session, today)
     return ["", *lines] if lines else []
