@@ -25,7 +25,7 @@ from qrcode.image.svg import SvgPathImage
 from app.errors import AppError
 from app.extensions import db
 from app.models.base import utcnow
-from app.models.events import DIRECTION_OUT, DIRECTIONS, EVENT_CANCELLED, EVENT_DRAFT
+from app.models.events import DIRECTION_OUT, DIRECTIONS
 from app.services import checkin_codes, venue_screen
 from app.services.events import EventCancelled, get_event
 from app.timeutil import format_span
@@ -71,9 +71,9 @@ def _verified_event(event_id: int):
         raise checkin_codes.InvalidScreenLink()
     checkin_codes.verify_screen_link(event_id, direction, expires, signature)
     event = get_event(db.session, event_id)
-    if event.status == EVENT_DRAFT:
+    if event.is_draft:
         raise checkin_codes.InvalidScreenLink("活动尚未发布，请发布后再打开大屏")
-    if event.status == EVENT_CANCELLED:
+    if event.is_cancelled:
         raise EventCancelled()
     return event, direction
 

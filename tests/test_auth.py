@@ -73,7 +73,7 @@ def test_invalid_code_gets_400_invalid_login_code(client):
 
 
 def test_wechat_down_gets_503_wechat_unavailable(client, sandbox):
-    sandbox.state.faults.append(Fault(kind="http_503", path="sns/jscode2session"))
+    sandbox.state.add_fault(Fault(kind="http_503", path="sns/jscode2session"))
     response = client.post("/api/mp/login", json={"code": "test:o3"})
     assert response.status_code == 503
     assert error_code(response) == "wechat_unavailable"
@@ -82,7 +82,7 @@ def test_wechat_down_gets_503_wechat_unavailable(client, sandbox):
 def test_wechat_timeout_gets_503(client, sandbox, app):
     app.config["WECHAT_TIMEOUT"] = 0.3
     app.extensions["wechat"].clear()
-    sandbox.state.faults.append(Fault(kind="timeout", path="sns/jscode2session", delay=1.0))
+    sandbox.state.add_fault(Fault(kind="timeout", path="sns/jscode2session", delay=1.0))
     response = client.post("/api/mp/login", json={"code": "test:o4"})
     assert response.status_code == 503
     assert error_code(response) == "wechat_unavailable"

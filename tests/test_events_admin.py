@@ -228,6 +228,6 @@ def test_miniprogram_code_answers_503_when_wechat_is_down(client, admin, sandbox
 
     _admin, headers = admin
     event = factories.make_event()
-    sandbox.state.faults.append(Fault(kind="http_503", path="wxa/getwxacodeunlimit"))
+    sandbox.state.add_fault(Fault(kind="http_503", path="wxa/getwxacodeunlimit"))
     response = client.get(f"/api/mp/admin/events/{event.id}/wxacode", headers=headers)
     assert response.status_code == 503 and error_code(response) == "wechat_unavailable"

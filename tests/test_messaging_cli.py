@@ -63,7 +63,7 @@ def test_test_send_delivers_through_the_outbox(runner, sandbox):
 
 def test_test_send_reports_a_permanent_failure(runner, sandbox):
     add(runner, "--name", "一群", KEY)
-    sandbox.state.faults.append(Fault(kind="errcode", errcode=93000, errmsg="invalid webhook url"))
+    sandbox.state.add_fault(Fault(kind="errcode", errcode=93000, errmsg="invalid webhook url"))
     result = runner.invoke(args=["push-targets", "test-send", str(db.session.scalar(select(PushTarget.id)))])
     assert result.exit_code == 1 and "发送失败" in result.output and "93000" in result.output
 

@@ -93,7 +93,7 @@ def test_permanent_failure_is_dead_and_admins_are_told_once(app, sandbox):
     robot = add_target("失效群", "key-gone")
     queue("x1", "robot", str(robot.id), "一")
     queue("x2", "robot", str(robot.id), "二")
-    sandbox.state.faults.append(Fault(kind="errcode", errcode=93000, errmsg="invalid webhook url", path="cgi-bin/webhook"))
+    sandbox.state.add_fault(Fault(kind="errcode", errcode=93000, errmsg="invalid webhook url", path="cgi-bin/webhook"))
     drain(app)
     rows = {r.dedup_key: r for r in db.session.scalars(select(OutboxMessage))}
     assert rows["x1"].status == rows["x2"].status == "dead"
@@ -107,7 +107,7 @@ def test_permanent_failure_is_dead_and_admins_are_told_once(app, sandbox):
 def test_transient_failures_are_retried_with_growing_backoff_then_given_up(app, sandbox):
     robot = add_target("一群", "key-1")
     queue("busy", "robot", str(robot.id), "总是失败")
-    sandbox.state.faults.append(Fault(kind="http_503", path="cgi-bin/webhook"))
+    sandbox.state.add_fault(Fault(kind="http_503", path="cgi-bin/webhook"))
     settle(app)
     assert sandbox.state.requests["cgi-bin/webhook/send"] == 3
     row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedup_key == "busy"))

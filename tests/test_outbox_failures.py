@@ -76,7 +76,7 @@ def test_robot_answering_a_json_array_is_retried_and_then_sent(app, sandbox):
     """Issue 10 item 6: a malformed answer is a transient failure (it was given up after one attempt)."""
     robot = queue_robot_message("array-key")
     queue(str(robot.id), 1)
-    sandbox.state.faults.append(Fault(kind="body", body="[]", status=200, path="cgi-bin/webhook", count=1))
+    sandbox.state.add_fault(Fault(kind="body", body="[]", status=200, path="cgi-bin/webhook", count=1))
     totals = settle(app, timeout=10)
     first, second = rows()
     assert totals["retried"] == 1 and totals["dead"] == 0
@@ -89,7 +89,7 @@ def test_robot_answering_a_json_array_is_retried_and_then_sent(app, sandbox):
 def test_robot_answering_json_arrays_every_time_is_given_up_and_the_next_message_goes_through(app, sandbox):
     robot = queue_robot_message("array-key")
     queue(str(robot.id), 1)
-    sandbox.state.faults.append(Fault(kind="body", body="[]", status=200, path="cgi-bin/webhook", count=3))
+    sandbox.state.add_fault(Fault(kind="body", body="[]", status=200, path="cgi-bin/webhook", count=3))
     settle(app, timeout=10)
     first, second = rows()
     assert first.status == "dead" and first.attempts == 3 and "JSON" in first.last_error
@@ -102,7 +102,7 @@ def test_malformed_errcode_is_retried_with_back_off_then_dead_and_admins_told(ap
     factories.make_staff(name="张伟", employee_no="A0001", admin=True, wecom_userid="zhangwei")
     robot = queue_robot_message("odd-errcode-key")
     queue(str(robot.id), 1)
-    sandbox.state.faults.append(Fault(kind="body", body='{"errcode": "busy"}', path="cgi-bin/webhook", count=3))
+    sandbox.state.add_fault(Fault(kind="body", body='{"errcode": "busy"}', path="cgi-bin/webhook", count=3))
     with caplog.at_level(logging.WARNING):
         totals = settle(app, timeout=10)
     assert totals["retried"] == 2 and totals["dead"] == 1
@@ -117,7 +117,7 @@ def test_malformed_errcode_is_retried_with_back_off_then_dead_and_admins_told(ap
 @pytest.mark.parametrize("body", ["<html>网关</html>", "[]"], ids=["not-json", "array"])
 def test_app_message_answered_with_a_200_that_is_not_an_object_is_not_marked_sent(app, sandbox, body):
     queue("touser:zhangwei", 1, channel="app")
-    sandbox.state.faults.append(Fault(kind="body", body=body, status=200, path="cgi-bin/message/send", count=3))
+    sandbox.state.add_fault(Fault(kind="body", body=body, status=200, path="cgi-bin/message/send", count=3))
     totals = settle(app, timeout=10)
     [row] = rows()
     assert totals["retried"] == 2  # malformed answers are retried like an outage

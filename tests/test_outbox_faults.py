@@ -49,7 +49,7 @@ def content(message: dict) -> str:
 
 def test_sandbox_down_for_a_while_then_up_every_message_arrives_once(app, sandbox):
     total = queue_many(robots(2), per_target=4, people=3)
-    sandbox.state.faults.append(Fault(kind="http_503"))
+    sandbox.state.add_fault(Fault(kind="http_503"))
     threading.Timer(0.5, sandbox.state.clear_faults).start()
     with sandbox_limits(sandbox, robot_limit=5, robot_window=0.6):
         totals = settle(app, timeout=20)
@@ -62,7 +62,7 @@ def test_sandbox_down_for_a_while_then_up_every_message_arrives_once(app, sandbo
 def test_sandbox_answering_45009_makes_the_dispatcher_back_off_and_deliver_later(app, sandbox):
     [robot] = robots(1)
     total = queue_many([robot], per_target=3)
-    sandbox.state.faults.append(Fault(kind="errcode", errcode=45009, errmsg="api freq out of limit",
+    sandbox.state.add_fault(Fault(kind="errcode", errcode=45009, errmsg="api freq out of limit",
                                       path="cgi-bin/webhook", count=3))
     started = time.monotonic()
     with sandbox_limits(sandbox, robot_limit=5, robot_window=0.6):

@@ -97,7 +97,7 @@ def test_sandbox_unknown_media_is_a_404(sb):
 
 
 def test_upload_answer_without_media_id_is_an_error(app, sb):
-    sb.state.faults.append(Fault(kind="body", path="cgi-bin/media/upload", body='{"errcode": 0}', count=1))
+    sb.state.add_fault(Fault(kind="body", path="cgi-bin/media/upload", body='{"errcode": 0}', count=1))
     with pytest.raises(WeChatError, match="without a media_id"):
         get_work().upload_media("image", "a.png", image_bytes("PNG"), "image/png")
 
@@ -118,7 +118,7 @@ def images_to(sb, user: str) -> list[dict]:
 
 
 def test_failed_upload_is_retried_and_the_image_arrives_once(app, sb):
-    sb.state.faults.append(Fault(kind="http_503", path="cgi-bin/media/upload", count=2))
+    sb.state.add_fault(Fault(kind="http_503", path="cgi-bin/media/upload", count=2))
     queue_code(7)
     totals = settle(app)
     assert totals["retried"] == 2 and totals["sent"] == 1
@@ -132,7 +132,7 @@ def test_failed_upload_is_retried_and_the_image_arrives_once(app, sb):
 
 def test_upload_refused_for_good_is_dead_and_admins_are_told(app, sb):
     factories.make_staff(name="张伟", employee_no="A0001", admin=True, wecom_userid="zhangwei")
-    sb.state.faults.append(Fault(kind="errcode", path="cgi-bin/media/upload", errcode=40009, errmsg="invalid image size"))
+    sb.state.add_fault(Fault(kind="errcode", path="cgi-bin/media/upload", errcode=40009, errmsg="invalid image size"))
     queue_code(7)
     settle(app)
     row, notice = rows()

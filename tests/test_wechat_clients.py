@@ -37,12 +37,12 @@ def test_work_app_message_goes_to_the_sandbox(app, sandbox):
 
 
 def test_robot_errors_are_classified(app, sandbox):
-    sandbox.state.faults.append(Fault(kind="errcode", errcode=45009, count=1))
+    sandbox.state.add_fault(Fault(kind="errcode", errcode=45009, count=1))
     with pytest.raises(WeChatError) as busy:
         get_robot().send("k", {"msgtype": "text", "text": {"content": "x"}})
     assert busy.value.errcode == 45009 and busy.value.transient
     assert str(busy.value).startswith("错误码 45009：")  # admins read it; WeChat's errmsg follows as is
-    sandbox.state.faults.append(Fault(kind="http_503", count=1))
+    sandbox.state.add_fault(Fault(kind="http_503", count=1))
     with pytest.raises(WeChatError) as down:
         get_robot().send("k", {"msgtype": "text", "text": {"content": "x"}})
     assert down.value.http_status == 503 and down.value.transient
@@ -54,7 +54,7 @@ def test_robot_errors_are_classified(app, sandbox):
 
 def test_work_http_error_names_its_status(app, sandbox):
     get_work().send_app_message({"touser": "zhangwei", "msgtype": "text", "text": {"content": "取令牌"}})
-    sandbox.state.faults.append(Fault(kind="http_503", path="cgi-bin/message/send", count=1))
+    sandbox.state.add_fault(Fault(kind="http_503", path="cgi-bin/message/send", count=1))
     with pytest.raises(WeChatError) as down:
         get_work().send_app_message({"touser": "zhangwei", "msgtype": "text", "text": {"content": "测试"}})
     assert down.value.http_status == 503 and down.value.transient

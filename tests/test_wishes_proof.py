@@ -201,7 +201,7 @@ def test_note_for_review_is_held_for_an_admin(client, claimed):
 
 def test_content_check_unavailable_gets_503_and_stores_nothing(app, client, claimed, sandbox):
     wish, headers = claimed
-    sandbox.state.faults.append(Fault(kind="http_503", path="wxa/msg_sec_check"))
+    sandbox.state.add_fault(Fault(kind="http_503", path="wxa/msg_sec_check"))
     response = upload(client, wish.id, headers, [photo(image_bytes())])
     assert response.status_code == 503 and error_code(response) == "wechat_unavailable"
     assert_nothing_stored(app, wish.id)

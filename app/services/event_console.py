@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import AppError
 from app.models import Checkin, Department, Event, EventRegistration, Staff
-from app.models.events import DIRECTION_IN, EVENT_KINDS
+from app.models.events import DIRECTION_IN, EVENT_DRAFT, EVENT_KINDS
 from app.services import attendance_export, checkins, events, staff
 from app.services.pagination import Page, paginate
 from app.services.roles import Viewer, require, require_department
@@ -47,7 +47,7 @@ def list_events(session: Session, viewer: Viewer, kind: str = "", status: str = 
     first = parse_month(month)
     statement = select(Event).order_by(Event.starts_at.desc(), Event.id.desc())
     if not viewer.can("events.manage"):
-        statement = statement.where(Event.status != "draft")
+        statement = statement.where(Event.status != EVENT_DRAFT)
     if kind:
         statement = statement.where(Event.kind == kind)
     if status:
@@ -63,7 +63,7 @@ def list_events(session: Session, viewer: Viewer, kind: str = "", status: str = 
 def get_event(session: Session, viewer: Viewer, event_id: int) -> Event:
     require(viewer, "events.view")
     event = events.get_event(session, event_id)
-    if event.status == "draft" and not viewer.can("events.manage"):
+    if event.is_draft and not viewer.can("events.manage"):
         raise events.EventNotFound()
     return event
 

@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session
 from app import calendar_cn
 from app.errors import AppError
 from app.models import Event, EventRegistration, Staff
-from app.models.events import EVENT_PUBLISHED
 from app.services import outbox
 from app.timeutil import local_datetime, to_local
 
@@ -141,7 +140,7 @@ def reminder_text(event: Event, rule: ReminderRule, personal: bool) -> str:
 
 def queue_person_reminders(session: Session, event: Event, person: Staff, now: datetime) -> int:
     """Queue one registered person's reminders still ahead; returns how many rows were added."""
-    if event.status != EVENT_PUBLISHED:
+    if not event.is_published:
         return 0
     return sum(
         outbox.enqueue_to_staff(
@@ -157,7 +156,7 @@ def queue_person_reminders(session: Session, event: Event, person: Staff, now: d
 
 def queue_event_reminders(session: Session, event: Event, now: datetime) -> int:
     """Queue the groups' reminders and every registered person's; returns how many rows were added."""
-    if event.status != EVENT_PUBLISHED:
+    if not event.is_published:
         return 0
     queued = sum(
         outbox.enqueue_to_groups(

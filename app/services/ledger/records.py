@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.ledger_plan import LECTURE_SEGMENTS
 from app.models import Checkin, Event, EventRecord, Reflection, Staff
 from app.models.base import utcnow
-from app.models.events import DIRECTION_IN, EVENT_DRAFT
+from app.models.events import DIRECTION_IN
 from app.services import audit, content_check
 from app.services.ledger.errors import (
     EventNotFound,
@@ -40,7 +40,7 @@ LECTURE_KIND = "道德讲堂"
 
 def _event(session: Session, event_id: int) -> Event:
     event = session.get(Event, event_id)
-    if event is None or event.status == EVENT_DRAFT:
+    if event is None or event.is_draft:
         raise EventNotFound()
     return event
 
