@@ -127,7 +127,10 @@ def test_admin_runs_an_event_from_wecom_login_to_attendance_export(console_serve
         page.click("[data-testid=screen-link]")
     screen = screen_info.value
     screen.wait_for_load_state()
+    # The page names no event until its script has sent the link's signature (kept out of the URL).
+    screen.wait_for_function("() => document.querySelector('h1').textContent.includes('诚信做人')", timeout=10_000)
     assert "道德讲堂：诚信做人" in screen.text_content("h1")
+    assert "#sig=" not in screen.url and "sig=" not in screen.url
     screen.close()
 
     # The live attendance page: a sign-in through the API shows up without a reload.
