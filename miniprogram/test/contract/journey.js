@@ -1,7 +1,7 @@
 // The used-by journey, driven through the mini-program's own request module and pages against the real
 // backend and the WeChat sandbox: log in → bind → list events → register → sign in from the printed
 // code's address (options.q) → sign in again (已签到) → claim a wish → upload a proof photo → my records →
-// vote once in a 评选 → sign a 承诺书.
+// vote once in a 评选 → sign a 承诺书 → write and edit a 感悟 after a 道德讲堂 I signed in to.
 // Settings come from the environment (set by tests/test_miniprogram_contract.py); prints one JSON report.
 const assert = require('assert/strict')
 const path = require('path')
@@ -139,6 +139,27 @@ async function main() {
   assert.equal(pledge.data.signature, null)
   await pledge.onSign()
   report.pledge_signed_by = pledge.data.signature && pledge.data.signature.signed_name
+
+  // 感悟: the 道德讲堂 I signed in to offers 写感悟; write one, then edit it.
+  const lectureId = Number(env('MP_LECTURE_ID'))
+  const lecture = page('pages/events/detail')
+  await lecture.onLoad({ id: String(lectureId) })
+  assert.equal(lecture.data.state, 'ready', lecture.data.message)
+  report.can_reflect = lecture.data.canReflect
+  const reflection = page('pages/events/reflection')
+  await reflection.onLoad({ id: String(lectureId) })
+  assert.equal(reflection.data.state, 'ready', reflection.data.message)
+  report.reflection_before = reflection.data.reflection
+  reflection.onInput({ detail: { value: '听了模范的故事，很受触动。' } })
+  await reflection.onSubmit()
+  assert.equal(reflection.data.refusal, '', reflection.data.refusal)
+  const firstId = reflection.data.reflection.id
+  reflection.onInput({ detail: { value: '听了模范的故事，要孝敬父母。' } })
+  await reflection.onSubmit()
+  assert.equal(reflection.data.refusal, '', reflection.data.refusal)
+  const reread = page('pages/events/reflection')
+  await reread.onLoad({ id: String(lectureId) })
+  report.reflection = { same: reread.data.reflection.id === firstId, content: reread.data.content, count: reread.data.count }
   report.errors_shown = wx.calls.filter(call => call.name === 'showModal' || (call.name === 'showToast' && call.options.icon === 'none'))
     .map(call => call.options.content || call.options.title)
   process.stdout.write(`${JSON.stringify(report)}\n`)
