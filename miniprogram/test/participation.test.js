@@ -284,6 +284,23 @@ describe('评选详情', () => {
     expect(query(comp, '.photo')).toBeTruthy()
   })
 
+  test('tapping a photo of the second entry previews that entry\'s photos', async () => {
+    const first = Object.assign({}, ENTRY, { photos: [{ id: 4, url: '/api/mp/selections/photos/4' }] })
+    const second = Object.assign({}, OTHER, { photos: [
+      { id: 5, url: '/api/mp/selections/photos/5' }, { id: 6, url: '/api/mp/selections/photos/6' },
+    ] })
+    api.selection.mockResolvedValue(ballot({ entries: [first, second] }))
+    api.photo.mockImplementation(url => Promise.resolve(`wxfile://${url.split('/').pop()}.jpg`))
+    const comp = render(PAGE)
+    await comp.instance.onLoad({ id: '5' })
+    await flush()
+    const photos = comp.querySelectorAll('.photo')
+    expect(photos.length).toBe(3)
+    photos[1].dispatchEvent('tap')
+    await flush()
+    expect(wx.previewImage).toHaveBeenCalledWith({ current: 'wxfile://5.jpg', urls: ['wxfile://5.jpg', 'wxfile://6.jpg'] })
+  })
+
   test('a 作品征集 taking works offers the submit page; others do not', async () => {
     api.selection.mockResolvedValue(ballot({ entries: [] }, { kind: 'works', kind_label: '作品征集', phase: 'nominating', phase_label: '报名/推荐' }))
     let comp = render(PAGE)

@@ -101,8 +101,8 @@ Component({
       this.setData({ busy: false })
     },
     onPreview(e) {
-      const { src, index } = e.currentTarget.dataset
-      wx.previewImage({ current: src, urls: this.data.entries[index].photoPaths })
+      const { src, entry } = e.currentTarget.dataset
+      wx.previewImage({ current: src, urls: this.data.entries[entry].photoPaths })
     },
     onSubmitWork() {
       wx.navigateTo({ url: `/pages/selections/submit?id=${this.data.id}` })
