@@ -472,10 +472,16 @@ describe('承诺书全文', () => {
 })
 
 describe('我的 and 首页 entries', () => {
-  test('我的 links to 评选 and 承诺书', async () => {
+  beforeEach(() => {
     api.me.mockResolvedValue({ account_id: 1, bound: true, staff: { id: 1, name: '李明', employee_no: 'T1001', department: { id: 1, name: '办公室' } } })
     api.volunteerHours.mockResolvedValue({ year: 2026, hours: 0, events: 0, all_time_hours: 0, all_time_events: 0 })
-    const comp = render('pages/me/index')
+    api.announcements.mockResolvedValue(page([]))
+    api.events.mockResolvedValue(page([]))
+    api.todaysTip.mockResolvedValue(null)
+  })
+
+  test.each(['pages/me/index', 'pages/index/index'])('%s links to 评选 and 承诺书', async PAGE => {
+    const comp = render(PAGE)
     await comp.instance.onShow()
     await flush()
     query(comp, '.selections').dispatchEvent('tap')
