@@ -1,6 +1,6 @@
 """The mini-program against the real backend: node runs the mini-program's own request module and pages
 (miniprogram/test/contract/journey.js, with a ``wx`` shim over HTTP) against this app served on a free
-loopback port and the WeChat sandbox. Data is made with the project's own services. A backend change that
+loopback port and the WeChat sandbox (including one vote in a 评选, a signed 承诺书 and a 感悟). Data is made with the project's own services. A backend change that
 breaks the mini-program fails here, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
@@ -11,17 +11,21 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.extensions import db
-from app.models import Checkin, EventRegistration, WishPhoto
-from app.services import tips
+from app.models import Checkin, EventRegistration, PledgeSignature, Reflection, Vote, WishPhoto
+from app.models.base import utcnow
+from app.services import audit, pledges, tips
 from config import PROJECT_ROOT
 from tests import factories
 from tests.events_helpers import printed_qr
+from tests.ledger_helpers import held_event, sign_in_people
+from tests.selection_helpers import make_selection, move_to, nominate_people, person
 from tests.wish_helpers import fetch_wish, image_bytes, make_wish
 
 JOURNEY = PROJECT_ROOT / "miniprogram" / "test" / "contract" / "journey.js"
@@ -65,6 +69,16 @@ def test_staff_member_walks_every_journey_from_the_miniprogram(app, live_server,
     event = factories.make_event(kind="志愿服务", title="社区清洁", registration_required=True, capacity=10)
     wish = make_wish(title="一个新书包", beneficiary_name="王小明")
     tips.seed_tips(db.session)
+    admin, _ = person("管理员", admin=True)
+    selection = make_selection("nominating")
+    [entry_id] = nominate_people(selection.id, admin, [factories.make_staff(name="候选人", department="财务科")])
+    move_to(selection.id, "voting")
+    now = utcnow()
+    pledge = pledges.create_pledge(db.session, actor=audit.Actor.system(), title="诚信承诺书", body="本人承诺：诚实守信。",
+                                   work_item=18, opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=7))
+    pledges.publish_pledge(db.session, pledge.id, audit.Actor.system())
+    lecture = held_event("道德讲堂", date(2026, 11, 20), title="道德讲堂：孝老爱亲")
+    sign_in_people(lecture, [staff])
     photo = tmp_path / "proof.jpg"
     photo.write_bytes(image_bytes("JPEG", size=(640, 480)))
 
@@ -78,6 +92,10 @@ def test_staff_member_walks_every_journey_from_the_miniprogram(app, live_server,
             "MP_WISH_ID": str(wish.id),
             "MP_QR": printed_qr(event.id),
             "MP_PHOTO": str(photo),
+            "MP_SELECTION_ID": str(selection.id),
+            "MP_ENTRY_ID": str(entry_id),
+            "MP_PLEDGE_ID": str(pledge.id),
+            "MP_LECTURE_ID": str(lecture.id),
         }
     )
 
@@ -90,8 +108,14 @@ def test_staff_member_walks_every_journey_from_the_miniprogram(app, live_server,
     assert report["beneficiary_before_claim"] == "王**"
     assert report["beneficiary_after_claim"] == "王小明"
     assert report["wish_status"] == "fulfilled"
-    assert report["my_checkins"] == [[event.id, "in"]]
+    assert report["my_checkins"] == [[event.id, "in"], [lecture.id, "in"]]
     assert report["my_wishes"] == [[wish.id, "fulfilled"]]
+    assert report["selection_phase"] == "投票"
+    assert report["vote"] == {"before": 3, "after": 2, "voted": [entry_id], "counts_shown": False}
+    assert report["pledge_signed_by"] == "李明"
+    assert report["can_reflect"] is True
+    assert report["reflection_before"] is None
+    assert report["reflection"] == {"same": True, "content": "听了模范的故事，要孝敬父母。", "count": 14}
     assert report["errors_shown"] == []
 
     db.session.expire_all()
@@ -99,3 +123,6 @@ def test_staff_member_walks_every_journey_from_the_miniprogram(app, live_server,
     assert db.session.scalar(select(func.count()).select_from(EventRegistration).where(EventRegistration.event_id == event.id)) == 1
     assert fetch_wish(wish.id).status == "fulfilled"
     assert db.session.scalar(select(func.count()).select_from(WishPhoto).where(WishPhoto.wish_id == wish.id)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Vote).where(Vote.selection_id == selection.id)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Reflection).where(Reflection.event_id == lecture.id)) == 1
+    assert db.session.scalar(select(func.count()).select_from(PledgeSignature).where(PledgeSignature.pledge_id == pledge.id)) == 1

@@ -174,3 +174,32 @@ test('query strings leave out empty values and encode the rest', () => {
   expect(api.query({ kind: '志愿服务', page: 2, status: '' })).toBe(`?kind=${encodeURIComponent('志愿服务')}&page=2`)
   expect(api.query({})).toBe('')
 })
+
+test('no reflection yet (404 reflection_not_found) reads as null; other refusals are thrown', async () => {
+  wx.setStorageSync('token', 't')
+  script(error(404, 'reflection_not_found', '还没有写感悟'), error(404, 'event_not_found', '活动不存在'))
+  await expect(api.myReflection(9)).resolves.toBeNull()
+  expect(sent[0].url).toBe(`${BASE}/events/9/reflections/mine`)
+  await expect(api.myReflection(9)).rejects.toMatchObject({ code: 'event_not_found', message: '活动不存在' })
+  expect(wx.showToast).not.toHaveBeenCalled()
+})
+
+test('a reflection, a vote, a signature and a work go to their endpoints', async () => {
+  wx.setStorageSync('token', 't')
+  script(
+    { statusCode: 201, data: { id: 1, content: '深受教育' } },
+    { statusCode: 201, data: { vote: { id: 1 }, votes_left: 2 } },
+    { statusCode: 200, data: { pledge_id: 2, signed_name: '李明' } },
+    { statusCode: 201, data: '{"id": 4, "status": "pending"}' },
+  )
+  await api.writeReflection(9, '深受教育')
+  expect(sent[0]).toMatchObject({ url: `${BASE}/events/9/reflections`, method: 'POST', data: { content: '深受教育' } })
+  await expect(api.vote(5, 11)).resolves.toMatchObject({ votes_left: 2 })
+  expect(sent[1]).toMatchObject({ url: `${BASE}/selections/5/entries/11/vote`, method: 'POST' })
+  await expect(api.signPledge(2)).resolves.toMatchObject({ signed_name: '李明' })
+  expect(sent[2]).toMatchObject({ url: `${BASE}/pledges/2/sign`, method: 'POST' })
+  await expect(api.submitWork(5, 'wxfile://w.jpg', '美丽乡村', '村口')).resolves.toMatchObject({ status: 'pending' })
+  expect(wx.uploadFile).toHaveBeenCalledWith(expect.objectContaining({
+    url: `${BASE}/selections/5/entries`, filePath: 'wxfile://w.jpg', name: 'photos', formData: { title: '美丽乡村', description: '村口' },
+  }))
+})

@@ -18,6 +18,16 @@ async function bindOptions() {
   }
 }
 
+// My reflection on an event, or null when I have not written one (the backend answers 404).
+async function myReflection(eventId) {
+  try {
+    return await request(`/events/${eventId}/reflections/mine`, { silent: true })
+  } catch (error) {
+    if (error.status === 404 && error.code === 'reflection_not_found') return null
+    throw error
+  }
+}
+
 module.exports = {
   query,
   me: () => request('/me'),
@@ -35,6 +45,8 @@ module.exports = {
   unregister: id => request(`/events/${id}/registration`, { method: 'DELETE' }),
   checkIn: body => request('/checkins', { method: 'POST', data: body, silent: true }),
   myCheckins: params => request(`/me/checkins${query(params)}`),
+  myReflection,
+  writeReflection: (eventId, content) => request(`/events/${eventId}/reflections`, { method: 'POST', data: { content }, silent: true }),
 
   wishes: params => request(`/wishes${query(params)}`),
   wish: id => request(`/wishes/${id}`),
@@ -42,5 +54,18 @@ module.exports = {
   releaseWish: id => request(`/wishes/${id}/release`, { method: 'POST', data: {} }),
   submitProof: (id, filePath, note) => upload(`/wishes/${id}/proof`, { filePath, name: 'photos', formData: { note } }),
   myWishes: params => request(`/me/wishes${query(params)}`),
+
+  selections: params => request(`/selections${query(params)}`),
+  selection: id => request(`/selections/${id}`),
+  vote: (selectionId, entryId) => request(`/selections/${selectionId}/entries/${entryId}/vote`, { method: 'POST' }),
+  selectionResults: id => request(`/selections/${id}/results`),
+  submitWork: (selectionId, filePath, title, description) => upload(`/selections/${selectionId}/entries`, {
+    filePath, name: 'photos', formData: { title, description },
+  }),
+
+  pledges: params => request(`/pledges${query(params)}`),
+  pledge: id => request(`/pledges/${id}`),
+  signPledge: id => request(`/pledges/${id}/sign`, { method: 'POST' }),
+
   photo: photoUrl => download(photoUrl.replace(/^\/api\/mp/, '')),
 }

@@ -1,6 +1,7 @@
 // The used-by journey, driven through the mini-program's own request module and pages against the real
 // backend and the WeChat sandbox: log in → bind → list events → register → sign in from the printed
-// code's address (options.q) → sign in again (已签到) → claim a wish → upload a proof photo → my records.
+// code's address (options.q) → sign in again (已签到) → claim a wish → upload a proof photo → my records →
+// vote once in a 评选 → sign a 承诺书 → write and edit a 感悟 after a 道德讲堂 I signed in to.
 // Settings come from the environment (set by tests/test_miniprogram_contract.py); prints one JSON report.
 const assert = require('assert/strict')
 const path = require('path')
@@ -108,6 +109,57 @@ async function main() {
   report.my_checkins = checkins.data.items.map(item => [item.event.id, item.direction])
   report.my_wishes = claims.data.items.map(item => [item.wish.id, item.wish.status])
   report.hours = mine.data.hours
+
+  // 评选: find the selection in the list, open it, vote once for the entry.
+  const selectionId = Number(env('MP_SELECTION_ID'))
+  const entryId = Number(env('MP_ENTRY_ID'))
+  const selectionList = page('pages/selections/index')
+  await selectionList.onShow()
+  assert.equal(selectionList.data.state, 'ready', selectionList.data.message)
+  report.selection_phase = selectionList.data.items.filter(item => item.id === selectionId).map(item => item.phase_label)[0]
+  const ballot = page('pages/selections/detail')
+  await ballot.onLoad({ id: String(selectionId) })
+  assert.equal(ballot.data.state, 'ready', ballot.data.message)
+  const votesBefore = ballot.data.votesLeft
+  await ballot.onVote({ currentTarget: { dataset: { id: entryId } } })
+  report.vote = {
+    before: votesBefore,
+    after: ballot.data.votesLeft,
+    voted: ballot.data.entries.filter(entry => entry.voted).map(entry => entry.id),
+    counts_shown: ballot.data.entries.some(entry => entry.showVotes),
+  }
+
+  // 承诺书: open it from the list and sign it.
+  const pledgeId = Number(env('MP_PLEDGE_ID'))
+  const pledgeList = page('pages/pledges/index')
+  await pledgeList.onShow()
+  assert.ok(pledgeList.data.items.some(item => item.id === pledgeId), 'the pledge is listed')
+  const pledge = page('pages/pledges/detail')
+  await pledge.onLoad({ id: String(pledgeId) })
+  assert.equal(pledge.data.signature, null)
+  await pledge.onSign()
+  report.pledge_signed_by = pledge.data.signature && pledge.data.signature.signed_name
+
+  // 感悟: the 道德讲堂 I signed in to offers 写感悟; write one, then edit it.
+  const lectureId = Number(env('MP_LECTURE_ID'))
+  const lecture = page('pages/events/detail')
+  await lecture.onLoad({ id: String(lectureId) })
+  assert.equal(lecture.data.state, 'ready', lecture.data.message)
+  report.can_reflect = lecture.data.canReflect
+  const reflection = page('pages/events/reflection')
+  await reflection.onLoad({ id: String(lectureId) })
+  assert.equal(reflection.data.state, 'ready', reflection.data.message)
+  report.reflection_before = reflection.data.reflection
+  reflection.onInput({ detail: { value: '听了模范的故事，很受触动。' } })
+  await reflection.onSubmit()
+  assert.equal(reflection.data.refusal, '', reflection.data.refusal)
+  const firstId = reflection.data.reflection.id
+  reflection.onInput({ detail: { value: '听了模范的故事，要孝敬父母。' } })
+  await reflection.onSubmit()
+  assert.equal(reflection.data.refusal, '', reflection.data.refusal)
+  const reread = page('pages/events/reflection')
+  await reread.onLoad({ id: String(lectureId) })
+  report.reflection = { same: reread.data.reflection.id === firstId, content: reread.data.content, count: reread.data.count }
   report.errors_shown = wx.calls.filter(call => call.name === 'showModal' || (call.name === 'showToast' && call.options.icon === 'none'))
     .map(call => call.options.content || call.options.title)
   process.stdout.write(`${JSON.stringify(report)}\n`)

@@ -1,6 +1,9 @@
-// 活动详情: the event, my registration and sign-in state; register and cancel.
+// 活动详情: the event, my registration and sign-in state; register and cancel; 写感悟 after a 道德讲堂.
 const api = require('../../utils/api')
 const format = require('../../utils/format')
+
+// Reflections are written after signing in to this kind of event.
+const REFLECTION_KIND = '道德讲堂'
 
 function present(event) {
   const me = event.me || {}
@@ -21,6 +24,7 @@ function present(event) {
     canRegister: event.registration_required && !me.registered && open && !full,
     full: event.registration_required && !me.registered && full,
     canCancel: event.registration_required && me.registered && open && !me.checked_in_at,
+    canReflect: event.kind === REFLECTION_KIND && !!me.checked_in_at,
   }
 }
 
@@ -34,6 +38,7 @@ Component({
     canRegister: false,
     canCancel: false,
     full: false,
+    canReflect: false,
     busy: false,
   },
   methods: {
@@ -79,6 +84,9 @@ Component({
         // shown by the request module
       }
       this.setData({ busy: false })
+    },
+    onReflect() {
+      wx.navigateTo({ url: `/pages/events/reflection?id=${this.data.id}` })
     },
     onScan() {
       wx.navigateTo({ url: '/pages/checkin/index' })

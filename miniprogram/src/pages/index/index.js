@@ -1,4 +1,4 @@
-// 首页: announcements, upcoming events, today's civility tip, my volunteer hours this year.
+// 首页: announcements, upcoming events, today's civility tip, my volunteer hours this year; links to 评选 and 承诺书.
 const api = require('../../utils/api')
 const { login } = require('../../utils/request')
 const format = require('../../utils/format')
@@ -71,6 +71,12 @@ Component({
         return
       }
       await this.load()
+    },
+    onSelections() {
+      wx.navigateTo({ url: '/pages/selections/index' })
+    },
+    onPledges() {
+      wx.navigateTo({ url: '/pages/pledges/index' })
     },
     onScan() {
       wx.navigateTo({ url: '/pages/checkin/index' })

@@ -1,4 +1,4 @@
-// 我的: profile, volunteer hours, links to my sign-ins and my wishes, log out.
+// 我的: profile, volunteer hours, links to my sign-ins, my wishes, 评选 and 承诺书, log out.
 const api = require('../../utils/api')
 const { login, logout } = require('../../utils/request')
 
@@ -26,6 +26,12 @@ Component({
     },
     onWishes() {
       wx.navigateTo({ url: '/pages/wishes/mine' })
+    },
+    onSelections() {
+      wx.navigateTo({ url: '/pages/selections/index' })
+    },
+    onPledges() {
+      wx.navigateTo({ url: '/pages/pledges/index' })
     },
     async onLogout() {
       const { confirm } = await new Promise(resolve => wx.showModal({

@@ -1,27 +1,7 @@
 // 心愿详情: the wish (beneficiary masked); claim, give back, and submit proof photos as the claimer.
 const api = require('../../utils/api')
 const format = require('../../utils/format')
-
-function choosePhoto() {
-  return new Promise((resolve, reject) => wx.chooseMedia({
-    count: 1,
-    mediaType: ['image'],
-    sourceType: ['album', 'camera'],
-    sizeType: ['compressed'],
-    success: res => resolve(res.tempFiles[0].tempFilePath),
-    fail: reject,
-  }))
-}
-
-function compress(src) {
-  return new Promise(resolve => wx.compressImage({
-    src,
-    quality: 70,
-    compressedWidth: 1600,
-    success: res => resolve(res.tempFilePath),
-    fail: () => resolve(src),
-  }))
-}
+const { choosePhoto, compress, fetchPhotos } = require('../../utils/media')
 
 function present(detail) {
   const wish = detail.wish
@@ -70,15 +50,7 @@ Component({
       return this.loadPhotos(detail.wish.photos || [])
     },
     async loadPhotos(photos) {
-      const paths = []
-      for (const photo of photos) {
-        try {
-          paths.push(await api.photo(photo.url))
-        } catch (error) {
-          // a photo that cannot be fetched is left out
-        }
-      }
-      this.setData({ photos: paths })
+      this.setData({ photos: await fetchPhotos(api, photos) })
     },
     async act(run, done) {
       if (this.data.busy) return
