@@ -281,6 +281,7 @@ def main() -> int:
         WECHAT_SECRET="wx-bench-secret",
         WECHAT_API_BASE=f"http://127.0.0.1:{args.sandbox_port}",
         LOGIN_RATE_LIMIT_PER_ADDRESS="1000000/minute",
+        BIND_RATE_LIMIT_PER_ADDRESS="1000000/minute",  # every bench person binds from this one address
         LOG_LEVEL="WARNING",
         RATELIMIT_ALLOW_PER_PROCESS="1",  # production refuses memory:// limits otherwise
         WECHAT_API_BASE_ALLOW_HTTP="1",  # the sandbox on loopback
