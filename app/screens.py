@@ -6,7 +6,8 @@
   reloads in the tab's ``sessionStorage``, removes it from the address bar, and sends it in
   ``X-Screen-Signature`` to ``…/live/code`` (JSON), redrawing the rotating code before it expires, or
   saying when sign-in opens.
-- ``/qr/checkin``: where a sign-in code's HTTPS address lands when scanned outside WeChat.
+- ``/qr/checkin``: where a sign-in code's HTTPS address lands when scanned outside WeChat: inside the
+  WeCom app it signs the person in through WeCom's silent OAuth; elsewhere it says what to do.
 
 Templates are in ``templates/screens/``; scripts and styles are static files (no inline script or
 style, so the Content-Security-Policy can forbid them).
@@ -14,10 +15,12 @@ style, so the Content-Security-Policy can forbid them).
 
 from __future__ import annotations
 
+import hmac
 import re
+import secrets
 
 from apiflask import APIBlueprint
-from flask import Response, render_template, request, url_for
+from flask import Response, redirect, render_template, request, session, url_for
 from qrcode import QRCode
 from qrcode.constants import ERROR_CORRECT_M
 from qrcode.image.svg import SvgPathImage
@@ -26,7 +29,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.events import DIRECTION_OUT, DIRECTIONS
-from app.services import checkin_codes, venue_screen
+from app.services import checkin_codes, checkins, console_auth, venue_screen
 from app.services.events import EventCancelled, get_event
 from app.timeutil import format_span
 
@@ -134,6 +137,53 @@ def live_page(event_id: int):
     return Response(html, headers=SCREEN_HEADERS)
 
 
+SCAN_STATE_KEY = "wecom_scan_state"
+SCAN_CODE_KEY = "wecom_scan_code"
+HEADLINES = {
+    "checked_in": "签到成功", "already_checked_in": "已签到", "checked_out": "签退成功",
+    "already_checked_out": "已签退", "checkout_updated": "签退时间已更新",
+}
+
+
+def _in_wecom_client() -> bool:
+    return "wxwork" in request.headers.get("User-Agent", "").lower()
+
+
 @bp.get("/qr/checkin")
-def scanned_outside_wechat():
-    return render_template("screens/landing.html"), 200, SCREEN_HEADERS
+def scanned_code():
+    """Scanned with WeChat, the rule opens the mini-program and this page is never seen. Scanned with
+    the WeCom app, the person is identified through WeCom's silent OAuth and signed in here; anywhere
+    else the page says what to do."""
+    code = request.args.get("t", "")
+    if not _in_wecom_client() or not code or len(code) > 512:
+        return render_template("screens/landing.html"), 200, SCREEN_HEADERS
+    state = secrets.token_urlsafe(24)
+    session[SCAN_STATE_KEY], session[SCAN_CODE_KEY] = state, code
+    callback = url_for("screens.scanned_in_wecom", _external=True)
+    return redirect(console_auth.wecom_oauth_url(callback, state))
+
+
+def _scan_result(title: str, message: str, status: int, ok: bool = False, answer: dict | None = None):
+    html = render_template("screens/scan_result.html", title=title, message=message, ok=ok, answer=answer)
+    return html, status, SCREEN_HEADERS
+
+
+@bp.get("/qr/checkin/wecom")
+def scanned_in_wecom():
+    """WeCom's redirect back: the state must be this browser's, the code names the member."""
+    expected, code = session.pop(SCAN_STATE_KEY, None), session.pop(SCAN_CODE_KEY, None)
+    state = request.args.get("state", "")
+    if not expected or not code or not hmac.compare_digest(expected.encode(), state.encode()):
+        return _scan_result("未能签到", "签到请求已失效或不是从本页发起的，请重新扫码。", 400)
+    try:
+        userid = console_auth.wecom_userid(request.args.get("code", "")[:512])
+        staff = console_auth.member_by_wecom(db.session, userid)
+        if staff is None:
+            return _scan_result("未能签到", "您的企业微信账号不在本单位花名册中，请联系创建办。", 403)
+        # The state is this scan's nonce: a reload of this page records nothing twice.
+        result = checkins.sign_in_member(db.session, staff, checkins.Scan(qr=code, nonce=state))
+    except AppError as exc:
+        db.session.rollback()
+        return _scan_result("未能签到", exc.message, exc.status_code)
+    answer = result.answer
+    return _scan_result(HEADLINES.get(answer["status"], "已记录"), staff.name, 200, ok=True, answer=answer)

@@ -248,3 +248,30 @@ def test_admin_imports_a_roster_and_reviews_a_wish_proof(console_server, browser
     shot(page, "console-festival-preview")
     assert violations == []
     context.close()
+
+
+def test_a_code_scanned_in_a_wecom_like_browser_signs_the_person_in(console_server, browser, sandbox):
+    """The printed code opened in WeCom's browser: the silent OAuth (the sandbox knows this browser as
+    the WeCom client of 周敏) brings the person back signed in, with a clear result page."""
+    app, base = console_server
+    with app.app_context():
+        factories.make_staff(name="周敏", employee_no="E0009", wecom_userid="zhoumin")
+        event = factories.make_event(title="志愿服务：社区清扫", kind="志愿服务")
+        qr = printed_qr(event.id)
+    requests.put(f"{sandbox.url}/_sandbox/wecom/users", json={"users": [{"userid": "zhoumin", "name": "周敏", "department": "办公室"}]},
+                 timeout=5).raise_for_status()
+    violations: list[str] = []
+    context = browser.new_context(viewport={"width": 390, "height": 780}, locale="zh-CN",
+                                  user_agent="Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 wxwork/4.1.30 MicroMessenger/7.0.1")
+    page = context.new_page()
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    page.goto(f"{sandbox.url}/_sandbox/wecom/client?userid=zhoumin")  # this browser is WeCom, signed in as 周敏
+    page.goto(qr)
+    expect(page.get_by_test_id("scan-headline")).to_have_text("签到成功")
+    assert "周敏" in page.text_content("body") and "签到时间" in page.text_content("body")
+    assert page.text_content("[data-testid=scan-event]") == "志愿服务：社区清扫"  # the kind is not repeated
+    shot(page, "wecom-scan-signed-in")
+    page.goto(qr)
+    expect(page.get_by_test_id("scan-headline")).to_have_text("已签到")
+    context.close()
+    assert violations == []

@@ -3,6 +3,8 @@ single sign-on (a code from the QR login or the in-client OAuth redirect, exchan
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -120,6 +122,25 @@ def password_log_in(session: Session, employee_no: str, password: str, address: 
     audit.record(session, audit.Actor.staff(staff.id), "console.login", "staff", staff.id, method="password", address=address)
     session.commit()
     return staff
+
+
+WECOM_OAUTH_HOST = "https://open.weixin.qq.com"
+
+
+def wecom_oauth_url(redirect_uri: str, state: str) -> str:
+    """The silent OAuth2 redirect (snsapi_base) a page opened inside the WeCom client goes through."""
+    config = current_app.config
+    base = config["WECOM_LOGIN_BASE"] or config["WECHAT_API_BASE"] or WECOM_OAUTH_HOST
+    query = urlencode({
+        "appid": config["WECOM_CORP_ID"], "redirect_uri": redirect_uri, "response_type": "code",
+        "scope": "snsapi_base", "state": state, "agentid": config["WECOM_AGENT_ID"],
+    })
+    return f"{base}/connect/oauth2/authorize?{query}#wechat_redirect"
+
+
+def member_by_wecom(session: Session, userid: str) -> Staff | None:
+    """The active roster entry whose 企业微信账号 is ``userid`` (any member, with or without a console role)."""
+    return session.scalar(select(Staff).where(Staff.wecom_userid == userid, Staff.active.is_(True)))
 
 
 def wecom_userid(code: str) -> str:

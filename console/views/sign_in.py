@@ -15,7 +15,6 @@ from console import auth, bp
 from console.forms import EmptyForm, PasswordLoginForm
 
 WECOM_QR_LOGIN_HOST = "https://login.work.weixin.qq.com"
-WECOM_OAUTH_HOST = "https://open.weixin.qq.com"
 STATE_KEY = "console_wecom_state"
 NEXT_KEY = "console_next"
 
@@ -66,11 +65,7 @@ def login_wecom():
     config = current_app.config
     callback = url_for("console.login_wecom_callback", _external=True)
     if request.args.get("mode") == "oauth" or _in_wecom_client():
-        query = urlencode({
-            "appid": config["WECOM_CORP_ID"], "redirect_uri": callback, "response_type": "code",
-            "scope": "snsapi_base", "state": state, "agentid": config["WECOM_AGENT_ID"],
-        })
-        return redirect(f"{_login_base(WECOM_OAUTH_HOST)}/connect/oauth2/authorize?{query}#wechat_redirect")
+        return redirect(console_auth.wecom_oauth_url(callback, state))
     query = urlencode({
         "login_type": "CorpApp", "appid": config["WECOM_CORP_ID"], "agentid": config["WECOM_AGENT_ID"],
         "redirect_uri": callback, "state": state,

@@ -40,7 +40,15 @@ from app.services.checkins.records import (
     credited_minutes,
     present_minutes,
 )
-from app.services.checkins.scanning import EventSnapshots, Scan, describe, event_snapshots, haversine_m, sign_in
+from app.services.checkins.scanning import (
+    EventSnapshots,
+    Scan,
+    describe,
+    event_snapshots,
+    haversine_m,
+    sign_in,
+    sign_in_member,
+)
 
 __all__ = [
     "Attendance",
@@ -74,6 +82,7 @@ __all__ = [
     "my_checkins_statement",
     "present_minutes",
     "sign_in",
+    "sign_in_member",
     "undo_checkin",
     "volunteer_hours",
 ]

@@ -100,6 +100,23 @@ def _sign_in(session: Session, token: str, scan: Scan) -> CheckinResult:
     return _record_scan(session, staff, event, code, scan, now)
 
 
+def sign_in_member(session: Session, staff: Staff, scan: Scan) -> CheckinResult:
+    """The same sign-in for someone WeCom has identified (a code scanned with the WeCom app, signed in
+    through its silent OAuth): no mini-program token, so always the full way, with every rule and the
+    same exactly-once guarantee."""
+    if not staff.active:
+        raise auth.NotBound()
+    now = scan.at or utcnow()
+    code = checkin_codes.parse_code(scan.qr, now.timestamp())
+    event, cached = _snapshot(session, code.event_id)
+    if cached:  # a copy serves the one-statement path; the full way reads the event afresh
+        event_snapshots().discard(event.id)
+        event, _cached = _snapshot(session, code.event_id)
+    result = _record_scan(session, staff, event, code, scan, now)
+    result.answer = describe(session, result)
+    return result
+
+
 def _leave_autocommit(session: Session, autocommitted: bool) -> None:
     if autocommitted:
         session.rollback()
