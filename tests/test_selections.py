@@ -51,13 +51,13 @@ def test_admin_creates_a_draft_that_staff_cannot_see_until_published(client, adm
     _, admin_headers = admin
     _, headers = person()
     body = {"title": "最美家庭评选", "kind": "honour", "work_item": 9,
-            "nominate_from": "2026-12-02T09:00", "nominate_until": "2026-12-10T17:00",
-            "vote_from": "2026-12-11T09:00", "vote_until": "2026-12-15T17:00"}
+            "nominate_from": "2036-12-02T09:00", "nominate_until": "2036-12-10T17:00",
+            "vote_from": "2036-12-11T09:00", "vote_until": "2036-12-15T17:00"}
     created = client.post("/api/mp/admin/selections", json=body, headers=admin_headers)
     assert created.status_code == 201, created.get_json()
     selection = created.get_json()
     assert selection["phase"] == "draft" and selection["votes_per_voter"] == 3
-    assert selection["nominate_from"].startswith("2026-12-02T01:00")  # 09:00 Beijing time
+    assert selection["nominate_from"].startswith("2036-12-02T01:00")  # 09:00 Beijing time
     assert client.get(f"/api/mp/selections/{selection['id']}", headers=headers).status_code == 404
 
     published = client.post(f"/api/mp/admin/selections/{selection['id']}/publish", headers=admin_headers)
@@ -75,8 +75,8 @@ def test_member_cannot_create_a_selection(client):
 
 def test_selection_with_voting_before_nominations_end_is_refused(client, admin):
     _, headers = admin
-    body = {"title": "评选", "kind": "honour", "nominate_from": "2026-12-02T09:00", "nominate_until": "2026-12-10T17:00",
-            "vote_from": "2026-12-09T09:00", "vote_until": "2026-12-15T17:00"}
+    body = {"title": "评选", "kind": "honour", "nominate_from": "2036-12-02T09:00", "nominate_until": "2036-12-10T17:00",
+            "vote_from": "2036-12-09T09:00", "vote_until": "2036-12-15T17:00"}
     response = client.post("/api/mp/admin/selections", json=body, headers=headers)
     assert response.status_code == 422 and error_code(response) == "invalid_selection"
     assert "投票应在报名/推荐结束之后开始" in response.get_json()["error"]["message"]

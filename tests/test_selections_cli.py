@@ -13,11 +13,11 @@ from tests.selection_helpers import make_selection, move_to, nominate_people, pe
 def test_operator_creates_and_publishes_a_selection_in_beijing_time(runner):
     result = runner.invoke(args=[
         "selections", "create", "--title", "2026年度优质服务先进评选", "--kind", "honour", "--work-item", "16",
-        "--nominate-from", "2026-12-02T09:00", "--nominate-until", "2026-12-10T17:00",
-        "--vote-from", "2026-12-11T09:00", "--vote-until", "2026-12-15T17:00", "--forbid-own-department", "--publish",
+        "--nominate-from", "2036-12-02T09:00", "--nominate-until", "2036-12-10T17:00",
+        "--vote-from", "2036-12-11T09:00", "--vote-until", "2036-12-15T17:00", "--forbid-own-department", "--publish",
     ])
     assert result.exit_code == 0, result.output
-    assert "已创建评选" in result.output and "投票 2026-12-11 09:00 至 2026-12-15 17:00" in result.output
+    assert "已创建评选" in result.output and "投票 2036-12-11 09:00 至 2036-12-15 17:00" in result.output
     selection = db.session.scalar(select(Selection))
     assert selection.status == "published" and selection.forbid_own_department and selection.forbid_self
     listed = runner.invoke(args=["selections", "list"])
@@ -27,8 +27,8 @@ def test_operator_creates_and_publishes_a_selection_in_beijing_time(runner):
 def test_operator_gets_a_chinese_refusal_for_inverted_windows(runner):
     result = runner.invoke(args=[
         "selections", "create", "--title", "评选", "--kind", "works",
-        "--nominate-from", "2026-12-10T09:00", "--nominate-until", "2026-12-02T17:00",
-        "--vote-from", "2026-12-11T09:00", "--vote-until", "2026-12-15T17:00",
+        "--nominate-from", "2036-12-10T09:00", "--nominate-until", "2036-12-02T17:00",
+        "--vote-from", "2036-12-11T09:00", "--vote-until", "2036-12-15T17:00",
     ])
     assert result.exit_code == 1
     assert "错误：" in result.output and "报名/推荐的结束时间应晚于开始时间" in result.output
