@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app, g
-from limits import parse as parse_limit
 
 from app.extensions import client_address, db, limiter
-from app.security_log import security_event
 from app.services import audit, auth
 from miniprogram_api import bp
 from miniprogram_api.schemas import (
@@ -21,15 +19,7 @@ from miniprogram_api.schemas import (
     LoginOut,
     MeOut,
 )
-from miniprogram_api.security import admin_required, login_required
-
-
-def _limit(setting: str, scope: str, key: str, error: type[auth.AppError]) -> None:
-    """A limit on ``key`` (an account, a target 工号), counted in Flask-Limiter's storage."""
-    item = parse_limit(current_app.config[setting])
-    if not limiter.limiter.hit(item, scope, key):
-        security_event("rate_limited", scope=scope, account=getattr(g.get("account"), "id", None))
-        raise error()
+from miniprogram_api.security import admin_required, limit_per_key, login_required
 
 
 def _me(account) -> dict:
@@ -57,7 +47,7 @@ _bind_address_limit = limiter.shared_limit(
 )
 def login(body: dict):
     code_session = auth.exchange_code(body["code"])
-    _limit("LOGIN_RATE_LIMIT_PER_ACCOUNT", "login-account", code_session.openid, auth.LoginRateLimited)
+    limit_per_key("LOGIN_RATE_LIMIT_PER_ACCOUNT", "login-account", code_session.openid, auth.LoginRateLimited)
     token, account, api_session = auth.log_in(db.session, code_session, client_address())
     return {
         "token": token,
@@ -99,7 +89,7 @@ def bind_options():
     },
 )
 def bind_phone(body: dict):
-    _limit("BIND_RATE_LIMIT_PER_ACCOUNT", "bind-account", str(g.account.id), auth.BindRateLimited)
+    limit_per_key("BIND_RATE_LIMIT_PER_ACCOUNT", "bind-account", str(g.account.id), auth.BindRateLimited)
     auth.bind_by_phone(db.session, g.account, body["code"])
     return {**_me(g.account), "status": "bound"}
 
@@ -125,8 +115,8 @@ def bind_phone(body: dict):
     },
 )
 def bind(body: dict):
-    _limit("BIND_RATE_LIMIT_PER_ACCOUNT", "bind-account", str(g.account.id), auth.BindRateLimited)
-    _limit("BIND_RATE_LIMIT_PER_TARGET", "bind-target", body["employee_no"].strip(), auth.BindRateLimited)
+    limit_per_key("BIND_RATE_LIMIT_PER_ACCOUNT", "bind-account", str(g.account.id), auth.BindRateLimited)
+    limit_per_key("BIND_RATE_LIMIT_PER_TARGET", "bind-target", body["employee_no"].strip(), auth.BindRateLimited)
     result = auth.bind_account(db.session, g.account, body["name"], body["employee_no"], client_address())
     if isinstance(result, auth.BindRequest):
         return {**_me(g.account), "status": "pending", "request_id": result.id}, 202

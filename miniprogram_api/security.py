@@ -6,10 +6,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
+from limits import parse as parse_limit
 
-from app.errors import Forbidden, Unauthorized
-from app.extensions import db
+from app.errors import AppError, Forbidden, Unauthorized
+from app.extensions import db, limiter
 from app.models import MiniProgramAccount, Staff
 from app.security_log import security_event
 from app.services import auth
@@ -111,3 +112,12 @@ def log_refusals(response: Response) -> Response:
                 staff=identity.get("staff"),
             )
     return response
+
+
+def limit_per_key(setting: str, scope: str, key: str, error: type[AppError]) -> None:
+    """One hit on the limit ``setting`` names for ``key`` (an account, a person, a target 工号), counted
+    in Flask-Limiter's storage (shared by every worker through Redis); over it, a security event and
+    ``error``."""
+    if not limiter.limiter.hit(parse_limit(current_app.config[setting]), scope, key):
+        security_event("rate_limited", scope=scope, account=getattr(g.get("account"), "id", None))
+        raise error()

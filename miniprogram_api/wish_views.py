@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, g, send_file
-from limits import parse as parse_limit
+from flask import g, send_file
 
-from app.errors import AppError, Forbidden
-from app.extensions import db, limiter
+from app.errors import Forbidden
+from app.extensions import db
 from app.models import Staff, Wish
 from app.models.wish import PUBLIC_STATUSES
 from app.services import audit, wishes
 from miniprogram_api import bp
 from miniprogram_api.pagination import PageQuery, paginate
-from miniprogram_api.security import admin_required, bound_required
+from miniprogram_api.security import admin_required, bound_required, limit_per_key
 from miniprogram_api.uploads import room_for_photos
 from miniprogram_api.wish_schemas import (
     ConfirmIn,
@@ -45,12 +44,6 @@ def _admin() -> audit.Actor:
     return audit.Actor.staff(g.staff.id)
 
 
-def _limit_per_person(setting: str, scope: str, error: type[AppError]) -> None:
-    """A limit per bound person, counted in Flask-Limiter's storage (shared through Redis) like login's."""
-    if not limiter.limiter.hit(parse_limit(current_app.config[setting]), scope, str(g.staff.id)):
-        raise error()
-
-
 def _claimer_before_body(view):
     """Before the multipart body is parsed: only the claimer of this claimed wish gets further, within
     the per-person limit on proof submissions, so nobody else can make the worker read photos."""
@@ -58,7 +51,7 @@ def _claimer_before_body(view):
     @wraps(view)
     def wrapper(wish_id: int, *args, **kwargs):
         wishes.check_proof_allowed(db.session, wish_id, g.staff)
-        _limit_per_person("WISH_PROOF_RATE_LIMIT", "wish-proof", wishes.ProofRateLimited)
+        limit_per_key("WISH_PROOF_RATE_LIMIT", "wish-proof", str(g.staff.id), wishes.ProofRateLimited)
         return view(wish_id, *args, **kwargs)
 
     return wrapper
@@ -127,7 +120,7 @@ def my_wishes(query: dict):
     security=AUTH,
 )
 def claim_wish(wish_id: int):
-    _limit_per_person("WISH_CLAIM_RATE_LIMIT", "wish-claim", wishes.ClaimRateLimited)
+    limit_per_key("WISH_CLAIM_RATE_LIMIT", "wish-claim", str(g.staff.id), wishes.ClaimRateLimited)
     claim = wishes.claim_wish(db.session, wish_id, g.staff)
     return _detail(claim.wish, g.staff)
 
