@@ -94,10 +94,7 @@ def _sign_in(session: Session, token: str, scan: Scan) -> CheckinResult:
             return result
     _leave_autocommit(session, autocommitted)
     staff = auth.bound_staff(session, token)
-    if cached:  # the copy may be what refused: this request's one read is a fresh one
-        event_snapshots().discard(event.id)
-        event, _cached = _snapshot(session, code.event_id)
-    return _record_scan(session, staff, event, code, scan, now)
+    return _record_scan(session, staff, _fresh(session, event, cached), code, scan, now)
 
 
 def sign_in_member(session: Session, staff: Staff, scan: Scan) -> CheckinResult:
@@ -108,13 +105,19 @@ def sign_in_member(session: Session, staff: Staff, scan: Scan) -> CheckinResult:
         raise auth.NotBound()
     now = scan.at or utcnow()
     code = checkin_codes.parse_code(scan.qr, now.timestamp())
-    event, cached = _snapshot(session, code.event_id)
-    if cached:  # a copy serves the one-statement path; the full way reads the event afresh
-        event_snapshots().discard(event.id)
-        event, _cached = _snapshot(session, code.event_id)
+    event = _fresh(session, *_snapshot(session, code.event_id))
     result = _record_scan(session, staff, event, code, scan, now)
     result.answer = describe(session, result)
     return result
+
+
+def _fresh(session: Session, event: Event, cached: bool) -> Event:
+    """The full way's event: a process copy may be what refused (or may be stale), so it is dropped and
+    read once afresh; an event this request already read is used as it is."""
+    if not cached:
+        return event
+    event_snapshots().discard(event.id)
+    return _snapshot(session, event.id)[0]
 
 
 def _leave_autocommit(session: Session, autocommitted: bool) -> None:
