@@ -98,7 +98,7 @@ def test_sandbox_unknown_media_is_a_404(sb):
 
 def test_upload_answer_without_media_id_is_an_error(app, sb):
     sb.state.add_fault(Fault(kind="body", path="cgi-bin/media/upload", body='{"errcode": 0}', count=1))
-    with pytest.raises(WeChatError, match="without a media_id"):
+    with pytest.raises(WeChatError, match="缺少 media_id"):
         get_work().upload_media("image", "a.png", image_bytes("PNG"), "image/png")
 
 

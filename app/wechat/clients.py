@@ -265,7 +265,7 @@ class Work:
         result = _call(self._client.media.upload, media_type, (filename, content, mimetype))
         media_id = result.get("media_id") if isinstance(result, dict) else None
         if not isinstance(media_id, str) or not media_id:
-            raise MalformedAnswer("media/upload answered without a media_id")
+            raise MalformedAnswer("media/upload 的回答缺少 media_id")
         return media_id
 
     def user_id_from_code(self, code: str) -> str | None:
