@@ -145,9 +145,6 @@ HEADLINES = {
 }
 
 
-def _in_wecom_client() -> bool:
-    return "wxwork" in request.headers.get("User-Agent", "").lower()
-
 
 @bp.get("/qr/checkin")
 def scanned_code():
@@ -155,7 +152,7 @@ def scanned_code():
     the WeCom app, the person is identified through WeCom's silent OAuth and signed in here; anywhere
     else the page says what to do."""
     code = request.args.get("t", "")
-    if not _in_wecom_client() or not code or len(code) > 512:
+    if not console_auth.in_wecom_client(request.headers.get("User-Agent", "")) or not code or len(code) > 512:
         return render_template("screens/landing.html"), 200, SCREEN_HEADERS
     state = secrets.token_urlsafe(24)
     session[SCAN_STATE_KEY], session[SCAN_CODE_KEY] = state, code

@@ -127,6 +127,11 @@ def password_log_in(session: Session, employee_no: str, password: str, address: 
 WECOM_OAUTH_HOST = "https://open.weixin.qq.com"
 
 
+def in_wecom_client(user_agent: str) -> bool:
+    """Whether a page was opened inside the WeCom app (its browser says ``wxwork``)."""
+    return "wxwork" in user_agent.lower()
+
+
 def wecom_oauth_url(redirect_uri: str, state: str) -> str:
     """The silent OAuth2 redirect (snsapi_base) a page opened inside the WeCom client goes through."""
     config = current_app.config

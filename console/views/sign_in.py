@@ -19,9 +19,6 @@ STATE_KEY = "console_wecom_state"
 NEXT_KEY = "console_next"
 
 
-def _in_wecom_client() -> bool:
-    return "wxwork" in request.headers.get("User-Agent", "").lower()
-
 
 def _login_base(official: str) -> str:
     config = current_app.config
@@ -32,7 +29,7 @@ def _login_base(official: str) -> str:
 def login():
     if current_user.is_authenticated:
         return redirect(auth.safe_next(request.args.get("next")))
-    if _in_wecom_client() and not request.args.get("password"):
+    if console_auth.in_wecom_client(request.headers.get("User-Agent", "")) and not request.args.get("password"):
         return redirect(url_for("console.login_wecom", next=request.args.get("next"), mode="oauth"))
     return render_template("console/login.html", form=PasswordLoginForm(), next=request.args.get("next", ""))
 
@@ -64,7 +61,7 @@ def login_wecom():
     session[NEXT_KEY] = auth.safe_next(request.args.get("next"))
     config = current_app.config
     callback = url_for("console.login_wecom_callback", _external=True)
-    if request.args.get("mode") == "oauth" or _in_wecom_client():
+    if request.args.get("mode") == "oauth" or console_auth.in_wecom_client(request.headers.get("User-Agent", "")):
         return redirect(console_auth.wecom_oauth_url(callback, state))
     query = urlencode({
         "login_type": "CorpApp", "appid": config["WECOM_CORP_ID"], "agentid": config["WECOM_AGENT_ID"],
