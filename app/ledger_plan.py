@@ -127,6 +127,9 @@ ITEMS: tuple[tuple[int, int, str, str, tuple[str, ...], tuple[dict, ...]], ...] 
 )
 
 # The item an event of each kind counts for unless an operator tags it otherwise.
+# The numbers a work item can have (a selection, a pledge or an inspection score names one).
+ITEM_NUMBERS = range(1, len(ITEMS) + 1)
+
 DEFAULT_ITEM_BY_KIND: dict[str, int] = {
     "道德讲堂": 6,
     "志愿服务": 10,

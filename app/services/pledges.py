@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.errors import AppError, Conflict, NotFound
+from app.ledger_plan import ITEM_NUMBERS
 from app.models import Department, Pledge, PledgeSignature, Staff
 from app.models.base import utcnow
 from app.models.pledge import PLEDGE_DRAFT, PLEDGE_PUBLISHED, PLEDGE_WITHDRAWN
@@ -19,7 +20,6 @@ from app.timeutil import format_local, local_today
 
 TITLE_MAX = 100
 BODY_MAX = 5000
-WORK_ITEMS = range(1, 19)
 
 
 class InvalidPledge(AppError):
@@ -52,7 +52,7 @@ def create_pledge(
         problems.append(f"承诺内容应为 1–{BODY_MAX} 个字")
     if not opens_at < closes_at:
         problems.append("截止时间应晚于开始时间")
-    if work_item is not None and work_item not in WORK_ITEMS:
+    if work_item is not None and work_item not in ITEM_NUMBERS:
         problems.append("工作项目编号应为 1–18")
     if problems:
         raise InvalidPledge("；".join(problems))

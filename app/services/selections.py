@@ -16,6 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.errors import AppError, Conflict, Forbidden, NotFound
+from app.ledger_plan import ITEM_NUMBERS
 from app.models import Department, Selection, SelectionEntry, SelectionPhoto, Staff
 from app.models.base import utcnow
 from app.models.selection import (
@@ -46,7 +47,6 @@ TITLE_MAX = 100
 DESCRIPTION_MAX = 2000
 REASON_MAX = 200
 MAX_PHOTOS = 9
-WORK_ITEMS = range(1, 19)  # the plan's 18 work items
 
 
 class InvalidSelection(AppError):
@@ -124,7 +124,7 @@ class SelectionDraft:
             found.append(f"说明不能超过 {DESCRIPTION_MAX} 个字")
         if self.kind not in SELECTION_KINDS:
             found.append("类型应为 honour（评选先进）或 works（作品征集）")
-        if self.work_item is not None and self.work_item not in WORK_ITEMS:
+        if self.work_item is not None and self.work_item not in ITEM_NUMBERS:
             found.append("工作项目编号应为 1–18")
         if not self.nominate_from < self.nominate_until:
             found.append("报名/推荐的结束时间应晚于开始时间")

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from app.ledger_plan import ITEM_NUMBERS
 from app.models import CheckPoint, InspectionRound, InspectionScore, Staff
 from app.models.base import utcnow
 from app.models.inspection import ROUND_DRAFT, ROUND_LOCKED, ROUND_SUBMITTED
@@ -38,7 +39,7 @@ from app.services.ledger.plan import get_plan
 from app.services.ledger.progress import ItemProgress, plan_progress
 
 # Items 1–10 weigh 6, items 11–18 weigh 5: 60 + 40 = 100.
-DEFAULT_MAX_SCORES = {number: Decimal(6 if number <= 10 else 5) for number in range(1, 19)}
+DEFAULT_MAX_SCORES = {number: Decimal(6 if number <= 10 else 5) for number in ITEM_NUMBERS}
 DEFAULT_CHECKLIST = ("整洁", "物品摆放", "禁烟", "卫生间", "停车")
 TITLE_MAX = 100
 FINDINGS_MAX = 2000
