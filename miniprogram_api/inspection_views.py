@@ -12,7 +12,6 @@ from typing import Any
 from flask import Response, g, send_file
 
 from app.extensions import db
-from app.services import audit
 from app.services.inspections import checks, rectifications, report, rounds, surveys
 from app.services.inspections.errors import NotResponsible
 from app.services.inspections.rounds import require_inspector
@@ -48,7 +47,7 @@ from miniprogram_api.inspection_schemas import (
     TemplateIn,
     TemplateOut,
 )
-from miniprogram_api.security import admin_required, bound_required
+from miniprogram_api.security import admin_required, bound_required, caller
 from miniprogram_api.uploads import room_for_photos
 
 AUTH = "BearerAuth"
@@ -67,10 +66,6 @@ def inspector_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def _actor() -> audit.Actor:
-    return audit.Actor.staff(g.staff.id)
 
 
 # ---- staff: the survey and my rectifications -----------------------------------------------------
@@ -177,7 +172,7 @@ def list_rounds():
         responses={**INSPECTOR, 404: "没有该年度的创建计划（plan_not_found）", 409: "同名的检查轮次已存在"})
 def create_round(body: dict):
     return rounds.create_round(db.session, year=body["year"], starts_on=body["starts_on"], ends_on=body["ends_on"],
-                               actor=_actor(), title=body["title"], inspector_ids=body["inspector_ids"])
+                               actor=caller(), title=body["title"], inspector_ids=body["inspector_ids"])
 
 
 @bp.patch("/admin/inspections/<id:round_id>")
@@ -187,7 +182,7 @@ def create_round(body: dict):
 @bp.doc(summary="修改检查轮次和通报信息", description="标题、主送、发文机关、文号（留痕）。", security=AUTH,
         responses={**ADMIN, 409: "同名的检查轮次已存在"})
 def edit_round(round_id: int, body: dict):
-    return rounds.update_details(db.session, round_id, _actor(), **body)
+    return rounds.update_details(db.session, round_id, caller(), **body)
 
 
 def _evidence(progress) -> dict | None:
@@ -223,9 +218,9 @@ def score_sheet(round_id: int):
         responses={**INSPECTOR, 409: "已提交或已锁定"})
 def score_item(round_id: int, number: int, body: dict):
     if body["max_score"] is not None:
-        rounds.set_max_score(db.session, round_id, number, body["max_score"], _actor())
+        rounds.set_max_score(db.session, round_id, number, body["max_score"], caller())
     return rounds.score_item(db.session, round_id, number, score=body["score"], findings=body["findings"],
-                             scorer=g.staff, actor=_actor())
+                             scorer=g.staff, actor=caller())
 
 
 @bp.post("/admin/inspections/<id:round_id>/submit")
@@ -234,7 +229,7 @@ def score_item(round_id: int, number: int, body: dict):
 @bp.doc(summary="提交评分", description="每项都评分后；否则 409 scores_incomplete。", security=AUTH,
         responses={**INSPECTOR, 409: "有未评分的工作项或状态不对"})
 def submit_round(round_id: int):
-    return rounds.submit_round(db.session, round_id, _actor())
+    return rounds.submit_round(db.session, round_id, caller())
 
 
 @bp.post("/admin/inspections/<id:round_id>/reopen")
@@ -242,7 +237,7 @@ def submit_round(round_id: int):
 @bp.output(RoundOut)
 @bp.doc(summary="退回草稿", security=AUTH, responses={**ADMIN, 409: "不是已提交状态"})
 def reopen_round(round_id: int):
-    return rounds.reopen_round(db.session, round_id, _actor())
+    return rounds.reopen_round(db.session, round_id, caller())
 
 
 @bp.post("/admin/inspections/<id:round_id>/lock")
@@ -251,7 +246,7 @@ def reopen_round(round_id: int):
 @bp.doc(summary="锁定检查轮次", description="此后分数只能通过更正修改（留痕）。", security=AUTH,
         responses={**ADMIN, 409: "不是已提交状态"})
 def lock_round(round_id: int):
-    return rounds.lock_round(db.session, round_id, _actor())
+    return rounds.lock_round(db.session, round_id, caller())
 
 
 @bp.post("/admin/inspections/<id:round_id>/items/<int:number>/correction")
@@ -261,7 +256,7 @@ def lock_round(round_id: int):
 @bp.doc(summary="更正已锁定的得分", description="记入审计日志（原分数、新分数、原因）；未锁定 409 round_not_locked。",
         security=AUTH, responses={**ADMIN, 409: "检查轮次未锁定"})
 def correct_score(round_id: int, number: int, body: dict):
-    return rounds.correct_score(db.session, round_id, number, body["score"], body["reason"], _actor())
+    return rounds.correct_score(db.session, round_id, number, body["score"], body["reason"], caller())
 
 
 # ---- department checks -----------------------------------------------------------------------------
@@ -282,7 +277,7 @@ def checklist(round_id: int):
 @bp.doc(summary="修改检查清单", description="保留的项目保留检查结果；删除的项目连同结果删除。", security=AUTH,
         responses={**INSPECTOR, 409: "检查轮次已锁定"})
 def set_checklist(round_id: int, body: dict):
-    return {"items": checks.set_checklist(db.session, round_id, body["points"], _actor())}
+    return {"items": checks.set_checklist(db.session, round_id, body["points"], caller())}
 
 
 @bp.post("/admin/inspections/<id:round_id>/checks")
@@ -330,7 +325,7 @@ def list_rectifications(round_id: int, query: dict):
 def add_rectification(round_id: int, body: dict):
     return rectifications.add_rectification(db.session, round_id, requirement=body["requirement"],
                                             responsible_employee_no=body["responsible"], deadline=body["deadline"],
-                                            actor=_actor(), number=body["item"])
+                                            actor=caller(), number=body["item"])
 
 
 @bp.post("/admin/rectifications/<id:rectification_id>/accept")
@@ -362,7 +357,7 @@ def return_rectification(rectification_id: int, body: dict):
 @bp.doc(summary="为检查轮次建立问卷", description="省略题目时使用默认题目；每个轮次一份（409 survey_exists）。",
         security=AUTH, responses={**INSPECTOR, 409: "已有问卷"})
 def create_survey(round_id: int, body: dict):
-    survey = surveys.create_survey(db.session, round_id, _actor(), body["title"], body["questions"])
+    survey = surveys.create_survey(db.session, round_id, caller(), body["title"], body["questions"])
     return _survey_summary(survey, False)
 
 
@@ -373,7 +368,7 @@ def create_survey(round_id: int, body: dict):
 @bp.doc(summary="修改问卷题目", description="有人填写后不能再改（409 survey_already_started）。", security=AUTH,
         responses={**INSPECTOR, 409: "已有人填写"})
 def replace_questions(survey_id: int, body: dict):
-    return _survey_summary(surveys.replace_questions(db.session, survey_id, body["questions"], _actor()), False)
+    return _survey_summary(surveys.replace_questions(db.session, survey_id, body["questions"], caller()), False)
 
 
 @bp.get("/admin/surveys/<id:survey_id>/results")
@@ -399,7 +394,7 @@ def survey_results_pdf(survey_id: int):
 @bp.output(SurveyDetailOut)
 @bp.doc(summary="结束问卷", security=AUTH, responses=INSPECTOR)
 def close_survey(survey_id: int):
-    return _survey_summary(surveys.close_survey(db.session, survey_id, _actor()), False)
+    return _survey_summary(surveys.close_survey(db.session, survey_id, caller()), False)
 
 
 # ---- the 通报 ---------------------------------------------------------------------------------------
@@ -440,6 +435,6 @@ def publish_report(round_id: int):
 @bp.doc(summary="上传通报模板", description="multipart/form-data：file 为 .docx（页面、样式、红头；"
         "{{发文机关}} {{文号}} {{标题}} {{日期}} 会被替换，{{正文}} 处放通报内容）。", security=AUTH, responses=ADMIN)
 def upload_template(form: dict):
-    report.save_template(form["file"].stream, _actor(), db.session)
+    report.save_template(form["file"].stream, caller(), db.session)
     return {"saved": True}
 

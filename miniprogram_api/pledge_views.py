@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import g
 
 from app.extensions import db
-from app.services import audit, pledges
+from app.services import pledges
 from app.services.events import as_aware
 from miniprogram_api import bp
 from miniprogram_api.pagination import PageQuery, paginate
-from miniprogram_api.security import admin_required, bound_required
+from miniprogram_api.security import admin_required, bound_required, caller
 from miniprogram_api.selection_schemas import (
     PledgeAnswerOut,
     PledgeDetailOut,
@@ -25,10 +25,6 @@ from miniprogram_api.selection_schemas import (
 )
 
 AUTH = "BearerAuth"
-
-
-def _admin() -> audit.Actor:
-    return audit.Actor.staff(g.staff.id)
 
 
 @bp.get("/pledges")
@@ -89,7 +85,7 @@ def my_pledges(query: dict):
 def create_pledge(body: dict):
     return pledges.create_pledge(
         db.session, title=body["title"], body=body["body"], work_item=body.get("work_item"),
-        opens_at=as_aware(body["opens_at"]), closes_at=as_aware(body["closes_at"]), actor=_admin(), creator=g.staff,
+        opens_at=as_aware(body["opens_at"]), closes_at=as_aware(body["closes_at"]), actor=caller(), creator=g.staff,
     )
 
 
@@ -100,7 +96,7 @@ def create_pledge(body: dict):
     responses={403: "不是管理员（admin_required）", 409: "不是草稿（pledge_wrong_state）"},
 )
 def publish_pledge(pledge_id: int):
-    return pledges.publish_pledge(db.session, pledge_id, _admin())
+    return pledges.publish_pledge(db.session, pledge_id, caller())
 
 
 @bp.post("/admin/pledges/<id:pledge_id>/withdraw")
@@ -111,7 +107,7 @@ def publish_pledge(pledge_id: int):
     responses={403: "不是管理员（admin_required）", 409: "已撤回（pledge_wrong_state）"},
 )
 def withdraw_pledge(pledge_id: int, body: dict):
-    return pledges.withdraw_pledge(db.session, pledge_id, _admin(), body["reason"])
+    return pledges.withdraw_pledge(db.session, pledge_id, caller(), body["reason"])
 
 
 @bp.get("/admin/pledges/<id:pledge_id>/rates")
@@ -144,4 +140,4 @@ def pledge_unsigned(pledge_id: int, query: dict):
     responses={403: "不是管理员（admin_required）", 409: "不在签署期（pledge_not_open）"},
 )
 def remind_pledge(pledge_id: int):
-    return {"queued": pledges.remind_unsigned(db.session, pledge_id, _admin())}
+    return {"queued": pledges.remind_unsigned(db.session, pledge_id, caller())}

@@ -13,9 +13,8 @@ from app.errors import AppError, Forbidden, Unauthorized
 from app.extensions import db, limiter
 from app.models import MiniProgramAccount, Staff
 from app.security_log import security_event
-from app.services import auth
+from app.services import audit, auth
 from miniprogram_api import bp
-
 
 NotBound = auth.NotBound  # the refusal lives with the service that decides it
 
@@ -121,3 +120,8 @@ def limit_per_key(setting: str, scope: str, key: str, error: type[AppError]) -> 
     if not limiter.limiter.hit(parse_limit(current_app.config[setting]), scope, key):
         security_event("rate_limited", scope=scope, account=getattr(g.get("account"), "id", None))
         raise error()
+
+
+def caller() -> audit.Actor:
+    """Who this request acts as, for the audit log: the bound person (``g.staff``)."""
+    return audit.Actor.staff(g.staff.id)

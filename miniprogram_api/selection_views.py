@@ -8,11 +8,11 @@ from functools import wraps
 from flask import current_app, g, send_file
 
 from app.extensions import db
-from app.services import audit, selections, staff, voting
+from app.services import selections, staff, voting
 from app.services.events import as_aware
 from miniprogram_api import bp
 from miniprogram_api.pagination import PageQuery, paginate
-from miniprogram_api.security import admin_required, bound_required
+from miniprogram_api.security import admin_required, bound_required, caller
 from miniprogram_api.selection_schemas import (
     AnomaliesOut,
     EntryAnswerOut,
@@ -38,10 +38,6 @@ from miniprogram_api.wish_views import IMAGE_ANSWER
 
 AUTH = "BearerAuth"
 TIMES = ("nominate_from", "nominate_until", "vote_from", "vote_until")
-
-
-def _admin() -> audit.Actor:
-    return audit.Actor.staff(g.staff.id)
 
 
 def _open_for_works(view):
@@ -173,7 +169,7 @@ def score_entry(selection_id: int, entry_id: int, body: dict):
 )
 def create_selection(body: dict):
     draft = selections.SelectionDraft(**{**body, **{name: as_aware(body[name]) for name in TIMES}})
-    return selections.create_selection(db.session, draft, _admin(), g.staff)
+    return selections.create_selection(db.session, draft, caller(), g.staff)
 
 
 @bp.post("/admin/selections/<id:selection_id>/publish")
@@ -183,7 +179,7 @@ def create_selection(body: dict):
     responses={403: "不是管理员（admin_required）", 409: "不是草稿（wrong_phase）"},
 )
 def publish_selection(selection_id: int):
-    return selections.publish_selection(db.session, selection_id, _admin())
+    return selections.publish_selection(db.session, selection_id, caller())
 
 
 @bp.post("/admin/selections/<id:selection_id>/cancel")
@@ -194,7 +190,7 @@ def publish_selection(selection_id: int):
     responses={403: "不是管理员（admin_required）", 409: "已取消或已公布结果（wrong_phase）"},
 )
 def cancel_selection(selection_id: int, body: dict):
-    return selections.cancel_selection(db.session, selection_id, _admin(), body["reason"])
+    return selections.cancel_selection(db.session, selection_id, caller(), body["reason"])
 
 
 @bp.post("/admin/selections/<id:selection_id>/nominations")
@@ -210,7 +206,7 @@ def nominate(selection_id: int, body: dict):
         subject=body["subject"], reasons=body["reasons"], staff_id=person.id if person else None,
         department_id=body.get("department_id"), family_name=body.get("family_name"),
     )
-    return selections.nominate(db.session, selection_id, nomination, _admin(), g.staff)
+    return selections.nominate(db.session, selection_id, nomination, caller(), g.staff)
 
 
 @bp.get("/admin/selections/<id:selection_id>/entries")
@@ -232,7 +228,7 @@ def admin_standings(selection_id: int):
     responses={403: "不是管理员（admin_required）", 409: "已审核或不在审核阶段（entry_already_reviewed、wrong_phase）", 422: "不通过须填写原因（invalid_entry）"},
 )
 def review_entry(selection_id: int, entry_id: int, body: dict):
-    return selections.review_entry(db.session, selection_id, entry_id, body["approve"], body.get("reason"), _admin())
+    return selections.review_entry(db.session, selection_id, entry_id, body["approve"], body.get("reason"), caller())
 
 
 @bp.put("/admin/selections/<id:selection_id>/judges")
@@ -243,7 +239,7 @@ def review_entry(selection_id: int, entry_id: int, body: dict):
 )
 def appoint_judges(selection_id: int, body: dict):
     judges = [staff.get_staff(db.session, number) for number in body["employee_nos"]]
-    voting.appoint_judges(db.session, selection_id, judges, _admin())
+    voting.appoint_judges(db.session, selection_id, judges, caller())
     return {"judges": [judge.employee_no for judge in judges]}
 
 
@@ -254,7 +250,7 @@ def appoint_judges(selection_id: int, body: dict):
     responses={403: "不是管理员（admin_required）", 409: "投票未结束或已公布（wrong_phase、results_published）"},
 )
 def publish_results(selection_id: int):
-    voting.publish_results(db.session, selection_id, _admin(), g.staff)
+    voting.publish_results(db.session, selection_id, caller(), g.staff)
     selection = selections.get_selection(db.session, selection_id, admin=True)
     return {"items": voting.published_results(db.session, selection)}
 

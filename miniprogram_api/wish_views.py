@@ -10,10 +10,15 @@ from app.errors import Forbidden
 from app.extensions import db
 from app.models import Staff, Wish
 from app.models.wish import PUBLIC_STATUSES
-from app.services import audit, wishes
+from app.services import wishes
 from miniprogram_api import bp
 from miniprogram_api.pagination import PageQuery, paginate
-from miniprogram_api.security import admin_required, bound_required, limit_per_key
+from miniprogram_api.security import (
+    admin_required,
+    bound_required,
+    caller,
+    limit_per_key,
+)
 from miniprogram_api.uploads import room_for_photos
 from miniprogram_api.wish_schemas import (
     ConfirmIn,
@@ -38,10 +43,6 @@ IMAGE_ANSWER = {
 
 def _detail(wish: Wish, viewer: Staff) -> dict:
     return {"wish": wish, "private": wishes.wish_details(db.session, wish, viewer)}
-
-
-def _admin() -> audit.Actor:
-    return audit.Actor.staff(g.staff.id)
 
 
 def _claimer_before_body(view):
@@ -186,7 +187,7 @@ def wish_history(wish_id: int):
 @bp.output(WishDetailOut)
 @bp.doc(summary="发布草稿（管理员）", security=AUTH)
 def publish_wish(wish_id: int):
-    return _detail(wishes.publish_wish(db.session, wish_id, _admin()), g.staff)
+    return _detail(wishes.publish_wish(db.session, wish_id, caller()), g.staff)
 
 
 @bp.post("/wishes/<id:wish_id>/withdraw")
@@ -195,7 +196,7 @@ def publish_wish(wish_id: int):
 @bp.output(WishDetailOut)
 @bp.doc(summary="撤回心愿（管理员）", description="仅草稿或待认领的心愿可以撤回。", security=AUTH)
 def withdraw_wish(wish_id: int, body: dict):
-    return _detail(wishes.withdraw_wish(db.session, wish_id, _admin(), body["reason"]), g.staff)
+    return _detail(wishes.withdraw_wish(db.session, wish_id, caller(), body["reason"]), g.staff)
 
 
 @bp.post("/wishes/<id:wish_id>/revoke")
@@ -204,7 +205,7 @@ def withdraw_wish(wish_id: int, body: dict):
 @bp.output(WishDetailOut)
 @bp.doc(summary="收回认领（管理员）", description="心愿回到待认领，认领人会收到原因。", security=AUTH)
 def revoke_wish(wish_id: int, body: dict):
-    return _detail(wishes.revoke_claim(db.session, wish_id, _admin(), body["reason"]), g.staff)
+    return _detail(wishes.revoke_claim(db.session, wish_id, caller(), body["reason"]), g.staff)
 
 
 @bp.post("/wishes/<id:wish_id>/return")
@@ -213,7 +214,7 @@ def revoke_wish(wish_id: int, body: dict):
 @bp.output(WishDetailOut)
 @bp.doc(summary="退回凭证（管理员）", description="心愿回到已认领，认领人补充后重新提交。", security=AUTH)
 def return_wish(wish_id: int, body: dict):
-    return _detail(wishes.return_proof(db.session, wish_id, _admin(), body["reason"]), g.staff)
+    return _detail(wishes.return_proof(db.session, wish_id, caller(), body["reason"]), g.staff)
 
 
 @bp.post("/wishes/<id:wish_id>/confirm")
@@ -222,5 +223,5 @@ def return_wish(wish_id: int, body: dict):
 @bp.output(WishDetailOut)
 @bp.doc(summary="确认完成（管理员）", description="认领人会收到感谢消息。", security=AUTH)
 def confirm_wish(wish_id: int, body: dict):
-    wish = wishes.confirm_wish(db.session, wish_id, _admin(), body.get("reason"), body["approve_note"])
+    wish = wishes.confirm_wish(db.session, wish_id, caller(), body.get("reason"), body["approve_note"])
     return _detail(wish, g.staff)
