@@ -140,9 +140,17 @@ def _next_tip(session: Session) -> tuple[int, int] | None:
     return min(candidates, key=rank), cycle
 
 
-def read_todays_tip(session: Session, day: date) -> CivilityTip | None:
+class TipNotFound(NotFound):
+    code = "tip_not_found"
+    message = "今天没有文明提示"
+
+
+def read_todays_tip(session: Session, day: date) -> CivilityTip:
     """``todays_tip`` for a reader outside a larger transaction (the mini-program's home page): the day's
-    choice is committed at once, so the push later that day sends the same tip."""
+    choice is committed at once, so the push later that day sends the same tip; an empty library is
+    ``TipNotFound``."""
     tip = todays_tip(session, day)
     session.commit()
+    if tip is None:
+        raise TipNotFound()
     return tip
