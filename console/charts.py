@@ -39,3 +39,21 @@ def participation_bars(month: list[DepartmentParticipation], year: list[Departme
         parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 8}" y="{y + 17}">{escape(text)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def option_bars(options: list[str], counts: list[int], answered: int) -> Markup:
+    """One survey question: per option, the number of people who chose it and their share of those who answered."""
+    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
+    height = ROW * len(options) + 4
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+             'role="img" aria-label="各选项人数">']
+    for index, (option, count) in enumerate(zip(options, counts, strict=True)):
+        y = 4 + index * ROW
+        share = count / answered if answered else 0.0
+        label = escape(option if len(option) <= 8 else option[:7] + "…")
+        parts.append(f'<text x="0" y="{y + 17}">{label}</text>')
+        parts.append(f'<rect class="bar-bg" x="{LABEL_WIDTH}" y="{y}" width="{BAR_WIDTH}" height="24"/>')
+        parts.append(f'<rect class="bar-month" x="{LABEL_WIDTH}" y="{y}" width="{BAR_WIDTH * min(share, 1):.1f}" height="24"/>')
+        parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 8}" y="{y + 17}">{escape(f"{count} 人（{share:.0%}）")}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

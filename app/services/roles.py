@@ -6,6 +6,7 @@ every object (a liaison acts only for their own department).
 | 管理员 (admin) | everything |
 | 部门联络员 (liaison) | see their department's people, participation and attendance; sign them in by hand |
 | 领导 (leader) | read every page and export; change nothing |
+| 检查组 (inspector) | the 检查 section: score rounds, check departments, accept rectifications |
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from app.errors import AppError, Forbidden, NotFound
 from app.models import Department, Staff, StaffRole
-from app.models.org import ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON, ROLES
+from app.models.org import ROLE_ADMIN, ROLE_INSPECTOR, ROLE_LEADER, ROLE_LIAISON, ROLES
 from app.security_log import security_event
 from app.services import audit
 
-CONSOLE_ROLES = (ROLE_ADMIN, ROLE_LIAISON, ROLE_LEADER)
+CONSOLE_ROLES = (ROLE_ADMIN, ROLE_LIAISON, ROLE_LEADER, ROLE_INSPECTOR)
 ROLE_BY_LABEL = {label: role for role, label in ROLES.items()}
 
 # capability -> roles that hold it. Liaisons' capabilities are narrowed to their department by the services.
@@ -42,6 +43,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "outbox.manage": frozenset({ROLE_ADMIN}),
     "schedule.view": frozenset({ROLE_ADMIN, ROLE_LEADER}),
     "schedule.manage": frozenset({ROLE_ADMIN}),
+    "inspections.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_INSPECTOR}),
+    "inspections.score": frozenset({ROLE_ADMIN, ROLE_INSPECTOR}),
+    "inspections.manage": frozenset({ROLE_ADMIN}),
+    # Rectifications per department: liaisons see their own department's and mark their own done.
+    "rectifications.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_INSPECTOR, ROLE_LIAISON}),
 }
 
 

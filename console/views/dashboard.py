@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import redirect, render_template, url_for
+from flask_login import current_user
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -11,7 +14,20 @@ from console import auth, bp
 from console.charts import participation_bars
 
 
+def _inspectors_land_on_inspections(view):
+    """A 检查组 member's console is the 检查 section: the home page (and login's landing) leads there."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.is_authenticated and not current_user.can("dashboard.view") and current_user.can("inspections.view"):
+            return redirect(url_for("console.inspections"))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @bp.get("/")
+@_inspectors_land_on_inspections
 @auth.requires("dashboard.view")
 def dashboard():
     board = dashboard_service.build_dashboard(db.session, auth.viewer(), utcnow())

@@ -139,9 +139,9 @@ def _move(session: Session, rectification: Rectification, source: str, **values:
 def submit_rectification(
     session: Session, rectification_id: int, staff: Staff, note: str, photos: Sequence[BinaryIO]
 ) -> Rectification:
-    """The responsible person reports it done, with a note and/or photos."""
+    """The responsible person (or an admin, on their behalf) reports it done, with a note and/or photos."""
     rectification = get_rectification(session, rectification_id)
-    if rectification.responsible_id != staff.id:
+    if rectification.responsible_id != staff.id and not staff.is_admin:
         raise NotResponsible()
     if rectification.status != RECT_PENDING:
         raise RectificationWrongState(f"该整改要求当前为“{rectification.status_name}”，不能再提交")

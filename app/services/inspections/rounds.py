@@ -9,7 +9,7 @@ conditional ``UPDATE … WHERE status = …`` statements, so a score and a lock 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -17,7 +17,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.ledger_plan import ITEM_NUMBERS
-from app.models import CheckPoint, InspectionRound, InspectionScore, Staff
+from app.models import CheckPoint, InspectionRound, InspectionScore, LedgerDocument, Staff
 from app.models.base import utcnow
 from app.models.inspection import ROUND_DRAFT, ROUND_LOCKED, ROUND_SUBMITTED
 from app.models.org import ROLE_ADMIN, ROLE_INSPECTOR
@@ -318,6 +318,7 @@ def max_total(found: InspectionRound) -> Decimal:
 class SheetLine:
     line: InspectionScore
     progress: ItemProgress | None  # the item's 台账 evidence, beside the score
+    documents: list[LedgerDocument] = field(default_factory=list)  # the item's filed documents
 
 
 def score_sheet(session: Session, round_id: int) -> tuple[InspectionRound, list[SheetLine]]:
@@ -326,4 +327,6 @@ def score_sheet(session: Session, round_id: int) -> tuple[InspectionRound, list[
     year = found.starts_on.year
     result = plan_progress(session, year, half_of(found.starts_on))
     by_number = {p.item.number: p for p in result.items}
-    return found, [SheetLine(line, by_number.get(line.number)) for line in found.scores]
+    documents = {p.item.number: result.evidence.documents_for(p.item) for p in result.items}
+    return found, [SheetLine(line, by_number.get(line.number), documents.get(line.number, []))
+                   for line in found.scores]
