@@ -1,6 +1,6 @@
 """The mini-program against the real backend: node runs the mini-program's own request module and pages
 (miniprogram/test/contract/journey.js, with a ``wx`` shim over HTTP) against this app served on a free
-loopback port and the WeChat sandbox (including one vote in a 评选, a signed 承诺书 and a 感悟). Data is made with the project's own services. A backend change that
+loopback port and the WeChat sandbox (including one vote in a 评选, a signed 承诺书, a 感悟 and a survey answered once). Data is made with the project's own services. A backend change that
 breaks the mini-program fails here, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from sqlalchemy import func, select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.extensions import db
-from app.models import Checkin, EventRegistration, PledgeSignature, Reflection, Vote, WishPhoto
+from app.models import Checkin, EventRegistration, PledgeSignature, Reflection, SurveyRespondent, Vote, WishPhoto
 from app.models.base import utcnow
 from app.services import audit, pledges, tips
+from app.services.inspections import surveys
 from config import PROJECT_ROOT
 from tests import factories
 from tests.events_helpers import printed_qr
+from tests.inspection_helpers import make_round
 from tests.ledger_helpers import held_event, sign_in_people
 from tests.selection_helpers import make_selection, move_to, nominate_people, person
 from tests.wish_helpers import fetch_wish, image_bytes, make_wish
@@ -79,6 +81,8 @@ def test_staff_member_walks_every_journey_from_the_miniprogram(app, live_server,
     pledges.publish_pledge(db.session, pledge.id, audit.Actor.system())
     lecture = held_event("道德讲堂", date(2026, 11, 20), title="道德讲堂：孝老爱亲")
     sign_in_people(lecture, [staff])
+    inspection = make_round()
+    survey = surveys.create_survey(db.session, inspection.id, audit.Actor.system())
     photo = tmp_path / "proof.jpg"
     photo.write_bytes(image_bytes("JPEG", size=(640, 480)))
 
@@ -96,6 +100,7 @@ def test_staff_member_walks_every_journey_from_the_miniprogram(app, live_server,
             "MP_ENTRY_ID": str(entry_id),
             "MP_PLEDGE_ID": str(pledge.id),
             "MP_LECTURE_ID": str(lecture.id),
+            "MP_SURVEY_ID": str(survey.id),
         }
     )
 
@@ -116,6 +121,7 @@ def test_staff_member_walks_every_journey_from_the_miniprogram(app, live_server,
     assert report["can_reflect"] is True
     assert report["reflection_before"] is None
     assert report["reflection"] == {"same": True, "content": "听了模范的故事，要孝敬父母。", "count": 14}
+    assert report["survey"] == {"listed": "待填写", "answered": True, "reopened": True, "second": "survey_already_answered"}
     assert report["errors_shown"] == []
 
     db.session.expire_all()
@@ -126,3 +132,4 @@ def test_staff_member_walks_every_journey_from_the_miniprogram(app, live_server,
     assert db.session.scalar(select(func.count()).select_from(Vote).where(Vote.selection_id == selection.id)) == 1
     assert db.session.scalar(select(func.count()).select_from(Reflection).where(Reflection.event_id == lecture.id)) == 1
     assert db.session.scalar(select(func.count()).select_from(PledgeSignature).where(PledgeSignature.pledge_id == pledge.id)) == 1
+    assert db.session.scalar(select(func.count()).select_from(SurveyRespondent).where(SurveyRespondent.survey_id == survey.id)) == 1

@@ -67,5 +67,13 @@ module.exports = {
   pledge: id => request(`/pledges/${id}`),
   signPledge: id => request(`/pledges/${id}/sign`, { method: 'POST' }),
 
+  surveys: () => request('/surveys'),
+  survey: id => request(`/surveys/${id}`),
+  answerSurvey: (id, answers) => request(`/surveys/${id}/answers`, { method: 'POST', data: { answers }, silent: true }),
+  myRectifications: () => request('/me/rectifications'),
+  submitRectification: (id, filePath, note) => upload(`/me/rectifications/${id}/evidence`, {
+    filePath, name: 'photos', formData: { note }, silent: true,
+  }),
+
   photo: photoUrl => download(photoUrl.replace(/^\/api\/mp/, '')),
 }

@@ -1,7 +1,8 @@
 // The used-by journey, driven through the mini-program's own request module and pages against the real
 // backend and the WeChat sandbox: log in → bind → list events → register → sign in from the printed
 // code's address (options.q) → sign in again (已签到) → claim a wish → upload a proof photo → my records →
-// vote once in a 评选 → sign a 承诺书 → write and edit a 感悟 after a 道德讲堂 I signed in to.
+// vote once in a 评选 → sign a 承诺书 → write and edit a 感悟 after a 道德讲堂 I signed in to → answer a
+// survey once.
 // Settings come from the environment (set by tests/test_miniprogram_contract.py); prints one JSON report.
 const assert = require('assert/strict')
 const path = require('path')
@@ -160,6 +161,32 @@ async function main() {
   const reread = page('pages/events/reflection')
   await reread.onLoad({ id: String(lectureId) })
   report.reflection = { same: reread.data.reflection.id === firstId, content: reread.data.content, count: reread.data.count }
+
+  // 问卷调查: the open survey is listed, answered once on its page; a second answer is refused in Chinese.
+  const surveyId = Number(env('MP_SURVEY_ID'))
+  const surveyList = page('pages/surveys/index')
+  await surveyList.onShow()
+  assert.equal(surveyList.data.state, 'ready', surveyList.data.message)
+  const listed = surveyList.data.items.find(item => item.id === surveyId)
+  const survey = page('pages/surveys/detail')
+  await survey.onLoad({ id: String(surveyId) })
+  assert.equal(survey.data.state, 'ready', survey.data.message)
+  survey.data.questions.forEach((question, index) => {
+    if (question.kind !== 'text') survey.onChoose({ currentTarget: { dataset: { index, option: 0 } } })
+    else survey.onText({ currentTarget: { dataset: { index } }, detail: { value: '多组织志愿活动' } })
+  })
+  await survey.onSubmit()
+  assert.equal(survey.data.refusal, '', survey.data.refusal)
+  const reopened = page('pages/surveys/detail')
+  await reopened.onLoad({ id: String(surveyId) })
+  let second = null
+  try {
+    await api.answerSurvey(surveyId, survey.data.questions.filter(question => question.kind !== 'text')
+      .map(question => ({ question_id: question.id, choices: [0] })))
+  } catch (error) {
+    second = error.code
+  }
+  report.survey = { listed: listed && listed.label, answered: survey.data.answered, reopened: reopened.data.answered, second }
   report.errors_shown = wx.calls.filter(call => call.name === 'showModal' || (call.name === 'showToast' && call.options.icon === 'none'))
     .map(call => call.options.content || call.options.title)
   process.stdout.write(`${JSON.stringify(report)}\n`)

@@ -1,4 +1,4 @@
-// 我的: profile, volunteer hours, links to my sign-ins, my wishes, 评选 and 承诺书, log out.
+// 我的: profile, volunteer hours, links to my sign-ins, my wishes, 评选, 承诺书, 问卷 and 整改, log out.
 const api = require('../../utils/api')
 const { login, logout } = require('../../utils/request')
 
@@ -32,6 +32,12 @@ Component({
     },
     onPledges() {
       wx.navigateTo({ url: '/pages/pledges/index' })
+    },
+    onSurveys() {
+      wx.navigateTo({ url: '/pages/surveys/index' })
+    },
+    onRectifications() {
+      wx.navigateTo({ url: '/pages/rectifications/index' })
     },
     async onLogout() {
       const { confirm } = await new Promise(resolve => wx.showModal({
