@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -275,3 +275,66 @@ def test_a_code_scanned_in_a_wecom_like_browser_signs_the_person_in(console_serv
     expect(page.get_by_test_id("scan-headline")).to_have_text("已签到")
     context.close()
     assert violations == []
+
+
+def test_inspector_scores_beside_the_evidence_and_checks_a_department_on_a_phone(console_server, browser, tmp_path):
+    from app.models.org import ROLE_INSPECTOR
+    from tests.inspection_helpers import make_round
+    from tests.ledger_helpers import held_event
+    from tests.wish_helpers import image_bytes
+
+    _app, base = console_server
+    inspector = person(ROLE_INSPECTOR, name="陈静", employee_no="E0031", department="创建办")
+    console_auth.set_password(db.session, inspector, PASSWORD, audit.Actor.system())
+    found = make_round()
+    held_event("道德讲堂", date(found.starts_on.year, 9, 10), title="道德讲堂：孝老爱亲")  # in the round's half-year
+    office = factories.make_department("办公室")
+    violations: list[str] = []
+    context, page = new_page(browser, violations)
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=employee_no]", "E0031")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]:has-text('登录')")
+    page.wait_for_url(f"{base}/console/inspections")  # an inspector's console is the 检查 section
+    assert "陈静（检查组）" in page.text_content("[data-testid=whoami]")
+
+    # Item 6 (道德讲堂): the 台账 evidence sits beside the score field; score it with a finding.
+    page.click(f"a:has-text('{found.title}')")
+    item = page.locator("[data-testid=item-6]")
+    evidence = item.locator("[data-testid=evidence]")
+    expect(evidence).to_contain_text("道德讲堂：孝老爱亲")
+    score_box, evidence_box = item.locator("input[name=score]").bounding_box(), evidence.bounding_box()
+    assert evidence_box["x"] > score_box["x"] + score_box["width"] and abs(evidence_box["y"] - score_box["y"]) < 200  # beside it
+    item.locator("input[name=score]").fill("9")
+    item.locator("button:has-text('保存草稿')").click()
+    expect(page.locator("[data-testid=item-6] .invalid-feedback")).to_contain_text("得分不能超过满分 6 分")
+    page.locator("[data-testid=item-6] input[name=score]").fill("5.5")
+    page.locator("[data-testid=item-6] textarea[name=findings]").fill("下半年讲堂缺少照片")
+    page.locator("[data-testid=item-6] button:has-text('保存草稿')").click()
+    expect(page.locator("[data-testid=item-6] [data-testid=item-score]")).to_have_text("5.5")
+    page.locator("[data-testid=item-6]").scroll_into_view_if_needed()
+    shot(page, "console-inspection-sheet")
+
+    # The office checked on a phone inside WeCom: 禁烟 fails with a note and a camera photo.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/console/inspections/{found.id}/checks")
+    page.select_option("select[name=department]", str(office.id))
+    page.click("[data-testid=pick-department] button")
+    point = page.locator("[data-testid='point-禁烟']")
+    photo = tmp_path / "smoking.jpg"
+    photo.write_bytes(image_bytes(size=(800, 600)))
+    point.locator("label:has-text('不通过')").click()
+    point.locator("input[name=note]").fill("楼梯间有烟头")
+    point.locator("input[name=photos]").set_input_files(str(photo))
+    point.locator("button:has-text('保存')").click()
+    point = page.locator("[data-testid='point-禁烟']")
+    expect(point.locator("[data-testid=point-result]")).to_have_text("不通过")
+    assert point.locator("img").evaluate("img => img.naturalWidth") > 0
+    page.locator("[data-testid='point-整洁'] label:has-text('通过')").first.click()
+    page.locator("[data-testid='point-整洁'] button:has-text('保存')").click()
+    expect(page.locator("[data-testid=ranking]")).to_contain_text("禁烟：楼梯间有烟头")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    page.locator("[data-testid='point-禁烟']").scroll_into_view_if_needed()
+    shot(page, "console-inspection-check-phone")
+    assert violations == []
+    context.close()
