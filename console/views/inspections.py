@@ -69,6 +69,23 @@ def _refusal(form, exc: AppError) -> None:
         form.form_errors.append(exc.message)
 
 
+def _button(form, action, done: str) -> None:
+    """A button's POST: the form checked, one service called, the result flashed; a role or an object
+    refused is its error page."""
+    if not form.validate_on_submit():
+        flash(_errors(form) or "页面已过期，请刷新后重试。", "danger")
+        return
+    try:
+        action()
+    except AppError as exc:
+        db.session.rollback()
+        if exc.status_code in (403, 404):
+            raise
+        flash(exc.message, "danger")
+    else:
+        flash(done, "success")
+
+
 def _photos(field) -> list:
     return [upload.stream for upload in (field.data or []) if getattr(upload, "filename", "")]
 
@@ -135,68 +152,55 @@ def inspection_sheet(round_id: int):
     return _sheet_page(round_id)
 
 
+def _sheet_form(round_id: int, form, kind: str, action, done: str, number: int | None = None):
+    """A form of the score sheet: saved and back to its item, or the sheet again with the errors inline."""
+    if form.validate_on_submit():
+        try:
+            action()
+        except AppError as exc:
+            _refusal(form, exc)
+        else:
+            flash(done, "success")
+            anchor = f"item-{number}" if number else None
+            return redirect(url_for("console.inspection_sheet", round_id=round_id, _anchor=anchor))
+    return _sheet_page(round_id, {"kind": kind, "number": number, "form": form}, 400)
+
+
 @bp.post("/inspections/<id:round_id>/items/<int:number>")
 @auth.requires("inspections.score")
 def inspection_score(round_id: int, number: int):
     form = ScoreForm()
-    if form.validate_on_submit():
-        try:
-            service.save_item(db.session, auth.viewer(), round_id, number, max_score=form.max_score.data,
-                              score=form.score.data, findings=form.findings.data or "")
-        except AppError as exc:
-            _refusal(form, exc)
-        else:
-            flash(f"第 {number} 项已保存。", "success")
-            return redirect(url_for("console.inspection_sheet", round_id=round_id, _anchor=f"item-{number}"))
-    return _sheet_page(round_id, {"kind": "score", "number": number, "form": form}, 400)
+    return _sheet_form(round_id, form, "score", lambda: service.save_item(
+        db.session, auth.viewer(), round_id, number, max_score=form.max_score.data, score=form.score.data,
+        findings=form.findings.data or ""), f"第 {number} 项已保存。", number)
 
 
 @bp.post("/inspections/<id:round_id>/items/<int:number>/rectifications")
 @auth.requires("inspections.score")
 def inspection_rectification_add(round_id: int, number: int):
     form = RectificationForm()
-    if form.validate_on_submit():
-        try:
-            service.add_rectification(db.session, auth.viewer(), round_id, number, requirement=form.requirement.data,
-                                      responsible=form.responsible.data, deadline=form.deadline.data)
-        except AppError as exc:
-            _refusal(form, exc)
-        else:
-            flash(f"已对第 {number} 项提出整改要求，责任人会收到通知。", "success")
-            return redirect(url_for("console.inspection_sheet", round_id=round_id, _anchor=f"item-{number}"))
-    return _sheet_page(round_id, {"kind": "rectification", "number": number, "form": form}, 400)
+    return _sheet_form(round_id, form, "rectification", lambda: service.add_rectification(
+        db.session, auth.viewer(), round_id, number, requirement=form.requirement.data,
+        responsible=form.responsible.data, deadline=form.deadline.data),
+        f"已对第 {number} 项提出整改要求，责任人会收到通知。", number)
 
 
 @bp.post("/inspections/<id:round_id>/items/<int:number>/correction")
 @auth.requires("inspections.manage")
 def inspection_correct(round_id: int, number: int):
     form = CorrectionForm()
-    if form.validate_on_submit():
-        try:
-            service.correct_score(db.session, auth.viewer(), round_id, number, form.score.data, form.reason.data)
-        except AppError as exc:
-            _refusal(form, exc)
-        else:
-            flash(f"第 {number} 项得分已更正，审计日志记录了原分数和原因。", "success")
-            return redirect(url_for("console.inspection_sheet", round_id=round_id, _anchor=f"item-{number}"))
-    return _sheet_page(round_id, {"kind": "correction", "number": number, "form": form}, 400)
+    return _sheet_form(round_id, form, "correction", lambda: service.correct_score(
+        db.session, auth.viewer(), round_id, number, form.score.data, form.reason.data),
+        f"第 {number} 项得分已更正，审计日志记录了原分数和原因。", number)
 
 
 @bp.post("/inspections/<id:round_id>/details")
 @auth.requires("inspections.manage")
 def inspection_details(round_id: int):
     form = DetailsForm()
-    if form.validate_on_submit():
-        try:
-            service.update_details(db.session, auth.viewer(), round_id, title=form.title.data,
-                                   addressees=form.addressees.data, issuer=form.issuer.data,
-                                   document_no=form.document_no.data or "")
-        except AppError as exc:
-            _refusal(form, exc)
-        else:
-            flash("通报信息已保存。", "success")
-            return redirect(url_for("console.inspection_sheet", round_id=round_id))
-    return _sheet_page(round_id, {"kind": "details", "form": form}, 400)
+    return _sheet_form(round_id, form, "details", lambda: service.update_details(
+        db.session, auth.viewer(), round_id, title=form.title.data, addressees=form.addressees.data,
+        issuer=form.issuer.data, document_no=form.document_no.data or ""), "通报信息已保存。")
 
 
 STATE_ACTIONS = {
@@ -208,18 +212,7 @@ STATE_ACTIONS = {
 
 def _change_state(round_id: int, action: str):
     function, done = STATE_ACTIONS[action]
-    if not EmptyForm().validate_on_submit():
-        flash("页面已过期，请刷新后重试。", "danger")
-    else:
-        try:
-            function(db.session, auth.viewer(), round_id)
-        except AppError as exc:
-            db.session.rollback()
-            if exc.status_code in (403, 404):
-                raise
-            flash(exc.message, "danger")
-        else:
-            flash(done, "success")
+    _button(EmptyForm(), lambda: function(db.session, auth.viewer(), round_id), done)
     return redirect(url_for("console.inspection_sheet", round_id=round_id))
 
 
@@ -249,16 +242,8 @@ def inspection_report(round_id: int, fmt: str):
 @bp.post("/inspections/<id:round_id>/publish")
 @auth.requires("inspections.manage")
 def inspection_publish(round_id: int):
-    if not EmptyForm().validate_on_submit():
-        flash("页面已过期，请刷新后重试。", "danger")
-    else:
-        try:
-            service.publish_report(db.session, auth.viewer(), round_id)
-        except AppError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            flash("通报已发布：摘要已排队推送到各群，Word 文件已存入台账第 2 项。", "success")
+    _button(EmptyForm(), lambda: service.publish_report(db.session, auth.viewer(), round_id),
+            "通报已发布：摘要已排队推送到各群，Word 文件已存入台账第 2 项。")
     return redirect(url_for("console.inspection_sheet", round_id=round_id))
 
 
@@ -367,18 +352,8 @@ def inspection_survey(round_id: int):
 @bp.post("/inspections/<id:round_id>/survey")
 @auth.requires("inspections.score")
 def inspection_survey_create(round_id: int):
-    if not EmptyForm().validate_on_submit():
-        flash("页面已过期，请刷新后重试。", "danger")
-    else:
-        try:
-            service.create_survey(db.session, auth.viewer(), round_id)
-        except AppError as exc:
-            db.session.rollback()
-            if exc.status_code in (403, 404):
-                raise
-            flash(exc.message, "danger")
-        else:
-            flash("问卷已建立（默认题目），员工可在小程序中填写。", "success")
+    _button(EmptyForm(), lambda: service.create_survey(db.session, auth.viewer(), round_id),
+            "问卷已建立（默认题目），员工可在小程序中填写。")
     return redirect(url_for("console.inspection_survey", round_id=round_id))
 
 
@@ -403,11 +378,7 @@ def survey_questions(survey_id: int):
 @auth.requires("inspections.score")
 def survey_close(survey_id: int):
     round_id = service.survey_round_id(db.session, auth.viewer(), survey_id)
-    if not EmptyForm().validate_on_submit():
-        flash("页面已过期，请刷新后重试。", "danger")
-    else:
-        service.close_survey(db.session, auth.viewer(), survey_id)
-        flash("问卷已结束，不再接受填写。", "success")
+    _button(EmptyForm(), lambda: service.close_survey(db.session, auth.viewer(), survey_id), "问卷已结束，不再接受填写。")
     return redirect(url_for("console.inspection_survey", round_id=round_id))
 
 
@@ -453,18 +424,7 @@ def _back_to_list():
 @bp.post("/rectifications/<id:rectification_id>/accept")
 @auth.requires("inspections.score")
 def rectification_accept(rectification_id: int):
-    if not EmptyForm().validate_on_submit():
-        flash("页面已过期，请刷新后重试。", "danger")
-    else:
-        try:
-            service.accept_rectification(db.session, auth.viewer(), rectification_id)
-        except AppError as exc:
-            db.session.rollback()
-            if exc.status_code in (403, 404):
-                raise
-            flash(exc.message, "danger")
-        else:
-            flash("整改已验收。", "success")
+    _button(EmptyForm(), lambda: service.accept_rectification(db.session, auth.viewer(), rectification_id), "整改已验收。")
     return _back_to_list()
 
 
@@ -472,18 +432,8 @@ def rectification_accept(rectification_id: int):
 @auth.requires("inspections.score")
 def rectification_return(rectification_id: int):
     form = ReturnForm()
-    if not form.validate_on_submit():
-        flash(_errors(form), "danger")
-    else:
-        try:
-            service.return_rectification(db.session, auth.viewer(), rectification_id, form.reason.data)
-        except AppError as exc:
-            db.session.rollback()
-            if exc.status_code in (403, 404):
-                raise
-            flash(exc.message, "danger")
-        else:
-            flash("已退回整改，责任人会收到原因。", "success")
+    _button(form, lambda: service.return_rectification(db.session, auth.viewer(), rectification_id, form.reason.data),
+            "已退回整改，责任人会收到原因。")
     return _back_to_list()
 
 
@@ -491,19 +441,9 @@ def rectification_return(rectification_id: int):
 @auth.requires("rectifications.view")
 def rectification_evidence(rectification_id: int):
     form = EvidenceForm()
-    if not form.validate_on_submit():
-        flash(_errors(form), "danger")
-    else:
-        try:
-            service.submit_rectification(db.session, auth.viewer(), rectification_id, form.note.data or "",
-                                         _photos(form.photos))
-        except AppError as exc:
-            db.session.rollback()
-            if exc.status_code in (403, 404):
-                raise
-            flash(exc.message, "danger")
-        else:
-            flash("整改情况已提交，等待检查组验收。", "success")
+    _button(form, lambda: service.submit_rectification(db.session, auth.viewer(), rectification_id, form.note.data or "",
+                                                       _photos(form.photos)),
+            "整改情况已提交，等待检查组验收。")
     return _back_to_list()
 
 
