@@ -448,3 +448,23 @@ def test_the_rounds_list_score_sheet_and_rectification_list_run_a_bounded_number
     large = {path: measure(path) for path in small}
     assert large == small, (small, large)
     assert all(count <= 25 for count in large.values()), large
+
+
+def test_a_liaison_sees_the_evidence_photos_of_their_departments_rectifications_only(client, cast, world):
+    found = world["round"]
+    own = add_rectification(found, cast["nobody"], number=3)  # 办公室, the liaison's department
+    other = add_rectification(found, cast["finance"], number=4)
+    for rectification, staff in ((own, cast["nobody"]), (other, cast["finance"])):
+        rectifications.submit_rectification(db.session, rectification.id, db.session.get(Staff, staff.id), "已整改",
+                                            [io.BytesIO(image_bytes())])
+    photos = {p.rectification_id: p.id for p in db.session.scalars(select(InspectionPhoto))}
+    sign_in(client, cast["liaison"])
+    page = client.get("/console/rectifications").get_data(as_text=True)
+    assert f"/console/inspections/photos/{photos[own.id]}" in page
+    with client.get(f"/console/inspections/photos/{photos[own.id]}") as image:
+        assert image.status_code == 200 and image.mimetype == "image/jpeg"
+    assert client.get(f"/console/inspections/photos/{photos[other.id]}").status_code == 403
+    assert client.get("/console/inspections/photos/999999").status_code == 404
+    sign_in(client, cast["leader"])
+    with client.get(f"/console/inspections/photos/{photos[other.id]}") as image:
+        assert image.status_code == 200

@@ -23,7 +23,7 @@ from app.models.org import ROLE_ADMIN, ROLE_INSPECTOR
 from app.services.inspections import checks, rectifications, report, rounds, surveys
 from app.services.inspections.errors import Invalid, PhotoNotFound
 from app.services.pagination import Page, paginate
-from app.services.roles import OtherDepartment, Viewer, require
+from app.services.roles import OtherDepartment, RoleDenied, Viewer, require
 from app.timeutil import local_today
 
 RETURNED = "returned"  # 待整改 again after an inspector returned it: a filter of its own
@@ -187,13 +187,18 @@ def set_checklist(session: Session, viewer: Viewer, round_id: int, text: str):
 
 
 def photo(session: Session, viewer: Viewer, photo_id: int) -> tuple[Path, str]:
-    """A check or rectification photo: for whoever reads the 检查 section, and for the responsible person
-    of the rectification it shows (as the service decides)."""
-    if not viewer.can("inspections.view"):
-        return checks.photo_for_viewer(session, photo_id, _staff(session, viewer))
+    """A check or rectification photo: for whoever reads the 检查 section; a rectification's photo also for
+    whoever may see that rectification (a liaison, their department's; the responsible person)."""
+    require(viewer, "rectifications.view")
     found = session.get(InspectionPhoto, photo_id)
-    path = checks.photo_folder() / found.stored_name if found is not None else None
-    if path is None or not path.is_file():
+    if found is None:
+        raise PhotoNotFound()
+    if not viewer.can("inspections.view"):
+        if found.rectification_id is None:
+            raise RoleDenied()
+        _visible_rectification(session, viewer, found.rectification_id)
+    path = checks.photo_folder() / found.stored_name
+    if not path.is_file():
         raise PhotoNotFound()
     return path, found.content_type
 
