@@ -468,3 +468,26 @@ def test_a_liaison_sees_the_evidence_photos_of_their_departments_rectifications_
     sign_in(client, cast["leader"])
     with client.get(f"/console/inspections/photos/{photos[other.id]}") as image:
         assert image.status_code == 200
+
+
+def test_admin_edits_the_reports_details_and_bad_input_is_refused_inline(client, cast, world):
+    found = world["round"]
+    token = signed(client, cast["admin"])
+    path = f"/console/inspections/{found.id}/details"
+    empty = client.post(path, data={"csrf_token": token, "title": "", "addressees": "各部门", "issuer": "创建办"})
+    assert empty.status_code == 400 and "请填写标题" in empty.get_data(as_text=True)
+    long = client.post(path, data={"csrf_token": token, "title": "检查", "addressees": "各部门", "issuer": "创建办",
+                                   "document_no": "文" * 51})
+    assert long.status_code == 400 and "文号不能超过 50 字" in long.get_data(as_text=True)
+    other = make_round(title="另一轮检查")
+    taken = client.post(path, data={"csrf_token": token, "title": other.title, "addressees": "各部门", "issuer": "创建办"})
+    assert taken.status_code == 400 and "检查轮次“另一轮检查”已存在" in taken.get_data(as_text=True)
+    saved = client.post(path, data={"csrf_token": token, "title": found.title, "addressees": "局属各单位",
+                                    "issuer": "创建工作领导小组办公室", "document_no": "创建办〔2026〕3号"})
+    assert saved.status_code == 302
+    assert rounds.get_round(db.session, found.id).document_no == "创建办〔2026〕3号"
+    token = signed(client, cast["inspector"])
+    assert client.post(path, data={"csrf_token": token, "title": "x", "addressees": "y", "issuer": "z"}).status_code == 403
+    # A second survey for the round is refused with a message, not an error page.
+    again = client.post(f"/console/inspections/{found.id}/survey", data={"csrf_token": token}, follow_redirects=True)
+    assert "该检查轮次已有问卷" in again.get_data(as_text=True)

@@ -135,7 +135,7 @@ def has_console_role(staff: Staff) -> bool:
 
 
 def parse_role(label: str) -> str:
-    """A role from its Chinese label (管理员, 部门联络员, 领导) or its code (admin, liaison, leader)."""
+    """A role from its Chinese label (管理员, 部门联络员, 领导, 检查组) or its code (admin, liaison, leader, inspector)."""
     role = ROLE_BY_LABEL.get(label.strip(), label.strip())
     if role not in ROLES:
         raise InvalidRole(f"角色应为 {'、'.join(ROLES.values())} 之一")
