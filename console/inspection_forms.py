@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, MultipleFileField, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.services.inspections.checks import NOTE_MAX as CHECK_NOTE_MAX
 from app.services.inspections.rectifications import NOTE_MAX as EVIDENCE_NOTE_MAX
@@ -93,11 +93,3 @@ class EvidenceForm(ConsoleForm):
 class TemplateForm(ConsoleForm):
     file = FileField("通报模板（.docx）", validators=[FileRequired("请选择 .docx 文件")])
 
-
-class RectificationFilterForm(ConsoleForm):
-    class Meta:
-        csrf = False
-        locales = ["zh"]
-
-    department = StringField("部门", validators=[Optional(), Regexp(r"^\d{1,9}$", message="部门无效")])
-    status = StringField("状态", validators=[Optional(), Length(max=20)])
