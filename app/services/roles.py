@@ -42,6 +42,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "outbox.manage": frozenset({ROLE_ADMIN}),
     "schedule.view": frozenset({ROLE_ADMIN, ROLE_LEADER}),
     "schedule.manage": frozenset({ROLE_ADMIN}),
+    "ledger.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON}),  # a liaison: their department's items
+    "ledger.manage": frozenset({ROLE_ADMIN}),
 }
 
 

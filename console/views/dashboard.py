@@ -7,6 +7,7 @@ from flask import redirect, render_template, url_for
 from app.extensions import db
 from app.models.base import utcnow
 from app.services import dashboard as dashboard_service
+from app.services import ledger_console
 from console import auth, bp
 from console.charts import participation_bars
 
@@ -14,8 +15,10 @@ from console.charts import participation_bars
 @bp.get("/")
 @auth.requires("dashboard.view")
 def dashboard():
-    board = dashboard_service.build_dashboard(db.session, auth.viewer(), utcnow())
-    return render_template("console/dashboard.html", board=board, chart=participation_bars(board.month, board.year))
+    viewer, now = auth.viewer(), utcnow()
+    board = dashboard_service.build_dashboard(db.session, viewer, now)
+    ledger = ledger_console.dashboard_panel(db.session, viewer, now) if viewer.can("ledger.view") else None
+    return render_template("console/dashboard.html", board=board, chart=participation_bars(board.month, board.year), ledger=ledger)
 
 
 @bp.get("")
