@@ -38,7 +38,6 @@ from app.services.ledger.plan import check_year, find_plan
 logger = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=10)
-KEEP_DAYS_DEFAULT = 7
 PARTIAL_GRACE = timedelta(hours=1)
 
 
@@ -169,7 +168,7 @@ def pack_path(session: Session, year: int) -> Path:
 def clean_up(session: Session, now: datetime | None = None) -> int:
     """Remove packs older than the retention and files no row names; returns files removed."""
     now = now or utcnow()
-    keep = timedelta(days=current_app.config.get("LEDGER_EXPORT_KEEP_DAYS", KEEP_DAYS_DEFAULT))
+    keep = timedelta(days=current_app.config["LEDGER_EXPORT_KEEP_DAYS"])
     expired = session.scalars(select(LedgerExport).where(
         LedgerExport.status == EXPORT_READY, LedgerExport.finished_at < now - keep
     )).all()
