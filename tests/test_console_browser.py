@@ -320,6 +320,7 @@ def test_admin_reads_the_ledger_uploads_a_document_and_downloads_the_pack(consol
     form.locator("button[type=submit]").click()
     expect(page.locator(".alert-success")).to_contain_text("已上传")
     expect(page.locator("[data-testid=item-documents]")).to_contain_text("道德讲堂活动方案")
+    page.goto(page.url.split("#")[0])  # from the top (the upload came back to #documents)
     shot(page, "console-ledger-item")
 
     page.goto(f"{base}/console/ledger?year={year}")
