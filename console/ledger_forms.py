@@ -84,7 +84,7 @@ class DocumentForm(ConsoleForm):
 
 
 class EventItemsForm(ConsoleForm):
-    items = SelectMultipleField("工作项", coerce=int, validate_choice=False,
+    items = SelectMultipleField("工作项", coerce=int, validate_choice=False, description="可多选：电脑上按住 Ctrl（Mac 为 ⌘）点选",
                                 validators=[DataRequired("请至少选择一个工作项")], **MULTIPLE)
     festival = SelectField("节日（传统节日活动）", choices={"": "按标题或日期判断", **{n: n for n in TRADITIONAL_FESTIVALS}},
                            validators=[Optional()])

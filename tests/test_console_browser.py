@@ -323,6 +323,14 @@ def test_admin_reads_the_ledger_uploads_a_document_and_downloads_the_pack(consol
     page.goto(page.url.split("#")[0])  # from the top (the upload came back to #documents)
     shot(page, "console-ledger-item")
 
+    # The event's page carries its 台账 panel: work items and the 道德讲堂 record with the five 环节.
+    page.click("[data-testid=item-events] a:has-text('道德讲堂：敬业奉献')")
+    expect(page.get_by_test_id("event-ledger")).to_contain_text("第 6 项")
+    assert page.locator("[data-testid=record-form] input[value=唱歌曲]").count() == 1
+    page.locator("[data-testid=record-form] input[name=host]").fill("王芳")
+    page.click("[data-testid=record-form] button:has-text('保存记录')")
+    expect(page.locator(".alert-success")).to_contain_text("活动记录已保存")
+
     page.goto(f"{base}/console/ledger?year={year}")
     page.click("[data-testid=export-start]")
     expect(page.get_by_test_id("export-download")).to_be_visible(timeout=90_000)  # htmx polling until ready

@@ -544,3 +544,26 @@ def test_dashboard_shows_this_half_years_progress_and_stays_bounded(client, cast
     assert measure()[0] == small
     sign_in(client, db.session.get(Staff, other_id))
     assert "认真开展道德讲堂活动" not in client.get("/console/").get_data(as_text=True)
+
+
+def test_a_liaison_without_items_sees_no_dashboard_panel_and_an_empty_plan(client, cast):
+    init_plan(local_today().year)
+    sign_in(client, cast["other"])  # 财务科 is responsible for nothing
+    assert 'data-testid="ledger-panel"' not in client.get("/console/").get_data(as_text=True)
+    assert "本部门没有负责的工作项" in client.get(f"/console/ledger?year={YEAR}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", [
+    "/console/ledger/{year}/init", "/console/ledger/{year}/items/6", "/console/ledger/{year}/items/6/documents",
+    "/console/ledger/{year}/export", "/console/events/{event}/ledger-items", "/console/events/{event}/record",
+    "/console/events/{event}/record/lock", "/console/events/{event}/reflections", "/console/events/{event}/ledger-photos",
+])
+def test_every_ledger_form_refuses_a_post_without_csrf(client, cast, path):
+    event = lecture()
+    sign_in(client, cast["admin"])
+    before = db.session.scalar(select(func.count(AuditLog.id)))
+    response = client.post(path.format(year=YEAR, event=event.id), data={"source": "default", "items": [1], "host": "王芳",
+                                                                         "title": "x", "kind": "方案"})
+    assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(AuditLog.id))) == before
+    assert db.session.scalar(select(func.count(LedgerExport.id))) == 0

@@ -286,7 +286,8 @@ class DashboardPanel:
 
 
 def dashboard_panel(session: Session, viewer: Viewer, now: datetime | None = None) -> DashboardPanel | None:
-    """This half-year's item counts by status and the items behind; None without a plan for the year."""
+    """This half-year's item counts by status and the items behind; None without a plan for the year
+    (or, for a liaison, without an item of their department)."""
     require(viewer, "ledger.view")
     now = now or utcnow()
     today = local_today(now)
@@ -297,6 +298,8 @@ def dashboard_panel(session: Session, viewer: Viewer, now: datetime | None = Non
     year_evidence = load_year(session, found, now)
     departments = _visible_departments(session, viewer)
     progress = [item_progress(item, year_evidence, half) for item in found.items if _may_see(item, departments)]
+    if not progress:  # a liaison whose department is responsible for no item
+        return None
     counts = Counter(p.status for p in progress)
     return DashboardPanel(today.year, half, {status: counts.get(status, 0) for status in STATUSES},
                           [p for p in progress if p.status != ACHIEVED])
