@@ -180,6 +180,8 @@ class Config:
 
         # 创建台账: the largest document (PDF, DOCX, XLSX) uploaded against a work item; photos keep PHOTO_MAX_BYTES.
         self.LEDGER_DOCUMENT_MAX_BYTES = env_int("LEDGER_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+        # The console's inspection packs (UPLOAD_FOLDER/ledger-exports/) are removed after this many days.
+        self.LEDGER_EXPORT_KEEP_DAYS = env_int("LEDGER_EXPORT_KEEP_DAYS", 7)
         self.SCHEDULER_LEDGER_CHECK_TIME = env_str("SCHEDULER_LEDGER_CHECK_TIME", "09:40")
         # 检查考评: the 通报 template (.docx; an admin's uploaded one wins) and the daily rectification reminders.
         self.INSPECTION_REPORT_TEMPLATE = env_str("INSPECTION_REPORT_TEMPLATE")

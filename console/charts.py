@@ -57,3 +57,24 @@ def option_bars(options: list[str], counts: list[int], answered: int) -> Markup:
         parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 8}" y="{y + 17}">{escape(f"{count} 人（{share:.0%}）")}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def headcount_bars(people: dict[str, int], headcount: dict[str, int], label: str = "各部门参与人数") -> Markup:
+    """Per department: distinct participants against the roster's headcount, highest share first."""
+    names = sorted(set(headcount) | set(people),
+                   key=lambda n: (-(people.get(n, 0) / headcount[n] if headcount.get(n) else 0), n))
+    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
+    height = ROW * len(names) + 4
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+             f'role="img" aria-label="{escape(label)}">']
+    for index, name in enumerate(names):
+        y = 4 + index * ROW
+        count, total = people.get(name, 0), headcount.get(name, 0)
+        rate = count / total if total else 0.0
+        short = escape(name if len(name) <= 8 else name[:7] + "…")
+        parts.append(f'<text x="0" y="{y + 17}">{short}</text>')
+        parts.append(f'<rect class="bar-bg" x="{LABEL_WIDTH}" y="{y}" width="{BAR_WIDTH}" height="24"/>')
+        parts.append(f'<rect class="bar-year" x="{LABEL_WIDTH}" y="{y}" width="{BAR_WIDTH * min(rate, 1):.1f}" height="24"/>')
+        parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 8}" y="{y + 17}">{escape(f"{count} / {total} 人（{rate:.0%}）")}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -336,5 +336,69 @@ def test_inspector_scores_beside_the_evidence_and_checks_a_department_on_a_phone
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
     page.locator("[data-testid='point-禁烟']").scroll_into_view_if_needed()
     shot(page, "console-inspection-check-phone")
+def test_admin_reads_the_ledger_uploads_a_document_and_downloads_the_pack(console_server, browser, tmp_path):
+    """台账: the plan, an item's page, a document uploaded, the pack built in the background (htmx
+    progress) and downloaded."""
+    import zipfile
+
+    from app.services.ledger import builds
+    from app.timeutil import local_today
+    from tests.ledger_helpers import init_plan, pdf_bytes, sign_in_people
+
+    _app, base = console_server
+    year = local_today().year
+    init_plan(year)
+    admin = person("admin", name="刘洋", employee_no="E0021")
+    console_auth.set_password(db.session, admin, PASSWORD, audit.Actor.system())
+    people = [person(None, name=f"职工{n}", department=("办公室", "机关党委")[n % 2]) for n in range(4)]
+    event = factories.make_event(title="道德讲堂：敬业奉献", starts_at=utcnow() - timedelta(minutes=30))
+    sign_in_people(event, people[:3])
+    document = tmp_path / "道德讲堂活动方案.pdf"
+    document.write_bytes(pdf_bytes("方案"))
+    violations: list[str] = []
+    context, page = new_page(browser, violations)
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=employee_no]", "E0021")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]:has-text('登录')")
+    page.wait_for_url(f"{base}/console/")
+    assert "创建台账" in page.text_content("[data-testid=ledger-panel]")
+
+    page.click("a.nav-link:has-text('台账')")
+    expect(page.locator("[data-testid=plan-table]")).to_contain_text("认真开展道德讲堂活动")
+    shot(page, "console-ledger-plan")
+
+    page.click("[data-testid=plan-table] a:has-text('认真开展道德讲堂活动')")
+    expect(page.get_by_test_id("item-title")).to_have_text("6. 认真开展道德讲堂活动")
+    assert "道德讲堂：敬业奉献" in page.text_content("[data-testid=item-events]")
+    assert page.locator("[data-testid=item-chart] svg").count() == 1
+    form = page.locator("[data-testid=document-form]")
+    form.locator("select[name=kind]").select_option("方案")
+    form.locator("input[name=title]").fill("道德讲堂活动方案")
+    form.locator("input[name=file]").set_input_files(str(document))
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_contain_text("已上传")
+    expect(page.locator("[data-testid=item-documents]")).to_contain_text("道德讲堂活动方案")
+    page.goto(page.url.split("#")[0])  # from the top (the upload came back to #documents)
+    shot(page, "console-ledger-item")
+
+    # The event's page carries its 台账 panel: work items and the 道德讲堂 record with the five 环节.
+    page.click("[data-testid=item-events] a:has-text('道德讲堂：敬业奉献')")
+    expect(page.get_by_test_id("event-ledger")).to_contain_text("第 6 项")
+    assert page.locator("[data-testid=record-form] input[value=唱歌曲]").count() == 1
+    page.locator("[data-testid=record-form] input[name=host]").fill("王芳")
+    page.click("[data-testid=record-form] button:has-text('保存记录')")
+    expect(page.locator(".alert-success")).to_contain_text("活动记录已保存")
+
+    page.goto(f"{base}/console/ledger?year={year}")
+    page.click("[data-testid=export-start]")
+    expect(page.get_by_test_id("export-download")).to_be_visible(timeout=90_000)  # htmx polling until ready
+    with page.expect_download() as download:
+        page.click("[data-testid=export-download]")
+    with zipfile.ZipFile(download.value.path()) as archive:
+        names = archive.namelist()
+    assert "目录.xlsx" in names and "创建工作报告.pdf" in names
+    assert any(name.endswith("道德讲堂活动方案.pdf") for name in names)
+    builds.wait_for_builds()
     assert violations == []
     context.close()

@@ -147,3 +147,31 @@ class Reflection(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     staff: Mapped[Staff] = relationship()
+
+
+EXPORT_BUILDING = "building"
+EXPORT_READY = "ready"
+EXPORT_FAILED = "failed"
+
+
+class LedgerExport(Base):
+    """The console's latest inspection pack of a year (one row per year), built in the background.
+
+    Starting a build is ``UPDATE … WHERE status != 'building'`` (or a stale build's heartbeat), so two
+    admins pressing the button at once start one build; progress and the outcome are stored here so any
+    web worker can show them."""
+
+    __tablename__ = "ledger_export"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=EXPORT_BUILDING)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(String(200), default="")
+    file_name: Mapped[str | None] = mapped_column(String(64))  # under UPLOAD_FOLDER/ledger-exports/
+    size: Mapped[int | None] = mapped_column(Integer)
+    started_by: Mapped[str] = mapped_column(String(50))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -48,6 +48,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "inspections.manage": frozenset({ROLE_ADMIN}),
     # Rectifications per department: liaisons see their own department's and mark their own done.
     "rectifications.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_INSPECTOR, ROLE_LIAISON}),
+    "ledger.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON}),  # a liaison: their department's items
+    "ledger.manage": frozenset({ROLE_ADMIN}),
 }
 
 

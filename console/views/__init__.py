@@ -14,6 +14,7 @@ NAV_ITEMS = (
     ("console.notices", "公告", "outbox.view", "notice"),
     ("console.push", "推送", "outbox.view", "push"),
     ("console.schedule", "日程", "schedule.view", "schedule"),
+    ("console.ledger", "台账", "ledger.view", "ledger"),
     ("console.inspections", "检查", "inspections.view", "inspections"),
     ("console.rectifications", "整改", "rectifications.view", "rectifications"),
     ("console.audit_log", "审计", "audit.view", "audit"),
@@ -24,6 +25,7 @@ SECTIONS = (
     ("dashboard", "dashboard"), ("event", "events"), ("checkin", "events"),
     ("people", "people"), ("person", "people"), ("audit", "audit"), ("wish", "wishes"), ("push", "push"), ("notice", "notice"), ("schedule", "schedule"),
     ("inspection", "inspections"), ("survey", "inspections"), ("rectification", "rectifications"),
+    ("ledger", "ledger"),
 )
 
 

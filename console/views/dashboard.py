@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.models.base import utcnow
 from app.services import dashboard as dashboard_service
+from app.services import ledger_console
 from console import auth, bp
 from console.charts import participation_bars
 
@@ -30,8 +31,10 @@ def _inspectors_land_on_inspections(view):
 @_inspectors_land_on_inspections
 @auth.requires("dashboard.view")
 def dashboard():
-    board = dashboard_service.build_dashboard(db.session, auth.viewer(), utcnow())
-    return render_template("console/dashboard.html", board=board, chart=participation_bars(board.month, board.year))
+    viewer, now = auth.viewer(), utcnow()
+    board = dashboard_service.build_dashboard(db.session, viewer, now)
+    ledger = ledger_console.dashboard_panel(db.session, viewer, now) if viewer.can("ledger.view") else None
+    return render_template("console/dashboard.html", board=board, chart=participation_bars(board.month, board.year), ledger=ledger)
 
 
 @bp.get("")

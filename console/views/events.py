@@ -77,6 +77,13 @@ def event_new():
 @bp.get("/events/<id:event_id>")
 @auth.requires("events.view")
 def event_detail(event_id: int):
+    return render_event_detail(event_id)
+
+
+def render_event_detail(event_id: int, status: int = 200, **ledger_forms):
+    """The event page; the 台账 panel's forms come back here with their errors (console.views.ledger)."""
+    from console.views.ledger import event_panel_context
+
     viewer = auth.viewer()
     event = event_console.get_event(db.session, viewer, event_id)
     people = event_console.registrations(db.session, viewer, event_id) if viewer.can("attendance.view") else []
@@ -86,7 +93,8 @@ def event_detail(event_id: int):
         registrations=people,
         cancel_form=ReasonForm(),
         statuses=event_console.EVENT_STATUS_LABELS,
-    )
+        **event_panel_context(event, **ledger_forms),
+    ), status
 
 
 @bp.route("/events/<id:event_id>/edit", methods=["GET", "POST"])

@@ -21,6 +21,7 @@ from app.models.ledger import EVIDENCE_KINDS
 from app.services import audit, images
 from app.services.ledger.errors import (
     DocumentInvalid,
+    DocumentNotFound,
     DocumentTooLarge,
     DocumentTypeNotAllowed,
     EventNotFound,
@@ -156,4 +157,18 @@ def add_document(
         session.rollback()
         path.unlink(missing_ok=True)
         raise
+    return document
+
+
+def delete_document(session: Session, document_id: int, actor: audit.Actor) -> LedgerDocument:
+    """Remove a document's row (audited) and then its file."""
+    document = session.get(LedgerDocument, document_id)
+    if document is None:
+        raise DocumentNotFound()
+    path = document_path(document)
+    audit.record(session, actor, "ledger.delete_document", "ledger_document", document.id,
+                 item_id=document.item_id, kind=document.kind, title=document.title, size=document.size)
+    session.delete(document)
+    session.commit()
+    path.unlink(missing_ok=True)
     return document

@@ -104,6 +104,11 @@ class DocumentInvalid(AppError):
     message = "文件信息有误"
 
 
+class DocumentNotFound(NotFound):
+    code = "document_not_found"
+    message = "材料不存在或已删除"
+
+
 class ExportFailed(AppError):
     status_code = 500
     code = "export_failed"
