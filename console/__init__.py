@@ -22,6 +22,7 @@ bp.enable_openapi = False  # APIFlask's spec lists JSON APIs only; the console i
 def init_app(app: Flask) -> None:
     from console import auth, errors, security
     from console.views import audit_log, dashboard, events, notices, people, push, schedule, sign_in, wishes  # noqa: F401 (routes)
+    from console.views import pledges, selections  # noqa: F401 (routes)
 
     auth.init_app(app)
     security.init_app(app)

@@ -34,6 +34,7 @@ from app.models.selection import (
     METHOD_VOTES,
     PHASE_COUNTING,
     PHASE_VOTING,
+    SELECTION_PUBLISHED,
 )
 from app.services import audit, outbox
 from app.services.selections import WrongPhase, entries_statement, get_entry, get_selection
@@ -256,6 +257,43 @@ def appoint_judges(session: Session, selection_id: int, judges: list[Staff], act
     audit.record(session, actor, "selection.judges", "selection", selection_id, judges=sorted(wanted))
     session.commit()
     return judges
+
+
+def _open_judging(staff_id: int):
+    return (
+        select(Selection).join(SelectionJudge, SelectionJudge.selection_id == Selection.id)
+        .where(SelectionJudge.staff_id == staff_id, Selection.status == SELECTION_PUBLISHED,
+               Selection.results_published_at.is_(None))
+    )
+
+
+def judges_open_selections(session: Session, staff_id: int) -> bool:
+    """Whether ``staff_id`` is a judge of a published selection whose results are not yet published."""
+    return session.scalar(select(_open_judging(staff_id).exists())) or False
+
+
+def judging_selections(session: Session, staff_id: int) -> list[Selection]:
+    """The selections ``staff_id`` judges and may still score, latest voting first."""
+    return list(session.scalars(_open_judging(staff_id).order_by(Selection.vote_until.desc(), Selection.id.desc())))
+
+
+@dataclass(frozen=True)
+class ScoreSheet:
+    selection: Selection
+    entries: list[SelectionEntry]
+    scores: dict[int, int]  # entry id -> this judge's score
+
+
+def score_sheet(session: Session, selection_id: int, judge: Staff) -> ScoreSheet:
+    """A judge's page: the approved entries and their own scores (three queries)."""
+    selection = get_selection(session, selection_id, admin=True)
+    if session.get(SelectionJudge, (selection_id, judge.id)) is None:
+        raise NotAJudge()
+    entries = list(session.scalars(entries_statement(selection_id, approved_only=True)))
+    scores = dict(session.execute(
+        select(JuryScore.entry_id, JuryScore.score).where(JuryScore.selection_id == selection_id, JuryScore.judge_id == judge.id)
+    ).all())
+    return ScoreSheet(selection, entries, scores)
 
 
 def score_entry(session: Session, selection_id: int, entry_id: int, judge: Staff, score: int) -> JuryScore:

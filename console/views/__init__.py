@@ -15,12 +15,16 @@ NAV_ITEMS = (
     ("console.push", "推送", "outbox.view", "push"),
     ("console.schedule", "日程", "schedule.view", "schedule"),
     ("console.audit_log", "审计", "audit.view", "audit"),
+    ("console.selections_list", "评选", "selections.view", "selections"),
+    ("console.judging", "评分", "selections.judge", "selections"),
+    ("console.pledges_list", "承诺", "pledges.view", "pledges"),
 )
 
 # endpoint prefix -> the nav section it belongs to
 SECTIONS = (
     ("dashboard", "dashboard"), ("event", "events"), ("checkin", "events"),
     ("people", "people"), ("person", "people"), ("audit", "audit"), ("wish", "wishes"), ("push", "push"), ("notice", "notice"), ("schedule", "schedule"),
+    ("selection", "selections"), ("judging", "selections"), ("pledge", "pledges"),
 )
 
 
