@@ -3,10 +3,9 @@ leaders read and export, liaisons see who in their own department has not signed
 
 from __future__ import annotations
 
-import tempfile
+import io
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy.orm import Session, joinedload
 
@@ -72,7 +71,6 @@ def remind(session: Session, viewer: Viewer, pledge_id: int) -> int:
 
 def signatures_workbook(session: Session, viewer: Viewer, pledge_id: int) -> bytes:
     require(viewer, "pledges.export")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "signatures.xlsx"
-        pledges.export_signatures(session, pledge_id, path)
-        return path.read_bytes()
+    out = io.BytesIO()
+    pledges.export_signatures(session, pledge_id, out)
+    return out.getvalue()

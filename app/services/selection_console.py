@@ -4,9 +4,8 @@ liaisons nominate from their own department, leaders read, appointed judges scor
 from __future__ import annotations
 
 import re
-import tempfile
+import io
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -166,10 +165,9 @@ def publish_results(session: Session, viewer: Viewer, selection_id: int) -> list
 def results_workbook(session: Session, viewer: Viewer, selection_id: int) -> bytes:
     require(viewer, "selections.view")
     selections.get_selection(session, selection_id, admin=viewer.is_admin)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "results.xlsx"
-        voting.export_results(session, selection_id, path)
-        return path.read_bytes()
+    out = io.BytesIO()
+    voting.export_results(session, selection_id, out)
+    return out.getvalue()
 
 
 def judging(session: Session, viewer: Viewer) -> list[Selection]:

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -426,7 +427,7 @@ def published_results(session: Session, selection: Selection) -> list[SelectionR
     ))
 
 
-def export_results(session: Session, selection_id: int, path: Path) -> int:
+def export_results(session: Session, selection_id: int, path: Path | BinaryIO) -> int:
     """The published result list as xlsx (the 台账's evidence for the selection's work item)."""
     from openpyxl import Workbook
 
