@@ -19,6 +19,7 @@ from app.errors import AppError, Conflict, Forbidden, NotFound
 from app.ledger_plan import ITEM_NUMBERS
 from app.models import Department, Selection, SelectionEntry, SelectionPhoto, Staff
 from app.models.base import utcnow
+from app.models.org import ROLE_LIAISON
 from app.models.selection import (
     ENTRY_APPROVED,
     ENTRY_PENDING,
@@ -320,6 +321,16 @@ def nominate(
     session.commit()
     return entry
 
+
+
+def nominating_departments(staff: Staff) -> frozenset[int] | None:
+    """Whom ``staff`` may nominate for: None (any department) for an admin, a liaison's departments, else 403."""
+    if staff.is_admin:
+        return None
+    departments = frozenset(r.department_id for r in staff.roles if r.role == ROLE_LIAISON and r.department_id is not None)
+    if not departments:
+        raise Forbidden(code="nominate_denied", message="只有管理员和部门联络员可以推荐参评对象")
+    return departments
 
 
 def photo_folder() -> Path:
