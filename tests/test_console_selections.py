@@ -318,7 +318,7 @@ def test_unusual_patterns_are_listed_for_admins(client, cast):
     _vote(sid, [cast["entries"][0]] * 10, voters)
     sign_in(client, cast["admin"])
     page = client.get(f"/console/selections/{sid}/results").get_data(as_text=True)
-    assert "投出 10 票" in page
+    assert "机关党委 在" in page and "投出 10 票" in page
 
 
 def test_admin_publishes_results_through_the_outbox_and_exports_them(client, cast):
@@ -375,3 +375,20 @@ def test_drafts_are_hidden_from_readers(client, cast):
     token = csrf_token(client, f"/console/selections/{draft.id}")
     assert client.post(f"/console/selections/{draft.id}/publish", data={"csrf_token": token}).status_code == 302
     assert db.session.get(Selection, draft.id).status == "published"
+
+
+def test_a_judge_sees_the_photos_of_the_works_they_score(client, cast):
+    from app.models import Staff
+    works = make_selection("nominating", title="书法比赛", kind="works", work_item=13)
+    voting.appoint_judges(db.session, works.id, [cast["judge"]], audit.Actor.system())
+    entry = selections.submit_work(db.session, works.id, db.session.get(Staff, cast["colleague"].id), "openid-x",
+                                   "兰亭序临本", "行书", [io.BytesIO(image_bytes())])
+    photo_id = entry.photos[0].id
+    sign_in(client, cast["judge"])
+    assert client.get(f"/console/selections/{works.id}/scores/photos/{photo_id}").status_code == 404  # not approved yet
+    selections.review_entry(db.session, works.id, entry.id, True, None, audit.Actor.system())
+    assert "照片1" in client.get(f"/console/selections/{works.id}/scores").get_data(as_text=True)
+    with client.get(f"/console/selections/{works.id}/scores/photos/{photo_id}") as image:
+        assert image.status_code == 200 and image.mimetype.startswith("image/")
+    sign_in(client, cast["leader"])  # not a judge of it
+    assert client.get(f"/console/selections/{works.id}/scores/photos/{photo_id}").status_code == 403

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.models import Selection, SelectionEntry, SelectionJudge, SelectionPhoto, Staff
+from app.models import Department, Selection, SelectionEntry, SelectionJudge, SelectionPhoto, Staff
 from app.models.selection import ENTRY_APPROVED
 from app.services import selections, staff as staff_service, voting
 from app.services.pagination import Page, paginate
@@ -152,9 +152,13 @@ def votes(session: Session, viewer: Viewer, selection_id: int, entry_id: int | N
     return voting.votes_for_admin(session, selection_id, _staff(session, viewer), entry_id)
 
 
-def anomalies(session: Session, viewer: Viewer, selection_id: int) -> list[voting.Anomaly]:
+def anomalies(session: Session, viewer: Viewer, selection_id: int) -> list[tuple[voting.Anomaly, str]]:
+    """Bursts of votes, each with the voters' department name (two queries)."""
     require(viewer, "selections.manage")
-    return voting.unusual_patterns(session, selection_id)
+    found = voting.unusual_patterns(session, selection_id)
+    names = dict(session.execute(select(Department.id, Department.name).where(
+        Department.id.in_({a.department_id for a in found}))).all()) if found else {}
+    return [(anomaly, names.get(anomaly.department_id, "")) for anomaly in found]
 
 
 def publish_results(session: Session, viewer: Viewer, selection_id: int) -> list:
@@ -178,6 +182,16 @@ def judging(session: Session, viewer: Viewer) -> list[Selection]:
 def score_sheet(session: Session, viewer: Viewer, selection_id: int) -> voting.ScoreSheet:
     require(viewer, "selections.score")
     return voting.score_sheet(session, selection_id, _staff(session, viewer))
+
+
+def judge_photo(session: Session, viewer: Viewer, selection_id: int, photo_id: int) -> SelectionPhoto:
+    """A photo of an approved entry, for a judge of its selection (works are scored from their photos)."""
+    require(viewer, "selections.score")
+    sheet = voting.score_sheet(session, selection_id, _staff(session, viewer))  # NotAJudge otherwise
+    photo = next((p for entry in sheet.entries for p in entry.photos if p.id == photo_id), None)
+    if photo is None:
+        raise selections.PhotoNotFound()
+    return photo
 
 
 def score(session: Session, viewer: Viewer, selection_id: int, entry_id: int, value: int):

@@ -268,6 +268,13 @@ def selection_scores(selection_id: int):
     return render_template("console/selections/scores.html", sheet=sheet, selection=sheet.selection, form=ScoreForm())
 
 
+@bp.get("/selections/<id:selection_id>/scores/photos/<id:photo_id>")
+@auth.requires("selections.score")
+def selection_score_photo(selection_id: int, photo_id: int):
+    photo = selection_console.judge_photo(db.session, auth.viewer(), selection_id, photo_id)
+    return send_file(selections.photo_path(photo), mimetype=photo.content_type, conditional=True, max_age=0)
+
+
 @bp.post("/selections/<id:selection_id>/scores/<id:entry_id>")
 @auth.requires("selections.score")
 def selection_score(selection_id: int, entry_id: int):
