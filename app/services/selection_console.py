@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import io
+from datetime import timedelta
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -155,7 +157,9 @@ def votes(session: Session, viewer: Viewer, selection_id: int, entry_id: int | N
 def anomalies(session: Session, viewer: Viewer, selection_id: int) -> list[tuple[voting.Anomaly, str]]:
     """Bursts of votes, each with the voters' department name (two queries)."""
     require(viewer, "selections.manage")
-    found = voting.unusual_patterns(session, selection_id)
+    config = current_app.config
+    found = voting.unusual_patterns(session, selection_id, threshold=config["VOTE_BURST_THRESHOLD"],
+                                    window=timedelta(minutes=config["VOTE_BURST_MINUTES"]))
     names = dict(session.execute(select(Department.id, Department.name).where(
         Department.id.in_({a.department_id for a in found}))).all()) if found else {}
     return [(anomaly, names.get(anomaly.department_id, "")) for anomaly in found]
