@@ -392,3 +392,24 @@ def test_a_judge_sees_the_photos_of_the_works_they_score(client, cast):
         assert image.status_code == 200 and image.mimetype.startswith("image/")
     sign_in(client, cast["leader"])  # not a judge of it
     assert client.get(f"/console/selections/{works.id}/scores/photos/{photo_id}").status_code == 403
+
+
+def test_admin_changes_judges_and_cancels_with_a_reason(client, cast):
+    sid = cast["selection"].id
+    sign_in(client, cast["admin"])
+    token = csrf_token(client, f"/console/selections/{sid}")
+    bad = client.post(f"/console/selections/{sid}/judges", data={"csrf_token": token, "judges": "S0004 NOBODY"}, follow_redirects=True)
+    assert "没有工号为 NOBODY 的在职人员" in bad.get_data(as_text=True)
+    good = client.post(f"/console/selections/{sid}/judges", data={"csrf_token": token, "judges": "S0002\nS0004"}, follow_redirects=True)
+    assert "评委已更新（2 人）" in good.get_data(as_text=True)
+    judges = set(db.session.scalars(select(SelectionJudge.staff_id).where(SelectionJudge.selection_id == sid)))
+    assert judges == {cast["leader"].id, cast["judge"].id}
+    no_reason = client.post(f"/console/selections/{sid}/cancel", data={"csrf_token": token, "reason": ""}, follow_redirects=True)
+    assert "取消评选需要填写原因" in no_reason.get_data(as_text=True)
+    assert db.session.get(Selection, sid).status == "published"
+    cancelled = client.post(f"/console/selections/{sid}/cancel", data={"csrf_token": token, "reason": "方案调整"}, follow_redirects=True)
+    assert "评选已取消" in cancelled.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Selection, sid).status == "cancelled"
+    again = client.post(f"/console/selections/{sid}/cancel", data={"csrf_token": token, "reason": "再次"}, follow_redirects=True)
+    assert "不能取消" in again.get_data(as_text=True)

@@ -11,7 +11,7 @@ from app.services.event_drafts import as_aware
 from console import auth, bp, charts
 from console.forms import PledgeForm, ReasonForm
 from console.views.events import _page_number
-from console.views.selections import XLSX
+from console.views.selections import XLSX, attempt
 
 
 @bp.get("/pledges")
@@ -54,13 +54,8 @@ def pledge_detail(pledge_id: int):
 @bp.post("/pledges/<id:pledge_id>/publish")
 @auth.requires("pledges.manage")
 def pledge_publish(pledge_id: int):
-    try:
-        pledge = pledge_console.publish(db.session, auth.viewer(), pledge_id)
-    except AppError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        flash(f"承诺书“{pledge.title}”已发布，已通知各群。", "success")
+    attempt(lambda: pledge_console.publish(db.session, auth.viewer(), pledge_id),
+            lambda pledge: f"承诺书“{pledge.title}”已发布，已通知各群。")
     return redirect(url_for("console.pledge_detail", pledge_id=pledge_id))
 
 
@@ -71,13 +66,8 @@ def pledge_withdraw(pledge_id: int):
     if not form.validate_on_submit():
         flash("撤回需要填写原因（不超过 200 字）。", "danger")
     else:
-        try:
-            pledge_console.withdraw(db.session, auth.viewer(), pledge_id, form.reason.data.strip())
-        except AppError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            flash("承诺书已撤回。", "success")
+        attempt(lambda: pledge_console.withdraw(db.session, auth.viewer(), pledge_id, form.reason.data.strip()),
+                lambda _: "承诺书已撤回。")
     return redirect(url_for("console.pledge_detail", pledge_id=pledge_id))
 
 

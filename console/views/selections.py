@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Response, flash, redirect, render_template, request, send_file, url_for
 
 from app.errors import AppError
@@ -20,6 +23,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SETTINGS = ("title", "kind", "description", "work_item", "publicity_days", "votes_per_voter", "forbid_own_department",
             "forbid_self", "result_method")
 TIMES = ("nominate_from", "nominate_until", "vote_from", "vote_until")
+T = TypeVar("T")
 
 
 def _draft(form: SelectionForm) -> selections.SelectionDraft:
@@ -31,6 +35,17 @@ def _draft(form: SelectionForm) -> selections.SelectionDraft:
 
 def _form_errors(form) -> str:
     return "；".join(error for errors in form.errors.values() for error in errors)
+
+
+def attempt(action: Callable[[], T], success: Callable[[T], str]) -> None:
+    """A button's one service call: its refusal rolled back and flashed in Chinese, else ``success``."""
+    try:
+        result = action()
+    except AppError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+    else:
+        flash(success(result), "success")
 
 
 @bp.get("/selections")
@@ -100,13 +115,8 @@ def selection_detail(selection_id: int):
 @bp.post("/selections/<id:selection_id>/publish")
 @auth.requires("selections.manage")
 def selection_publish(selection_id: int):
-    try:
-        selection = selection_console.publish(db.session, auth.viewer(), selection_id)
-    except AppError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        flash(f"评选“{selection.title}”已发布，已通知各群。", "success")
+    attempt(lambda: selection_console.publish(db.session, auth.viewer(), selection_id),
+            lambda selection: f"评选“{selection.title}”已发布，已通知各群。")
     return redirect(url_for("console.selection_detail", selection_id=selection_id))
 
 
@@ -117,13 +127,8 @@ def selection_cancel(selection_id: int):
     if not form.validate_on_submit():
         flash("取消评选需要填写原因（不超过 200 字）。", "danger")
     else:
-        try:
-            selection_console.cancel(db.session, auth.viewer(), selection_id, form.reason.data.strip())
-        except AppError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            flash("评选已取消。", "success")
+        attempt(lambda: selection_console.cancel(db.session, auth.viewer(), selection_id, form.reason.data.strip()),
+                lambda _: "评选已取消。")
     return redirect(url_for("console.selection_detail", selection_id=selection_id))
 
 
@@ -134,13 +139,8 @@ def selection_judges(selection_id: int):
     if not form.validate_on_submit():
         flash(_form_errors(form), "danger")
     else:
-        try:
-            judges = selection_console.set_judges(db.session, auth.viewer(), selection_id, form.judges.data or "")
-        except AppError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            flash(f"评委已更新（{len(judges)} 人）。", "success")
+        attempt(lambda: selection_console.set_judges(db.session, auth.viewer(), selection_id, form.judges.data or ""),
+                lambda judges: f"评委已更新（{len(judges)} 人）。")
     return redirect(url_for("console.selection_detail", selection_id=selection_id))
 
 
@@ -228,13 +228,8 @@ def selection_results(selection_id: int):
 @bp.post("/selections/<id:selection_id>/results/publish")
 @auth.requires("selections.manage")
 def selection_publish_results(selection_id: int):
-    try:
-        rows = selection_console.publish_results(db.session, auth.viewer(), selection_id)
-    except AppError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-    else:
-        flash(f"结果已公布（{len(rows)} 个参评对象），公示通知已排队发送到各群。", "success")
+    attempt(lambda: selection_console.publish_results(db.session, auth.viewer(), selection_id),
+            lambda rows: f"结果已公布（{len(rows)} 个参评对象），公示通知已排队发送到各群。")
     return redirect(url_for("console.selection_results", selection_id=selection_id))
 
 
