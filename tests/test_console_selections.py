@@ -413,3 +413,17 @@ def test_admin_changes_judges_and_cancels_with_a_reason(client, cast):
     assert db.session.get(Selection, sid).status == "cancelled"
     again = client.post(f"/console/selections/{sid}/cancel", data={"csrf_token": token, "reason": "再次"}, follow_redirects=True)
     assert "不能取消" in again.get_data(as_text=True)
+
+
+def test_an_appointed_judge_signs_in_with_a_password_and_others_without_a_role_cannot(client, cast):
+    from app.services import console_auth
+    for key in ("judge", "norole"):
+        console_auth.set_password(db.session, cast[key], "correct horse battery", audit.Actor.system())
+    token = csrf_token(client)
+    refused = client.post("/console/login", data={"csrf_token": token, "employee_no": "S0005", "password": "correct horse battery"})
+    assert refused.status_code == 401 and "工号或密码不正确" in refused.get_data(as_text=True)
+    token = csrf_token(client)
+    judge = client.post("/console/login", data={"csrf_token": token, "employee_no": "S0004", "password": "correct horse battery"},
+                        follow_redirects=True)
+    assert judge.status_code == 200 and judge.request.path == "/console/judging"
+    assert "评委（评委）" in judge.get_data(as_text=True)
