@@ -112,3 +112,12 @@ def test_the_pack_holds_each_result_list_and_signed_list_and_indexes_them(plan, 
         signed = load_workbook(io.BytesIO(archive.read(signed_path))).active
         assert signed.max_row == 4  # title, header, 2 signatures
         assert set(rows) == set(names) - {"目录.xlsx"}
+
+
+def test_plan_status_names_the_selections_and_pledges_of_each_item(plan, runner):
+    published_selection(date(2026, 6, 10))
+    signed_pledge(date(2026, 5, 1), signers=2)
+    result = runner.invoke(args=["plan", "status", "--year", "2026"])
+    assert result.exit_code == 0, result.output
+    assert "评选：节俭文明人评选（2026-06-10 公布结果，3 个参评对象）" in result.output
+    assert "承诺：诚信承诺书（2026-05-01 起签署，2 人已签署）" in result.output
