@@ -364,6 +364,9 @@ def test_list_and_detail_run_a_bounded_number_of_queries(client, cast):
     assert len(statements) <= 10, statements
     page = client.get("/console/selections?page=2").get_data(as_text=True)
     assert "第 2 / 2 页" in page
+    with count_queries() as statements:  # 22 entries ranked: the same few queries as for two
+        assert client.get(f"/console/selections/{cast['selection'].id}/results").status_code == 200
+    assert len(statements) <= 12, statements
 
 
 def test_drafts_are_hidden_from_readers(client, cast):
