@@ -87,15 +87,16 @@ def selection_page(session: Session, viewer: Viewer, selection_id: int, page: in
     return SelectionPage(selection, paginate(session, statement, page, ENTRIES_PER_PAGE), judges_of(session, selection_id))
 
 
-def entry(session: Session, viewer: Viewer, selection_id: int, entry_id: int) -> SelectionEntry:
+def entry(session: Session, viewer: Viewer, selection_id: int, entry_id: int) -> tuple[SelectionEntry, Selection]:
+    """An entry the viewer may see, with its selection."""
     require(viewer, "selections.view")
-    selections.get_selection(session, selection_id, admin=viewer.is_admin)
+    selection = selections.get_selection(session, selection_id, admin=viewer.is_admin)
     found = selections.get_entry(session, selection_id, entry_id)
     visible = session.scalar(_visible_entries(
         selections.entries_statement(selection_id, approved_only=False).where(SelectionEntry.id == entry_id), viewer))
     if visible is None:
         raise selections.EntryNotFound()
-    return found
+    return found, selection
 
 
 def photo(session: Session, viewer: Viewer, selection_id: int, photo_id: int) -> SelectionPhoto:
@@ -146,12 +147,13 @@ def results(session: Session, viewer: Viewer, selection_id: int) -> Results:
     return Results(selection, voting.standings(session, selection), False)
 
 
-def votes(session: Session, viewer: Viewer, selection_id: int, entry_id: int | None) -> list:
-    """Who voted for whom: admins only, each look audited by the service."""
+def votes(session: Session, viewer: Viewer, selection_id: int, entry_id: int | None) -> tuple[Selection, list]:
+    """Who voted for whom (with the selection): admins only, each look audited by the service."""
     require(viewer, "selections.manage")
+    selection = selections.get_selection(session, selection_id, admin=True)
     if entry_id is not None:
         selections.get_entry(session, selection_id, entry_id)
-    return voting.votes_for_admin(session, selection_id, _staff(session, viewer), entry_id)
+    return selection, voting.votes_for_admin(session, selection_id, _staff(session, viewer), entry_id)
 
 
 def anomalies(session: Session, viewer: Viewer, selection_id: int) -> list[tuple[voting.Anomaly, str]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.errors import AppError, Conflict, Forbidden
 from app.models import (
@@ -155,11 +155,11 @@ def votes_for_admin(session: Session, selection_id: int, admin: Staff, entry_id:
     )
     if entry_id is not None:
         statement = statement.where(Vote.entry_id == entry_id)
-    rows = [(vote, staff) for vote, staff in session.execute(statement)]
+    shown = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     audit.record(session, audit.Actor.staff(admin.id), "selection.view_votes", "selection", selection_id,
-                 entry_id=entry_id, rows=len(rows))
-    session.commit()
-    return rows
+                 entry_id=entry_id, rows=shown)
+    session.commit()  # the look is on record before anything is read (and the rows are not expired by it)
+    return [(vote, staff) for vote, staff in session.execute(statement.options(joinedload(Staff.department)))]
 
 
 @dataclass(frozen=True)

@@ -175,12 +175,8 @@ def selection_nominate(selection_id: int):
 @bp.get("/selections/<id:selection_id>/entries/<id:entry_id>")
 @auth.requires("selections.view")
 def selection_entry(selection_id: int, entry_id: int):
-    entry = selection_console.entry(db.session, auth.viewer(), selection_id, entry_id)
-    return render_template("console/selections/entry.html", entry=entry, selection=entry_selection(entry), reason_form=ReasonForm())
-
-
-def entry_selection(entry):
-    return selections.get_selection(db.session, entry.selection_id, admin=True)
+    entry, selection = selection_console.entry(db.session, auth.viewer(), selection_id, entry_id)
+    return render_template("console/selections/entry.html", entry=entry, selection=selection, reason_form=ReasonForm())
 
 
 @bp.post("/selections/<id:selection_id>/entries/<id:entry_id>/<any(approve,reject):verdict>")
@@ -245,8 +241,7 @@ def selection_results_xlsx(selection_id: int):
 def selection_votes(selection_id: int):
     value = request.args.get("entry", "")
     entry_id = int(value) if value.isdigit() and len(value) < 10 else None
-    rows = selection_console.votes(db.session, auth.viewer(), selection_id, entry_id)
-    selection = selections.get_selection(db.session, selection_id, admin=True)
+    selection, rows = selection_console.votes(db.session, auth.viewer(), selection_id, entry_id)
     return render_template("console/selections/votes.html", rows=rows, selection=selection, entry_id=entry_id)
 
 
