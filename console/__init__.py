@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     from console.views import audit_log, dashboard, events, notices, people, push, schedule, sign_in, wishes  # noqa: F401 (routes)
     from console.views import inspections  # noqa: F401 (routes)
     from console.views import ledger  # noqa: F401 (routes)
+    from console.views import pledges, selections  # noqa: F401 (routes)
 
     auth.init_app(app)
     security.init_app(app)

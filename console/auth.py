@@ -13,7 +13,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from app.extensions import db
 from app.models import Staff
 from app.services import console_auth
-from app.services.roles import Viewer
+from app.services.roles import Viewer, has_console_role
 
 login_manager = LoginManager()
 login_manager.login_view = "console.login"
@@ -30,7 +30,8 @@ class ConsoleUser(UserMixin):
     def __init__(self, staff: Staff) -> None:
         self.staff = staff
         self.id = staff.id
-        self.viewer = Viewer.of(staff)
+        # console_user admits a person without a console role only as an appointed judge
+        self.viewer = Viewer.of(staff, judge=not has_console_role(staff))
 
     def can(self, capability: str) -> bool:
         return self.viewer.can(capability)
@@ -85,6 +86,8 @@ def requires(capability: str) -> Callable:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not current_user.can(capability):
+                if current_user.viewer.is_judge_only and request.endpoint == "console.dashboard":
+                    return redirect(url_for("console.judging"))  # a judge's home is their scoring list
                 abort(403)
             return view(*args, **kwargs)
 

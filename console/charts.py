@@ -78,3 +78,22 @@ def headcount_bars(people: dict[str, int], headcount: dict[str, int], label: str
         parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 8}" y="{y + 17}">{escape(f"{count} / {total} 人（{rate:.0%}）")}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def signature_bars(rates: list) -> Markup:
+    """Per department: the share of its active headcount who signed a pledge (``pledges.DepartmentRate``)."""
+    rows = sorted(rates, key=lambda r: (-r.rate, r.department))
+    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
+    height = ROW * len(rows) + 8
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+             'role="img" aria-label="各部门签署率">']
+    for index, row in enumerate(rows):
+        y = 4 + index * ROW
+        label = escape(row.department if len(row.department) <= 8 else row.department[:7] + "…")
+        parts.append(f'<text x="0" y="{y + 16}">{label}</text>')
+        parts.append(f'<rect class="bar-bg" x="{LABEL_WIDTH}" y="{y}" width="{BAR_WIDTH}" height="24"/>')
+        parts.append(f'<rect class="bar-signed" x="{LABEL_WIDTH}" y="{y}" width="{BAR_WIDTH * min(row.rate, 1):.1f}" height="24"/>')
+        text = f"{row.rate:.0%}（{row.signed}/{row.headcount} 人）"
+        parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 8}" y="{y + 16}">{escape(text)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

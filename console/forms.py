@@ -218,3 +218,80 @@ class HoursForm(ConsoleForm):
 class TipForm(ConsoleForm):
     theme = StringField("主题", validators=[DataRequired("请填写主题"), Length(max=20, message="主题不能超过 20 字"), _printable])
     content = TextAreaField("内容", validators=[DataRequired("请填写提示内容"), Length(max=300, message="提示不能超过 300 字"), _printable])
+
+
+# ---- 评选 and 承诺 ----------------------------------------------------------------------------------
+
+_WORK_ITEM = IntegerField("工作项目编号（1–18）", validators=[Optional(), NumberRange(1, 18, message="工作项目编号应为 1–18")])
+
+
+def _window(label: str) -> DateTimeLocalField:
+    return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", validators=[InputRequired(f"请填写{label}")])
+
+
+class SelectionForm(ConsoleForm):
+    title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=100, message="标题不能超过 100 字"), _printable])
+    kind = SelectField("类型", choices={"honour": "评选先进（推荐个人、集体、家庭）", "works": "作品征集（职工投稿）"}, validators=[InputRequired("请选择类型")])
+    description = TextAreaField("说明", validators=[Optional(), Length(max=2000, message="说明不能超过 2000 字"), _printable])
+    work_item = _WORK_ITEM
+    nominate_from = _window("报名/推荐开始时间")
+    nominate_until = _window("报名/推荐截止时间")
+    vote_from = _window("投票开始时间")
+    vote_until = _window("投票截止时间")
+    publicity_days = IntegerField("公示天数", default=5, validators=[InputRequired("请填写公示天数"), NumberRange(1, 30, message="公示期应为 1–30 天")])
+    votes_per_voter = IntegerField("每人可投票数", default=3, validators=[InputRequired("请填写每人可投票数"), NumberRange(1, 50, message="每人可投票数应为 1–50")])
+    forbid_own_department = BooleanField("不能给本部门的参评对象投票")
+    forbid_self = BooleanField("不能给自己投票", default=True)
+    result_method = SelectField("计分方式", choices={"votes": "按得票", "jury": "按评委评分", "mixed": "得票与评分加权"}, default="votes")
+    vote_weight = IntegerField("得票权重（%，加权时使用，默认 50）", validators=[Optional(), NumberRange(0, 100, message="得票权重应为 0–100")])
+
+    def validate_nominate_until(self, field) -> None:
+        if isinstance(self.nominate_from.data, datetime) and isinstance(field.data, datetime) and field.data <= self.nominate_from.data:
+            raise ValidationError("报名/推荐截止时间应晚于开始时间")
+
+    def validate_vote_from(self, field) -> None:
+        if isinstance(self.nominate_until.data, datetime) and isinstance(field.data, datetime) and field.data < self.nominate_until.data:
+            raise ValidationError("投票应在报名/推荐截止之后开始（其间为审核）")
+
+    def validate_vote_until(self, field) -> None:
+        if isinstance(self.vote_from.data, datetime) and isinstance(field.data, datetime) and field.data <= self.vote_from.data:
+            raise ValidationError("投票截止时间应晚于开始时间")
+
+
+class JudgesForm(ConsoleForm):
+    judges = TextAreaField("评委工号（逗号或换行分隔；留空为不设评委）", validators=[Optional(), Length(max=2000, message="评委名单过长"), _printable])
+
+
+class NominationForm(ConsoleForm):
+    subject = SelectField("推荐对象", choices={"person": "个人", "family": "家庭（填写联系人工号）", "department": "集体（部门）"}, validators=[InputRequired("请选择推荐对象")])
+    employee_no = StringField("个人或家庭联系人工号", validators=[Optional(), Length(max=32, message="工号过长"), _printable])
+    family_name = StringField("家庭名称（如“张伟家庭”）", validators=[Optional(), Length(max=100, message="家庭名称不能超过 100 字"), _printable])
+    department = SelectField("部门（推荐集体时）", coerce=str, validators=[Optional()])
+    reasons = TextAreaField("推荐理由", validators=[DataRequired("请填写推荐理由"), Length(max=2000, message="推荐理由不能超过 2000 字"), _printable])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)  # an empty optional field skips its own validators
+        if self.subject.data in ("person", "family") and not (self.employee_no.data or "").strip():
+            self.employee_no.errors = [*self.employee_no.errors, "请填写工号"]
+            return False
+        if self.subject.data == "department" and not (self.department.data or "").isdigit():
+            self.department.errors = [*self.department.errors, "请选择部门"]
+            return False
+        return valid
+
+
+class ScoreForm(ConsoleForm):
+    score = IntegerField("评分（0–100）", validators=[InputRequired("请填写评分"), NumberRange(0, 100, message="评分应为 0–100 的整数")])
+
+
+class PledgeForm(ConsoleForm):
+    title = StringField("标题", validators=[DataRequired("请填写标题"), Length(max=100, message="标题不能超过 100 字"), _printable])
+    body = TextAreaField("承诺内容", validators=[DataRequired("请填写承诺内容"), Length(max=5000, message="承诺内容不能超过 5000 字"), _printable])
+    work_item = _WORK_ITEM
+    opens_at = _window("签署开始时间")
+    closes_at = _window("签署截止时间")
+    publish = BooleanField("立即发布（通知各群）")
+
+    def validate_closes_at(self, field) -> None:
+        if isinstance(self.opens_at.data, datetime) and isinstance(field.data, datetime) and field.data <= self.opens_at.data:
+            raise ValidationError("截止时间应晚于开始时间")

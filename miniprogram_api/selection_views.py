@@ -194,19 +194,23 @@ def cancel_selection(selection_id: int, body: dict):
 
 
 @bp.post("/admin/selections/<id:selection_id>/nominations")
-@admin_required
+@bound_required
 @bp.input(NominationIn, arg_name="body")
 @bp.output(EntryAnswerOut, status_code=201)
-@bp.doc(summary="推荐参评对象（管理员）", description="个人（employee_no）、集体（department_id）或家庭（family_name 和联系人 employee_no）。", security=AUTH,
-    responses={403: "不是管理员（admin_required）", 409: "不在推荐阶段（wrong_phase）", 422: "推荐信息有误（invalid_entry、validation_error）"},
+@bp.doc(summary="推荐参评对象（管理员、部门联络员）",
+    description="个人（employee_no）、集体（department_id）或家庭（family_name 和联系人 employee_no）。"
+                "部门联络员只能在报名/推荐阶段推荐本部门的对象，推荐后待管理员审核。", security=AUTH,
+    responses={403: "不是管理员或部门联络员（nominate_denied），或不是本部门的对象（other_department）",
+               409: "不在推荐阶段（wrong_phase）", 422: "推荐信息有误（invalid_entry、validation_error）"},
 )
 def nominate(selection_id: int, body: dict):
+    departments = selections.nominating_departments(g.staff)
     person = staff.get_staff(db.session, body["employee_no"]) if body.get("employee_no") else None
     nomination = selections.Nomination(
         subject=body["subject"], reasons=body["reasons"], staff_id=person.id if person else None,
         department_id=body.get("department_id"), family_name=body.get("family_name"),
     )
-    return selections.nominate(db.session, selection_id, nomination, caller(), g.staff)
+    return selections.nominate(db.session, selection_id, nomination, caller(), g.staff, departments=departments)
 
 
 @bp.get("/admin/selections/<id:selection_id>/entries")

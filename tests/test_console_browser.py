@@ -355,6 +355,17 @@ def test_admin_reads_the_ledger_uploads_a_document_and_downloads_the_pack(consol
     sign_in_people(event, people[:3])
     document = tmp_path / "道德讲堂活动方案.pdf"
     document.write_bytes(pdf_bytes("方案"))
+def test_admin_creates_a_selection_reviews_an_entry_and_sees_results(console_server, browser):
+    from app.models import Selection, Staff
+    from app.services import pledges, selections
+    from tests.selection_helpers import move_to
+
+    _app, base = console_server
+    admin = person("admin", name="韦华", employee_no="E0021")
+    console_auth.set_password(db.session, admin, PASSWORD, audit.Actor.system())
+    liaison = person("liaison", name="覃丽", employee_no="E0022", department="财务科")
+    nominee = person(None, name="黄海", employee_no="E0023", department="财务科")
+    person(None, name="蒙佳", employee_no="E0024", department="办公室")
     violations: list[str] = []
     context, page = new_page(browser, violations)
     page.goto(f"{base}/console/login")
@@ -400,5 +411,59 @@ def test_admin_reads_the_ledger_uploads_a_document_and_downloads_the_pack(consol
     assert "目录.xlsx" in names and "创建工作报告.pdf" in names
     assert any(name.endswith("道德讲堂活动方案.pdf") for name in names)
     builds.wait_for_builds()
+
+    # A selection whose 报名/推荐 is open now, with a judge.
+    now = to_local(utcnow())
+    page.click("a.nav-link:has-text('评选')")
+    page.click("a:has-text('新建评选')")
+    page.fill("input[name=title]", "2026年度节俭文明人评选")
+    page.fill("input[name=nominate_from]", (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("input[name=nominate_until]", (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("input[name=vote_from]", (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("input[name=vote_until]", (now + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("input[name=work_item]", "8")
+    page.fill("textarea[name=judges]", "E0024")
+    page.click("button[type=submit]:has-text('保存')")
+    expect(page.locator("[data-testid=phase]")).to_have_text("草稿")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('发布')")
+    expect(page.locator("[data-testid=phase]")).to_have_text("报名/推荐")
+    selection_id = db.session.scalars(select(Selection.id).where(Selection.title == "2026年度节俭文明人评选")).one()
+
+    # The admin nominates someone; the liaison's nomination waits for review, approved here.
+    page.select_option("select[name=subject]", "person")
+    page.fill("input[name=employee_no]", "E0024")
+    page.fill("textarea[name=reasons]", "带头光盘行动，节约用纸。")
+    page.click("button:has-text('推荐')")
+    assert "已推荐“蒙佳”" in page.text_content(".alert-success")
+    entry = selections.nominate(
+        db.session, selection_id,
+        selections.Nomination(subject="person", reasons="节约一滴水、一度电。", staff_id=nominee.id),
+        audit.Actor.staff(liaison.id), db.session.get(Staff, liaison.id), departments=frozenset({nominee.department_id}),
+    )
+    page.reload()
+    shot(page, "console-selections")
+    page.click(f"a:has-text('黄海')")
+    expect(page.locator("[data-testid=entry-status]")).to_have_text("待审核")
+    page.click("button:has-text('通过')")
+    expect(page.locator("[data-testid=entry-status]")).to_have_text("已通过")
+
+    # Live results for the admin: both approved entries, tied at 0 votes and reported as such.
+    move_to(selection_id, "counting")
+    page.goto(f"{base}/console/selections/{selection_id}/results")
+    expect(page.locator("[data-testid=results] tbody tr")).to_have_count(2)
+    expect(page.locator("[data-testid=ties]")).to_contain_text("并列")
+    shot(page, "console-selection-results")
+
+    # 承诺: a published pledge with a signature; the rates chart and who has not signed.
+    pledge = pledges.create_pledge(db.session, title="诚信承诺书", body="本人承诺诚实守信。", opens_at=utcnow() - timedelta(hours=1),
+                                   closes_at=utcnow() + timedelta(days=7), work_item=18, actor=audit.Actor.system())
+    pledges.publish_pledge(db.session, pledge.id, audit.Actor.system())
+    pledges.sign_pledge(db.session, pledge.id, db.session.get(Staff, nominee.id))
+    page.click("a.nav-link:has-text('承诺')")
+    page.click("a:has-text('诚信承诺书')")
+    expect(page.locator("[data-testid=rates] svg")).to_be_visible()
+    expect(page.locator("[data-testid=unsigned]")).to_contain_text("韦华")
+    shot(page, "console-pledges")
     assert violations == []
     context.close()

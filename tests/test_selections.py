@@ -109,6 +109,29 @@ def test_admin_nominates_a_person_a_department_and_a_family(client, admin):
     assert no_contact.status_code == 422 and error_code(no_contact) == "invalid_entry"
 
 
+def test_liaison_nominates_over_the_api_from_their_own_department_only(client):
+    from app.services import roles
+
+    liaison, headers = person("联络员", department="财务科")
+    roles.grant_role(db.session, liaison, "liaison", audit.Actor.system())
+    colleague, _ = person("同科室", department="财务科")
+    outsider, _ = person("外科室", department="办公室")
+    selection = make_selection()
+    url = f"/api/mp/admin/selections/{selection.id}/nominations"
+    own = client.post(url, json={"subject": "person", "employee_no": colleague.employee_no, "reasons": "节约"}, headers=headers)
+    assert own.status_code == 201 and own.get_json()["status"] == "pending"
+    other = client.post(url, json={"subject": "person", "employee_no": outsider.employee_no, "reasons": "节约"}, headers=headers)
+    assert other.status_code == 403 and error_code(other) == "other_department"
+    other_department = client.post(url, json={"subject": "department", "department_id": outsider.department_id, "reasons": "节约"}, headers=headers)
+    assert other_department.status_code == 403 and error_code(other_department) == "other_department"
+    _, staff_headers = person("普通职工", department="财务科")
+    plain = client.post(url, json={"subject": "person", "employee_no": colleague.employee_no, "reasons": "节约"}, headers=staff_headers)
+    assert plain.status_code == 403 and error_code(plain) == "nominate_denied"
+    move_to(selection.id, "reviewing")  # admins may still nominate during review; liaisons may not
+    late = client.post(url, json={"subject": "person", "employee_no": colleague.employee_no, "reasons": "节约"}, headers=headers)
+    assert late.status_code == 409 and error_code(late) == "wrong_phase"
+
+
 def test_nomination_after_voting_started_is_refused_in_chinese(client, admin):
     _, headers = admin
     selection = make_selection("voting")

@@ -53,6 +53,10 @@ def status_command(year: int, half: str | None) -> None:
         click.echo(f"  {item.number:>2}. [{item_progress.status}] {item.title}  责任部门：{departments}  责任人：{owner}")
         if item_progress.missing:
             click.echo(f"      {item_progress.missing_text}")
+        for chosen in item_progress.selections:
+            click.echo(f"      评选：{chosen.title}（{chosen.day:%Y-%m-%d} 公布结果，{chosen.entries} 个参评对象）")
+        for pledge in item_progress.pledges:
+            click.echo(f"      承诺：{pledge.title}（{pledge.day:%Y-%m-%d} 起签署，{pledge.signatures} 人已签署）")
 
 
 @plan_cli.command("edit-item")

@@ -19,6 +19,7 @@ from app.models.base import utcnow
 from app.security_log import security_event
 from app.services import audit
 from app.services.roles import has_console_role
+from app.services.voting import judges_open_selections
 from app.wechat import WeChatError, get_work
 
 PASSWORD_MIN_LENGTH = 12
@@ -110,7 +111,7 @@ def password_log_in(session: Session, employee_no: str, password: str, address: 
         matched = credential is not None
     except (VerificationError, InvalidHashError):
         matched = False
-    if not matched or not has_console_role(staff):
+    if not matched or not may_use_console(session, staff):
         for (item, scope), key in zip(limits, keys, strict=True):
             limiter.limiter.hit(item, scope, key)
         audit.record(session, audit.Actor.system(), "console.login_failed", "staff", staff.id if staff else None, address=address)
@@ -164,7 +165,7 @@ def wecom_userid(code: str) -> str:
 def wecom_log_in(session: Session, userid: str, address: str) -> Staff:
     """The roster entry whose 企业微信账号 is ``userid``, when they may use the console."""
     staff = session.scalar(_staff_query().where(Staff.wecom_userid == userid))
-    if staff is None or not has_console_role(staff):
+    if staff is None or not may_use_console(session, staff):
         raise NotAConsoleUser()
     audit.record(session, audit.Actor.staff(staff.id), "console.login", "staff", staff.id, method="wecom", address=address)
     session.commit()
@@ -174,4 +175,9 @@ def wecom_log_in(session: Session, userid: str, address: str) -> Staff:
 def console_user(session: Session, staff_id: int) -> Staff | None:
     """The signed-in person as of this request: None once deactivated or without a console role."""
     staff = session.scalar(_staff_query().where(Staff.id == staff_id))
-    return staff if staff is not None and has_console_role(staff) else None
+    return staff if staff is not None and may_use_console(session, staff) else None
+
+
+def may_use_console(session: Session, staff: Staff) -> bool:
+    """A console role, or (reaching only their scoring pages) a judge of a selection still being decided."""
+    return has_console_role(staff) or (staff.active and judges_open_selections(session, staff.id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -193,7 +194,7 @@ def remind_unsigned(session: Session, pledge_id: int, actor: audit.Actor, now: d
     return queued
 
 
-def export_signatures(session: Session, pledge_id: int, path: Path) -> int:
+def export_signatures(session: Session, pledge_id: int, path: Path | BinaryIO) -> int:
     from openpyxl import Workbook
 
     pledge = get_pledge(session, pledge_id, admin=True)

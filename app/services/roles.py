@@ -7,6 +7,7 @@ every object (a liaison acts only for their own department).
 | 部门联络员 (liaison) | see their department's people, participation and attendance; sign them in by hand |
 | 领导 (leader) | read every page and export; change nothing |
 | 检查组 (inspector) | the 检查 section: score rounds, check departments, accept rectifications |
+| 评委 (judge, no StaffRole: appointed per selection) | only the scoring pages of their selections |
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from app.security_log import security_event
 from app.services import audit
 
 CONSOLE_ROLES = (ROLE_ADMIN, ROLE_LIAISON, ROLE_LEADER, ROLE_INSPECTOR)
+ROLE_JUDGE = "judge"  # an appointed judge without a console role (app.services.voting.judges_open_selections)
 ROLE_BY_LABEL = {label: role for role, label in ROLES.items()}
 
 # capability -> roles that hold it. Liaisons' capabilities are narrowed to their department by the services.
@@ -50,6 +52,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "rectifications.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_INSPECTOR, ROLE_LIAISON}),
     "ledger.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON}),  # a liaison: their department's items
     "ledger.manage": frozenset({ROLE_ADMIN}),
+    "selections.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON}),
+    "selections.nominate": frozenset({ROLE_ADMIN, ROLE_LIAISON}),
+    "selections.manage": frozenset({ROLE_ADMIN}),
+    "selections.score": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON, ROLE_JUDGE}),  # the service checks the appointment
+    "selections.judge": frozenset({ROLE_JUDGE}),  # the nav's 评分 for judges without another role
+    "pledges.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON}),
+    "pledges.export": frozenset({ROLE_ADMIN, ROLE_LEADER}),
+    "pledges.manage": frozenset({ROLE_ADMIN}),
 }
 
 
@@ -83,11 +93,12 @@ class Viewer:
     liaison_departments: frozenset[int]
 
     @classmethod
-    def of(cls, staff: Staff) -> Viewer:
+    def of(cls, staff: Staff, judge: bool = False) -> Viewer:
+        held = frozenset(r.role for r in staff.roles if r.role in CONSOLE_ROLES)
         return cls(
             staff_id=staff.id,
             name=staff.name,
-            roles=frozenset(r.role for r in staff.roles if r.role in CONSOLE_ROLES),
+            roles=held or (frozenset({ROLE_JUDGE}) if judge else frozenset()),
             liaison_departments=frozenset(
                 r.department_id for r in staff.roles if r.role == ROLE_LIAISON and r.department_id is not None
             ),
@@ -102,6 +113,10 @@ class Viewer:
         return ROLE_ADMIN in self.roles
 
     @property
+    def is_judge_only(self) -> bool:
+        return self.roles == {ROLE_JUDGE}
+
+    @property
     def sees_everyone(self) -> bool:
         return bool(self.roles & {ROLE_ADMIN, ROLE_LEADER})
 
@@ -114,7 +129,7 @@ class Viewer:
 
     @property
     def role_labels(self) -> list[str]:
-        return [ROLES[role] for role in CONSOLE_ROLES if role in self.roles]
+        return [ROLES[role] for role in CONSOLE_ROLES if role in self.roles] or (["评委"] if self.is_judge_only else [])
 
 
 def require(viewer: Viewer, capability: str) -> None:

@@ -19,6 +19,7 @@ from app.errors import AppError, Conflict, Forbidden, NotFound
 from app.ledger_plan import ITEM_NUMBERS
 from app.models import Department, Selection, SelectionEntry, SelectionPhoto, Staff
 from app.models.base import utcnow
+from app.models.org import ROLE_LIAISON
 from app.models.selection import (
     ENTRY_APPROVED,
     ENTRY_PENDING,
@@ -26,10 +27,12 @@ from app.models.selection import (
     KIND_HONOUR,
     KIND_WORKS,
     METHOD_VOTES,
+    PHASE_DRAFT,
     PHASE_FINISHED,
     PHASE_LABELS,
     PHASE_NOMINATING,
     PHASE_REVIEWING,
+    PHASE_UPCOMING,
     RESULT_METHODS,
     SELECTION_CANCELLED,
     SELECTION_DRAFT,
@@ -89,6 +92,16 @@ class EntryTextRejected(AppError):
 class EntryAlreadyReviewed(Conflict):
     code = "entry_already_reviewed"
     message = "该参评对象已审核"
+
+
+class OtherDepartmentNomination(Forbidden):
+    code = "other_department"
+    message = "部门联络员只能推荐本部门的人员、家庭或本部门集体"
+
+
+class SelectionNotEditable(Conflict):
+    code = "selection_not_editable"
+    message = "报名/推荐开始后不能再修改评选设置（评委可在结果公布前调整）"
 
 
 @dataclass
@@ -163,6 +176,35 @@ def create_selection(session: Session, draft: SelectionDraft, actor: audit.Actor
     return selection
 
 
+EDITABLE_FIELDS = (
+    "title", "kind", "description", "work_item", "nominate_from", "nominate_until", "vote_from", "vote_until",
+    "publicity_days", "votes_per_voter", "forbid_own_department", "forbid_self", "result_method",
+)
+
+
+def update_selection(session: Session, selection_id: int, draft: SelectionDraft, actor: audit.Actor,
+                     now: datetime | None = None) -> Selection:
+    """Change a selection's settings while it is a draft or before its 报名/推荐 opens."""
+    selection = get_selection(session, selection_id, admin=True)
+    if selection.phase(now or utcnow()) not in (PHASE_DRAFT, PHASE_UPCOMING):
+        raise SelectionNotEditable()
+    problems = draft.problems()
+    if problems:
+        raise InvalidSelection("；".join(problems))
+    changed = {}
+    for name in EDITABLE_FIELDS:
+        value = getattr(draft, name).strip() if name == "title" else getattr(draft, name)
+        if getattr(selection, name) != value:
+            changed[name] = str(value)
+            setattr(selection, name, value)
+    if selection.vote_weight != draft.effective_vote_weight():
+        changed["vote_weight"] = str(draft.effective_vote_weight())
+        selection.vote_weight = draft.effective_vote_weight()
+    audit.record(session, actor, "selection.update", "selection", selection.id, changed=sorted(changed))
+    session.commit()
+    return selection
+
+
 def get_selection(session: Session, selection_id: int, *, admin: bool = False) -> Selection:
     selection = session.get(Selection, selection_id)
     if selection is None or (not admin and not selection.is_visible()):
@@ -232,16 +274,19 @@ class Nomination:
 
 def nominate(
     session: Session, selection_id: int, nomination: Nomination, actor: audit.Actor,
-    nominator: Staff | None = None, now: datetime | None = None,
+    nominator: Staff | None = None, now: datetime | None = None, departments: frozenset[int] | None = None,
 ) -> SelectionEntry:
-    """An admin nominates a person, a department or a family (with a person as its contact).
+    """An admin (``departments`` None) or a department liaison (``departments``: the ones they act for)
+    nominates a person, a department or a family (with a person as its contact).
 
-    Admin nominations are approved at once; they can still be rejected with a reason."""
+    Admin nominations are approved at once and may still come during review; they can be rejected with
+    a reason. A liaison nominates only from their own department (403 otherwise), during 报名/推荐 only,
+    and the nomination waits for an admin's review."""
     now = now or utcnow()
-    selection = get_selection(session, selection_id, admin=True)
+    selection = get_selection(session, selection_id, admin=departments is None)
     if selection.kind != KIND_HONOUR:
         raise InvalidEntry("作品征集类评选由职工在小程序中投稿")
-    _require_phase(selection, (PHASE_NOMINATING, PHASE_REVIEWING), "推荐", now)
+    _require_phase(selection, (PHASE_NOMINATING,) if departments is not None else (PHASE_NOMINATING, PHASE_REVIEWING), "推荐", now)
     if not nomination.reasons.strip() or len(nomination.reasons) > DESCRIPTION_MAX:
         raise InvalidEntry(f"推荐理由应为 1–{DESCRIPTION_MAX} 个字")
     person = session.get(Staff, nomination.staff_id) if nomination.staff_id else None
@@ -261,11 +306,13 @@ def nominate(
         title, department_id = department.name, department.id
     else:
         raise InvalidEntry("推荐对象应为 person（个人）、department（集体）或 family（家庭）")
+    if departments is not None and department_id not in departments:
+        raise OtherDepartmentNomination()
     entry = SelectionEntry(
         selection_id=selection.id, subject=nomination.subject, title=title, description=nomination.reasons.strip(),
         staff_id=person.id if person else None, department_id=department_id,
         submitted_by_id=nominator.id if nominator else None,
-        status=ENTRY_APPROVED, reviewed_at=now,
+        status=ENTRY_APPROVED if departments is None else ENTRY_PENDING, reviewed_at=now if departments is None else None,
     )
     session.add(entry)
     session.flush()
@@ -274,6 +321,16 @@ def nominate(
     session.commit()
     return entry
 
+
+
+def nominating_departments(staff: Staff) -> frozenset[int] | None:
+    """Whom ``staff`` may nominate for: None (any department) for an admin, a liaison's departments, else 403."""
+    if staff.is_admin:
+        return None
+    departments = frozenset(r.department_id for r in staff.roles if r.role == ROLE_LIAISON and r.department_id is not None)
+    if not departments:
+        raise Forbidden(code="nominate_denied", message="只有管理员和部门联络员可以推荐参评对象")
+    return departments
 
 
 def photo_folder() -> Path:

@@ -12,9 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.errors import AppError, Conflict, Forbidden
 from app.models import (
@@ -34,6 +35,7 @@ from app.models.selection import (
     METHOD_VOTES,
     PHASE_COUNTING,
     PHASE_VOTING,
+    SELECTION_PUBLISHED,
 )
 from app.services import audit, outbox
 from app.services.selections import WrongPhase, entries_statement, get_entry, get_selection
@@ -153,11 +155,11 @@ def votes_for_admin(session: Session, selection_id: int, admin: Staff, entry_id:
     )
     if entry_id is not None:
         statement = statement.where(Vote.entry_id == entry_id)
-    rows = [(vote, staff) for vote, staff in session.execute(statement)]
+    shown = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     audit.record(session, audit.Actor.staff(admin.id), "selection.view_votes", "selection", selection_id,
-                 entry_id=entry_id, rows=len(rows))
-    session.commit()
-    return rows
+                 entry_id=entry_id, rows=shown)
+    session.commit()  # the look is on record before anything is read (and the rows are not expired by it)
+    return [(vote, staff) for vote, staff in session.execute(statement.options(joinedload(Staff.department)))]
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,43 @@ def appoint_judges(session: Session, selection_id: int, judges: list[Staff], act
     audit.record(session, actor, "selection.judges", "selection", selection_id, judges=sorted(wanted))
     session.commit()
     return judges
+
+
+def _open_judging(staff_id: int):
+    return (
+        select(Selection).join(SelectionJudge, SelectionJudge.selection_id == Selection.id)
+        .where(SelectionJudge.staff_id == staff_id, Selection.status == SELECTION_PUBLISHED,
+               Selection.results_published_at.is_(None))
+    )
+
+
+def judges_open_selections(session: Session, staff_id: int) -> bool:
+    """Whether ``staff_id`` is a judge of a published selection whose results are not yet published."""
+    return session.scalar(select(_open_judging(staff_id).exists())) or False
+
+
+def judging_selections(session: Session, staff_id: int) -> list[Selection]:
+    """The selections ``staff_id`` judges and may still score, latest voting first."""
+    return list(session.scalars(_open_judging(staff_id).order_by(Selection.vote_until.desc(), Selection.id.desc())))
+
+
+@dataclass(frozen=True)
+class ScoreSheet:
+    selection: Selection
+    entries: list[SelectionEntry]
+    scores: dict[int, int]  # entry id -> this judge's score
+
+
+def score_sheet(session: Session, selection_id: int, judge: Staff) -> ScoreSheet:
+    """A judge's page: the approved entries and their own scores (three queries)."""
+    selection = get_selection(session, selection_id, admin=True)
+    if session.get(SelectionJudge, (selection_id, judge.id)) is None:
+        raise NotAJudge()
+    entries = list(session.scalars(entries_statement(selection_id, approved_only=True)))
+    scores = dict(session.execute(
+        select(JuryScore.entry_id, JuryScore.score).where(JuryScore.selection_id == selection_id, JuryScore.judge_id == judge.id)
+    ).all())
+    return ScoreSheet(selection, entries, scores)
 
 
 def score_entry(session: Session, selection_id: int, entry_id: int, judge: Staff, score: int) -> JuryScore:
@@ -388,7 +427,7 @@ def published_results(session: Session, selection: Selection) -> list[SelectionR
     ))
 
 
-def export_results(session: Session, selection_id: int, path: Path) -> int:
+def export_results(session: Session, selection_id: int, path: Path | BinaryIO) -> int:
     """The published result list as xlsx (the 台账's evidence for the selection's work item)."""
     from openpyxl import Workbook
 

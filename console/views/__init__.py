@@ -15,6 +15,9 @@ NAV_ITEMS = (
     ("console.push", "推送", "outbox.view", "push"),
     ("console.schedule", "日程", "schedule.view", "schedule"),
     ("console.ledger", "台账", "ledger.view", "ledger"),
+    ("console.selections_list", "评选", "selections.view", "selections"),
+    ("console.judging", "评分", "selections.judge", "selections"),
+    ("console.pledges_list", "承诺", "pledges.view", "pledges"),
     ("console.inspections", "检查", "inspections.view", "inspections"),
     ("console.rectifications", "整改", "rectifications.view", "rectifications"),
     ("console.audit_log", "审计", "audit.view", "audit"),
@@ -26,6 +29,7 @@ SECTIONS = (
     ("people", "people"), ("person", "people"), ("audit", "audit"), ("wish", "wishes"), ("push", "push"), ("notice", "notice"), ("schedule", "schedule"),
     ("inspection", "inspections"), ("survey", "inspections"), ("rectification", "rectifications"),
     ("ledger", "ledger"),
+    ("selection", "selections"), ("judging", "selections"), ("pledge", "pledges"),
 )
 
 

@@ -1,5 +1,6 @@
 """Evidence gathered as the work happens: which events count for which item, and everything else a
-year's progress reads (documents, photos, volunteer hours, confirmed 微心愿, announcements and tips).
+year's progress reads (documents, photos, volunteer hours, confirmed 微心愿, announcements and tips,
+评选 whose results were published and 承诺书 that opened, each for its work item).
 
 An event counts for the items it is tagged with (``ledger_event_item`` rows); an event without rows
 counts for its kind's default item (``app.ledger_plan.DEFAULT_ITEM_BY_KIND``) and, for a 传统节日, for
@@ -24,6 +25,10 @@ from app.models import (
     Department,
     Event,
     EventItemLink,
+    Pledge,
+    PledgeSignature,
+    Selection,
+    SelectionResult,
     LedgerDocument,
     LedgerItem,
     LedgerPlan,
@@ -33,6 +38,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.events import DIRECTION_IN, DIRECTION_OUT, EVENT_PUBLISHED
+from app.models.pledge import PLEDGE_PUBLISHED
 from app.services import audit
 from app.services.ledger.errors import EventNotFound, InvalidFestival, ItemNotFound, ItemWrongYear, PlanNotFound
 from app.services.ledger.plan import find_plan
@@ -167,6 +173,28 @@ class EventEvidence:
 
 
 @dataclass
+class SelectionEvidence:
+    """A 评选 whose results were published: its result list is the evidence."""
+
+    selection_id: int
+    title: str
+    work_item: int
+    day: date  # when the results were published (local)
+    entries: int
+
+
+@dataclass
+class PledgeEvidence:
+    """A published 承诺书 that has opened: its signed list is the evidence."""
+
+    pledge_id: int
+    title: str
+    work_item: int
+    day: date  # when signing opened (local)
+    signatures: int
+
+
+@dataclass
 class YearEvidence:
     plan: LedgerPlan
     events: list[EventEvidence]
@@ -180,8 +208,17 @@ class YearEvidence:
     department_people: dict[str, int] = field(default_factory=dict)
     department_hours: dict[str, float] = field(default_factory=dict)
 
+    selections: list[SelectionEvidence] = field(default_factory=list)
+    pledges: list[PledgeEvidence] = field(default_factory=list)
+
     def events_for(self, number: int) -> list[EventEvidence]:
         return [evidence for evidence in self.events if number in evidence.items]
+
+    def selections_for(self, number: int) -> list[SelectionEvidence]:
+        return [evidence for evidence in self.selections if evidence.work_item == number]
+
+    def pledges_for(self, number: int) -> list[PledgeEvidence]:
+        return [evidence for evidence in self.pledges if evidence.work_item == number]
 
     def documents_for(self, item: LedgerItem) -> list[LedgerDocument]:
         return [document for document in self.documents if document.item_id == item.id]
@@ -277,4 +314,33 @@ def load_year(session: Session, plan: LedgerPlan, now: datetime | None = None) -
         headcount={name: int(count) for name, count in headcount.items()},
         department_people={name: len(people) for name, people in everyone.items()},
         department_hours={name: int(minutes) / 60 for name, minutes in department_minutes.items() if minutes},
+        selections=load_selections(session, start, end),
+        pledges=load_pledges(session, start, end, now),
     )
+
+
+def load_selections(session: Session, start: datetime, end: datetime) -> list[SelectionEvidence]:
+    """评选 with a work item whose results were published in [start, end), with their entries (one query)."""
+    rows = session.execute(
+        select(Selection.id, Selection.title, Selection.work_item, Selection.results_published_at,
+               func.count(SelectionResult.id))
+        .outerjoin(SelectionResult, SelectionResult.selection_id == Selection.id)
+        .where(Selection.work_item.is_not(None), Selection.results_published_at >= start,
+               Selection.results_published_at < end)
+        .group_by(Selection.id, Selection.title, Selection.work_item, Selection.results_published_at)
+        .order_by(Selection.results_published_at, Selection.id)
+    )
+    return [SelectionEvidence(id_, title, item, to_local(at).date(), int(count)) for id_, title, item, at, count in rows]
+
+
+def load_pledges(session: Session, start: datetime, end: datetime, now: datetime) -> list[PledgeEvidence]:
+    """Published 承诺书 with a work item that opened in [start, end) by ``now``, with their signatures (one query)."""
+    rows = session.execute(
+        select(Pledge.id, Pledge.title, Pledge.work_item, Pledge.opens_at, func.count(PledgeSignature.id))
+        .outerjoin(PledgeSignature, PledgeSignature.pledge_id == Pledge.id)
+        .where(Pledge.work_item.is_not(None), Pledge.status == PLEDGE_PUBLISHED, Pledge.opens_at >= start,
+               Pledge.opens_at < end, Pledge.opens_at <= now)
+        .group_by(Pledge.id, Pledge.title, Pledge.work_item, Pledge.opens_at)
+        .order_by(Pledge.opens_at, Pledge.id)
+    )
+    return [PledgeEvidence(id_, title, item, to_local(at).date(), int(count)) for id_, title, item, at, count in rows]

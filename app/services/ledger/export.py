@@ -4,6 +4,7 @@
 - one folder per area and item; per activity its sign-in sheet (xlsx, ``attendance_export``), its
   photos, and for a 道德讲堂 (or any activity with a record) the record and selected reflections (PDF);
 - the documents uploaded against the item, as uploaded;
+- per 评选 with published results its result list, per 承诺书 its signed list (xlsx);
 - ``创建工作报告.pdf`` (``report``).
 
 Memory stays bounded whatever the number of photos: files are copied from disk into the archive in
@@ -14,6 +15,7 @@ leaves nothing behind.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -29,11 +31,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import EventRecord, LedgerItem, Reflection, Staff
-from app.services import attendance_export, checkins
+from app.services import attendance_export, checkins, pledges, voting
 from app.services.ledger import documents as documents_service
 from app.services.ledger import report
 from app.services.ledger.errors import ItemNotFound
-from app.services.ledger.evidence import EventEvidence
+from app.services.ledger.evidence import EventEvidence, PledgeEvidence, SelectionEvidence
 from app.services.ledger.progress import plan_progress
 from app.services.ledger.plan import check_year
 from app.timeutil import local_today
@@ -151,6 +153,22 @@ def _write_event(session: Session, pack: _Pack, folder: str, area: str, item: st
     session.expunge_all()  # this activity's rows are written; keep the session from growing
 
 
+def _write_selections_and_pledges(session: Session, pack: _Pack, folder: str, area: str, item: str,
+                                  chosen: list[SelectionEvidence], signed: list[PledgeEvidence]) -> None:
+    """The result list of each published 评选 and the signed list of each 承诺书 of the item."""
+    for evidence in chosen:
+        out = io.BytesIO()
+        voting.export_results(session, evidence.selection_id, out)
+        pack.add_bytes(f"{folder}/评选/{safe_name(f'{evidence.day:%Y-%m-%d} {evidence.title}')}结果.xlsx", out.getvalue(),
+                       IndexRow(area, item, evidence.day, f"{evidence.title}结果（{evidence.entries} 个参评对象）", "评选结果", ""))
+    for evidence in signed:
+        out = io.BytesIO()
+        pledges.export_signatures(session, evidence.pledge_id, out)
+        pack.add_bytes(f"{folder}/承诺/{safe_name(f'{evidence.day:%Y-%m-%d} {evidence.title}')}签署名单.xlsx", out.getvalue(),
+                       IndexRow(area, item, evidence.day, f"{evidence.title}签署名单（{evidence.signatures} 人）", "签署名单", ""))
+    session.expunge_all()
+
+
 def export_ledger(
     session: Session,
     year: int,
@@ -202,6 +220,7 @@ def export_ledger(
                     name = safe_name(f"{document.dated:%Y-%m-%d} {document.kind} {document.title}") + document.extension
                     pack.add_file(f"{folder}/材料/{name}", documents_service.document_path(document),
                                   IndexRow(area_label, item_label, document.dated, document.title, document.kind, ""))
+                _write_selections_and_pledges(session, pack, folder, area_label, item_label, p.selections, p.pledges)
                 step += 1
                 for evidence in p.events:
                     _write_event(session, pack, folder, area_label, item_label, evidence,

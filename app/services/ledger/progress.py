@@ -14,7 +14,15 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from app.models import LedgerItem, LedgerPlan
-from app.services.ledger.evidence import EventEvidence, YearEvidence, festival_day, half_of, load_year
+from app.services.ledger.evidence import (
+    EventEvidence,
+    PledgeEvidence,
+    SelectionEvidence,
+    YearEvidence,
+    festival_day,
+    half_of,
+    load_year,
+)
 from app.services.ledger.plan import get_plan
 
 NOT_STARTED = "未开展"
@@ -40,6 +48,8 @@ class ItemProgress:
     events: list[EventEvidence]
     participants: dict[str, int] = field(default_factory=dict)
     headcount: dict[str, int] = field(default_factory=dict)
+    selections: list[SelectionEvidence] = field(default_factory=list)  # published results
+    pledges: list[PledgeEvidence] = field(default_factory=list)  # with their signature counts
 
     @property
     def missing(self) -> list[str]:
@@ -49,7 +59,7 @@ class ItemProgress:
     def status(self) -> str:
         if all(result.met for result in self.results):
             return ACHIEVED
-        if not any(result.counted for result in self.results):
+        if not any(result.counted for result in self.results) and not self.selections and not self.pledges:
             return NOT_STARTED
         return IN_PROGRESS
 
@@ -160,6 +170,8 @@ def item_progress(item: LedgerItem, evidence: YearEvidence, half: int | None = N
     return ItemProgress(
         item=item, half=half, results=results, events=events,
         participants=evidence.participants.get(item.number, {}), headcount=evidence.headcount,
+        selections=[s for s in evidence.selections_for(item.number) if _in(s.day, half, False)],
+        pledges=[p for p in evidence.pledges_for(item.number) if _in(p.day, half, False)],
     )
 
 
