@@ -101,6 +101,7 @@ def test_an_inspector_lands_on_the_inspection_section_and_sees_only_it(client, c
     assert landing.status_code == 302 and landing.headers["Location"].endswith("/console/inspections")
     page = client.get("/console/inspections").get_data(as_text=True)
     assert "检查员（检查组）" in page and ">检查<" in page and ">整改<" in page
+    assert ">台账<" in page  # 材料审核: the inspectors read the whole 台账
     for other in (">活动<", ">人员<", ">微心愿<", ">审计<"):
         assert other not in page
     for path in ("/console/events", "/console/people", "/console/audit", "/console/wishes"):
@@ -151,6 +152,24 @@ def test_inspector_creates_a_round_from_the_plan_with_a_survey(client, cast):
     sheet = client.get(created.headers["Location"]).get_data(as_text=True)
     assert "2026年下半年创建工作检查" in sheet and "检查组：检查员" in sheet and "问卷调查" in sheet
     assert sheet.count('data-testid="score-form"') == 18
+
+
+def test_inspectors_open_the_items_documents_from_the_sheet_and_read_the_whole_ledger(client, cast, world):
+    from tests.ledger_helpers import add_document, pdf_bytes
+
+    document = add_document(2026, 6, "方案", pdf_bytes("lecture plan"), name="道德讲堂方案.pdf")
+    sign_in(client, cast["inspector"])
+    page = client.get(f"/console/inspections/{world['round'].id}").get_data(as_text=True)
+    card = page.split('data-testid="item-6"')[1].split('data-testid="item-7"')[0]
+    link = f"/console/ledger/2026/items/6/documents/{document.id}"
+    assert f'href="{link}"' in card
+    with client.get(link) as opened:
+        assert opened.status_code == 200 and opened.data.startswith(b"%PDF")
+    assert client.get("/console/ledger?year=2026").status_code == 200
+    assert client.get("/console/ledger/2026/items/14").status_code == 200  # any item, not one department's
+    token = csrf_token(client, "/console/ledger/2026/items/6")
+    refused = client.post("/console/ledger/2026/items/6/documents", data={"csrf_token": token, "kind": "方案", "title": "x"})
+    assert refused.status_code == 403  # reading is not changing
 
 
 def test_the_score_sheet_shows_the_items_evidence_beside_the_score_and_saves_a_draft(client, cast, world):

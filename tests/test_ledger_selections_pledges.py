@@ -121,3 +121,16 @@ def test_plan_status_names_the_selections_and_pledges_of_each_item(plan, runner)
     assert result.exit_code == 0, result.output
     assert "评选：节俭文明人评选（2026-06-10 公布结果，3 个参评对象）" in result.output
     assert "承诺：诚信承诺书（2026-05-01 起签署，2 人已签署）" in result.output
+
+
+def test_the_item_page_in_the_console_lists_them_with_links(plan, client):
+    from tests.console_helpers import person, sign_in
+    selection = published_selection(date(2026, 6, 10))
+    pledge = signed_pledge(date(2026, 5, 1), signers=2, work_item=8, title="文明餐桌倡议")
+    admin = person("admin", name="台账管理员")
+    sign_in(client, admin)
+    page = client.get("/console/ledger/2026/items/8")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'/console/selections/{selection.id}/results"' in html and "节俭文明人评选" in html
+    assert f'/console/pledges/{pledge.id}"' in html and "已签 2 人" in html

@@ -20,6 +20,7 @@ from app.services.ledger import builds, documents, evidence, plan, records
 from app.services.ledger.errors import DocumentNotFound, ItemNotFound, PlanNotFound
 from app.services.ledger.evidence import EventEvidence, half_of, load_year
 from app.services.ledger.progress import ACHIEVED, IN_PROGRESS, NOT_STARTED, ItemProgress, item_progress
+from app.models.org import ROLE_INSPECTOR
 from app.services.roles import OtherDepartment, Viewer, require
 from app.timeutil import local_today, to_local
 
@@ -37,7 +38,7 @@ class OtherItem(OtherDepartment):
 def _visible_departments(session: Session, viewer: Viewer) -> set[str] | None:
     """None: every item; otherwise the department names whose items a liaison may read."""
     scope = viewer.department_scope()
-    if scope is None:
+    if scope is None or ROLE_INSPECTOR in viewer.roles:  # inspectors review the whole 台账
         return None
     return set(session.scalars(select(Department.name).where(Department.id.in_(scope)))) if scope else set()
 

@@ -6,7 +6,7 @@ every object (a liaison acts only for their own department).
 | 管理员 (admin) | everything |
 | 部门联络员 (liaison) | see their department's people, participation and attendance; sign them in by hand |
 | 领导 (leader) | read every page and export; change nothing |
-| 检查组 (inspector) | the 检查 section: score rounds, check departments, accept rectifications |
+| 检查组 (inspector) | the 检查 section: score rounds, check departments, accept rectifications; read the whole 台账 |
 | 评委 (judge, no StaffRole: appointed per selection) | only the scoring pages of their selections |
 """
 
@@ -50,7 +50,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "inspections.manage": frozenset({ROLE_ADMIN}),
     # Rectifications per department: liaisons see their own department's and mark their own done.
     "rectifications.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_INSPECTOR, ROLE_LIAISON}),
-    "ledger.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON}),  # a liaison: their department's items
+    # a liaison: their department's items; the 检查组 reads all of it (材料审核)
+    "ledger.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON, ROLE_INSPECTOR}),
     "ledger.manage": frozenset({ROLE_ADMIN}),
     "selections.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON}),
     "selections.nominate": frozenset({ROLE_ADMIN, ROLE_LIAISON}),
