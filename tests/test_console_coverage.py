@@ -19,10 +19,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMessage, PushTarget
-from app.security_headers import CONTENT_SECURITY_POLICY
 from app.services import audit, checkins, outbox, roles, scheduling
 from tests import factories
-from tests.console_helpers import person, sign_in
+from tests.console_helpers import assert_console_headers, person, sign_in
 from tests.wish_helpers import claimed_with_proof, image_bytes, make_wish
 
 ROLES = ("admin", "liaison", "leader", "nobody", "anonymous")
@@ -156,18 +155,6 @@ def as_role(client, world, role: str) -> None:
             session.clear()
     else:
         sign_in(client, world[role])
-
-
-def assert_console_headers(response, where: str) -> None:
-    headers = response.headers
-    policy = headers.get("Content-Security-Policy", "")
-    assert policy == CONTENT_SECURITY_POLICY, where
-    directives = dict(part.split(" ", 1) for part in policy.split("; "))
-    assert directives["frame-ancestors"] == "'none'" and directives["script-src"] == "'self'", where
-    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy and "http" not in policy and "*" not in policy, where
-    assert headers.get("X-Content-Type-Options") == "nosniff", where
-    assert headers.get("Referrer-Policy") == "same-origin", where
-    assert headers.get("X-Frame-Options") == "DENY", where
 
 
 # ---- page x role -------------------------------------------------------------------------------------
