@@ -275,3 +275,52 @@ def test_a_code_scanned_in_a_wecom_like_browser_signs_the_person_in(console_serv
     expect(page.get_by_test_id("scan-headline")).to_have_text("已签到")
     context.close()
     assert violations == []
+
+
+def test_publishing_a_notice_asks_first_and_a_dismissed_question_sends_nothing(console_server, browser):
+    """console.js asks before a destructive form is sent, whether data-confirm is on the form (as the
+    templates put it) or on the button that submits it; dismissing the question sends nothing."""
+    from app.models import Announcement
+
+    _app, base = console_server
+    admin = person("admin", name="李静", employee_no="E0021")
+    console_auth.set_password(db.session, admin, PASSWORD, audit.Actor.system())
+    violations: list[str] = []
+    context, page = new_page(browser, violations)
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=employee_no]", "E0021")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]:has-text('登录')")
+    page.wait_for_url(f"{base}/console/")
+    page.goto(f"{base}/console/notices")
+    page.fill("textarea[name=content]", "周五下午大扫除")
+    page.select_option("select[name=audience]", "miniprogram")
+    questions: list[str] = []
+
+    def answer(accept: bool):
+        def handle(dialog):
+            questions.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+        return handle
+
+    page.once("dialog", answer(False))
+    page.click("button[type=submit]:has-text('发布')")
+    assert questions == ["公告发布后会按所选范围发出，无法撤回。确定发布吗？"]
+    # the same question, asked by the button instead of the form
+    page.evaluate("""() => {
+        const form = document.querySelector("form[action='/console/notices']");
+        form.querySelector("button[type=submit]").setAttribute("data-confirm", form.getAttribute("data-confirm"));
+        form.removeAttribute("data-confirm");
+    }""")
+    page.once("dialog", answer(False))
+    page.click("button[type=submit]:has-text('发布')")
+    assert len(questions) == 2 and page.url == f"{base}/console/notices"
+    db.session.expire_all()
+    assert db.session.scalars(select(Announcement)).first() is None
+    page.once("dialog", answer(True))
+    page.click("button[type=submit]:has-text('发布')")
+    expect(page.locator(".alert-success")).to_contain_text("公告已发布")
+    db.session.expire_all()
+    assert db.session.scalars(select(Announcement)).one().content == "周五下午大扫除"
+    assert violations == []
+    context.close()
