@@ -348,3 +348,10 @@ def test_notices_page_stays_bounded_with_many_groups_and_deliveries(client, cast
             client.post("/console/notices", data={"csrf_token": token, "content": f"公告{number}", "audience": "all"})
 
     assert_bounded(client, "/console/notices", grow, most=12)
+
+
+@pytest.mark.parametrize("query", ["date_from=9999-12-31", "date_to=9999-12-31", "date_from=0001-01-01", "date_to=1999-12-31"])
+def test_audit_dates_outside_what_a_datetime_holds_are_a_form_error_not_a_500(client, cast, query):
+    sign_in(client, cast["admin"])
+    response = client.get(f"/console/audit?{query}")
+    assert response.status_code == 400 and "日期应在 2000-01-01 至 2100-12-31 之间" in response.get_data(as_text=True)
