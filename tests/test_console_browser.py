@@ -71,6 +71,14 @@ def new_page(browser, violations: list[str]):
     return context, page
 
 
+def sign_in_with_password(page, base: str, employee_no: str) -> None:
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=employee_no]", employee_no)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]:has-text('登录')")
+    page.wait_for_url(f"{base}/console/")
+
+
 def shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
@@ -208,11 +216,7 @@ def test_admin_imports_a_roster_and_reviews_a_wish_proof(console_server, browser
     wishes.submit_proof(db.session, wish.id, db.session.get(Staff, claimer.id), "openid-claimer", "书包已送到王小明家", [io.BytesIO(image_bytes(colour=(20, 120, 200)))])
     violations: list[str] = []
     context, page = new_page(browser, violations)
-    page.goto(f"{base}/console/login")
-    page.fill("input[name=employee_no]", "E0016")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]:has-text('登录')")
-    page.wait_for_url(f"{base}/console/")
+    sign_in_with_password(page, base, "E0016")
 
     # A roster with errors: every row's error is listed and nothing is written; then a clean one.
     bad = tmp_path / "花名册.csv"
@@ -287,11 +291,7 @@ def test_publishing_a_notice_asks_first_and_a_dismissed_question_sends_nothing(c
     console_auth.set_password(db.session, admin, PASSWORD, audit.Actor.system())
     violations: list[str] = []
     context, page = new_page(browser, violations)
-    page.goto(f"{base}/console/login")
-    page.fill("input[name=employee_no]", "E0021")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]:has-text('登录')")
-    page.wait_for_url(f"{base}/console/")
+    sign_in_with_password(page, base, "E0021")
     page.goto(f"{base}/console/notices")
     page.fill("textarea[name=content]", "周五下午大扫除")
     page.select_option("select[name=audience]", "miniprogram")
