@@ -146,7 +146,12 @@ def world(app):
 
 
 def path_of(rule: str, arguments: dict[str, object]) -> str:
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda match: str(arguments[match.group(1)]), rule)
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        assert name in arguments, f"{rule}: give <{name}> a value in world's arguments"
+        return str(arguments[name])
+
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", value, rule)
 
 
 def as_role(client, world, role: str) -> None:
