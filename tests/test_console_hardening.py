@@ -355,3 +355,17 @@ def test_audit_dates_outside_what_a_datetime_holds_are_a_form_error_not_a_500(cl
     sign_in(client, cast["admin"])
     response = client.get(f"/console/audit?{query}")
     assert response.status_code == 400 and "日期应在 2000-01-01 至 2100-12-31 之间" in response.get_data(as_text=True)
+
+
+def test_tip_library_is_paginated_and_counts_the_whole_library(client, cast):
+    for tip in db.session.scalars(select(CivilityTip)):
+        db.session.delete(tip)
+    for number in range(25):
+        db.session.add(CivilityTip(theme="文明用语", content=f"第 {number:02d} 条：请、谢谢、对不起。", enabled=number % 5 != 0))
+    db.session.commit()
+    sign_in(client, cast["leader"])
+    first = client.get("/console/schedule/tips").get_data(as_text=True)
+    second = client.get("/console/schedule/tips?page=2").get_data(as_text=True)
+    assert 'data-testid="tip-counts">20 / 25 条启用<' in first and "第 1 / 2 页，共 25 条" in first
+    assert first.count("：请、谢谢、对不起。") == 20 and "第 00 条" in first and "第 20 条" not in first
+    assert "第 20 条" in second and "第 24 条" in second and "第 00 条" not in second
