@@ -141,7 +141,8 @@ def world(app):
         "filename": "console.js",
     }
     # Pages in other states, for the forms they show
-    cast["more"] = [f"/console/events/{draft_event.id}", f"/console/wishes/{draft_wish.id}", f"/console/people/{cast['nobody'].id}"]
+    cast["more"] = [f"/console/events/{draft_event.id}", f"/console/wishes/{draft_wish.id}", f"/console/people/{cast['nobody'].id}",
+                    "/console/static/vendor/bootstrap/bootstrap.min.css", "/console/static/vendor/htmx/htmx.min.js"]
     return cast
 
 
@@ -277,7 +278,7 @@ def test_every_console_answer_sends_the_security_headers_and_no_page_has_inline_
             assert target.hostname in allowed, (path, response.headers["Location"])
             continue
         if response.mimetype != "text/html":
-            assert response.mimetype in ("image/png", "image/jpeg", "application/pdf", "text/csv", "text/javascript",
+            assert response.mimetype in ("image/png", "image/jpeg", "application/pdf", "text/csv", "text/css", "text/javascript",
                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (path, response.mimetype)
             continue
         html = response.get_data(as_text=True)
