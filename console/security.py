@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from collections.abc import Callable, Mapping
+
+from flask import Flask, current_app, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms import ValidationError
 
@@ -22,10 +25,30 @@ def is_console_request() -> bool:
     return request.path == PREFIX or request.path.startswith(PREFIX + "/")
 
 
+def room_for(limit: Callable[[Mapping], int]) -> Callable:
+    """An upload view whose body may exceed ``MAX_CONTENT_LENGTH``: ``limit(app.config)`` bytes, for a
+    signed-in person holding the view's capability. Set before the CSRF check reads the body."""
+
+    def decorate(view: Callable) -> Callable:
+        view.max_body = limit
+        return view
+
+    return decorate
+
+
+def _make_room() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "max_body", None)
+    capability = getattr(view, "capability", None)
+    if limit and capability and current_user.is_authenticated and current_user.can(capability):
+        request.max_content_length = limit(current_app.config)
+
+
 def protect_post() -> None:
     """Every state-changing console request carries the session's CSRF token (form field or header)."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
+    _make_room()
     token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken")
     try:
         validate_csrf(token)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from app.extensions import db
+from app.security_headers import CONTENT_SECURITY_POLICY
 from app.services import audit, roles
 from tests import factories
 
@@ -55,3 +56,17 @@ def count_queries():
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+def assert_console_headers(response, where: str = "") -> None:
+    """The console's security headers: a CSP without inline script or another origin that refuses
+    framing, nosniff, a Referrer-Policy."""
+    headers = response.headers
+    policy = headers.get("Content-Security-Policy", "")
+    assert policy == CONTENT_SECURITY_POLICY, where
+    directives = dict(part.split(" ", 1) for part in policy.split("; "))
+    assert directives["frame-ancestors"] == "'none'" and directives["script-src"] == "'self'", where
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy and "http" not in policy and "*" not in policy, where
+    assert headers.get("X-Content-Type-Options") == "nosniff", where
+    assert headers.get("Referrer-Policy") == "same-origin", where
+    assert headers.get("X-Frame-Options") == "DENY", where

@@ -71,6 +71,14 @@ def new_page(browser, violations: list[str]):
     return context, page
 
 
+def sign_in_with_password(page, base: str, employee_no: str, lands_on: str = "/console/") -> None:
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=employee_no]", employee_no)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]:has-text('登录')")
+    page.wait_for_url(f"{base}{lands_on}")
+
+
 def shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
@@ -208,11 +216,7 @@ def test_admin_imports_a_roster_and_reviews_a_wish_proof(console_server, browser
     wishes.submit_proof(db.session, wish.id, db.session.get(Staff, claimer.id), "openid-claimer", "书包已送到王小明家", [io.BytesIO(image_bytes(colour=(20, 120, 200)))])
     violations: list[str] = []
     context, page = new_page(browser, violations)
-    page.goto(f"{base}/console/login")
-    page.fill("input[name=employee_no]", "E0016")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]:has-text('登录')")
-    page.wait_for_url(f"{base}/console/")
+    sign_in_with_password(page, base, "E0016")
 
     # A roster with errors: every row's error is listed and nothing is written; then a clean one.
     bad = tmp_path / "花名册.csv"
@@ -291,11 +295,7 @@ def test_inspector_scores_beside_the_evidence_and_checks_a_department_on_a_phone
     office = factories.make_department("办公室")
     violations: list[str] = []
     context, page = new_page(browser, violations)
-    page.goto(f"{base}/console/login")
-    page.fill("input[name=employee_no]", "E0031")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]:has-text('登录')")
-    page.wait_for_url(f"{base}/console/inspections")  # an inspector's console is the 检查 section
+    sign_in_with_password(page, base, "E0031", lands_on="/console/inspections")  # an inspector's console is 检查
     assert "陈静（检查组）" in page.text_content("[data-testid=whoami]")
 
     # Item 6 (道德讲堂): the 台账 evidence sits beside the score field; score it with a finding.
@@ -368,11 +368,7 @@ def test_admin_creates_a_selection_reviews_an_entry_and_sees_results(console_ser
     person(None, name="蒙佳", employee_no="E0024", department="办公室")
     violations: list[str] = []
     context, page = new_page(browser, violations)
-    page.goto(f"{base}/console/login")
-    page.fill("input[name=employee_no]", "E0021")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]:has-text('登录')")
-    page.wait_for_url(f"{base}/console/")
+    sign_in_with_password(page, base, "E0021")
     assert "创建台账" in page.text_content("[data-testid=ledger-panel]")
 
     page.click("a.nav-link:has-text('台账')")
@@ -465,5 +461,46 @@ def test_admin_creates_a_selection_reviews_an_entry_and_sees_results(console_ser
     expect(page.locator("[data-testid=rates] svg")).to_be_visible()
     expect(page.locator("[data-testid=unsigned]")).to_contain_text("韦华")
     shot(page, "console-pledges")
+def test_publishing_a_notice_asks_first_and_a_dismissed_question_sends_nothing(console_server, browser):
+    """console.js asks before a destructive form is sent, whether data-confirm is on the form (as the
+    templates put it) or on the button that submits it; dismissing the question sends nothing."""
+    from app.models import Announcement
+
+    _app, base = console_server
+    admin = person("admin", name="李静", employee_no="E0021")
+    console_auth.set_password(db.session, admin, PASSWORD, audit.Actor.system())
+    violations: list[str] = []
+    context, page = new_page(browser, violations)
+    sign_in_with_password(page, base, "E0021")
+    page.goto(f"{base}/console/notices")
+    page.fill("textarea[name=content]", "周五下午大扫除")
+    page.select_option("select[name=audience]", "miniprogram")
+    questions: list[str] = []
+
+    def answer(accept: bool):
+        def handle(dialog):
+            questions.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+        return handle
+
+    page.once("dialog", answer(False))
+    page.click("button[type=submit]:has-text('发布')")
+    assert questions == ["公告发布后会按所选范围发出，无法撤回。确定发布吗？"]
+    # the same question, asked by the button instead of the form
+    page.evaluate("""() => {
+        const form = document.querySelector("form[action='/console/notices']");
+        form.querySelector("button[type=submit]").setAttribute("data-confirm", form.getAttribute("data-confirm"));
+        form.removeAttribute("data-confirm");
+    }""")
+    page.once("dialog", answer(False))
+    page.click("button[type=submit]:has-text('发布')")
+    assert len(questions) == 2 and page.url == f"{base}/console/notices"
+    db.session.expire_all()
+    assert db.session.scalars(select(Announcement)).first() is None
+    page.once("dialog", answer(True))
+    page.click("button[type=submit]:has-text('发布')")
+    expect(page.locator(".alert-success")).to_contain_text("公告已发布")
+    db.session.expire_all()
+    assert db.session.scalars(select(Announcement)).one().content == "周五下午大扫除"
     assert violations == []
     context.close()

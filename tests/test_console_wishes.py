@@ -9,23 +9,15 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import WishPhoto
-from app.models import Staff, Wish
+from app.models import Wish
 from app.services import wishes
 from tests.console_helpers import count_queries, csrf_token, person, sign_in
-from tests.wish_helpers import fetch_wish, image_bytes, make_wish
+from tests.wish_helpers import claimed_with_proof, fetch_wish, image_bytes, make_wish
 
 
 @pytest.fixture
 def cast(app):
     return {"admin": person("admin", name="管理员"), "leader": person("leader", name="领导"), "liaison": person("liaison", name="联络员")}
-
-
-def claimed_with_proof() -> Wish:
-    wish = make_wish(photos=[io.BytesIO(image_bytes())])
-    claimer = person(None, name="认领人")
-    wishes.claim_wish(db.session, wish.id, claimer)
-    wishes.submit_proof(db.session, wish.id, db.session.get(Staff, claimer.id), "openid-x", "书包已送到", [io.BytesIO(image_bytes(colour=(0, 90, 200)))])
-    return fetch_wish(wish.id)
 
 
 @pytest.mark.parametrize(("role", "list_status", "new_status"), [("admin", 200, 200), ("leader", 200, 403), ("liaison", 403, 403)])

@@ -46,6 +46,15 @@ def make_wish(publish: bool = True, deadline: date | None = None, photos: tuple 
     return wishes.create_wish(db.session, wishes.WishDraft(**values), audit.Actor.system(), photos, publish=publish)
 
 
+def claimed_with_proof() -> Wish:
+    """A wish with a photo, claimed by 认领人 whose proof (with a photo) waits for review."""
+    wish = make_wish(photos=[io.BytesIO(image_bytes())])
+    claimer = factories.make_staff(name="认领人")
+    wishes.claim_wish(db.session, wish.id, claimer)
+    wishes.submit_proof(db.session, wish.id, claimer, "openid-x", "书包已送到", [io.BytesIO(image_bytes(colour=(0, 90, 200)))])
+    return fetch_wish(wish.id)
+
+
 def sign_in(name: str | None = None, admin: bool = False, wecom_userid: str | None = None, department: str = "办公室"):
     """A roster entry with a bound mini-program account; returns (staff, headers).
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import AppError
 from app.models import AuditLog, Staff
+from app.models.events import FIRST_DAY, LAST_DAY
 from app.services.pagination import Page, paginate
 from app.services.roles import Viewer, require
 from app.timeutil import local_days
@@ -23,9 +24,12 @@ def _day(value: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise InvalidAuditFilter("日期格式应为 YYYY-MM-DD") from exc
+    if not FIRST_DAY <= day <= LAST_DAY:  # 9999-12-31's next day, or 0001-01-01 in UTC, is no datetime
+        raise InvalidAuditFilter(f"日期应在 {FIRST_DAY.isoformat()} 至 {LAST_DAY.isoformat()} 之间")
+    return day
 
 
 def list_audit(

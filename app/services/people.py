@@ -19,6 +19,7 @@ from app.services.pagination import Page, paginate
 from app.services.roles import Viewer, require, require_department
 
 PREVIEW_ROWS = 20
+IMPORT_MAX_BYTES = 5 * 1024 * 1024  # a roster of 20,000 people is about 1 MB as .xlsx
 
 
 class PersonNotFound(AppError):
@@ -201,6 +202,8 @@ def preview_import(session: Session, viewer: Viewer, filename: str, content: byt
     suffix = Path(filename or "").suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         return ImportPreview(None, ["只支持 .csv 或 .xlsx 文件"], [], 0, 0, 0)
+    if len(content) > IMPORT_MAX_BYTES:
+        return ImportPreview(None, [f"文件过大：花名册文件不能超过 {IMPORT_MAX_BYTES // (1024 * 1024)} MB"], [], 0, 0, 0)
     token = secrets.token_urlsafe(18)
     path = _import_folder() / f"{token}{suffix}"
     path.write_bytes(content)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from app import calendar_cn
 from app.errors import AppError, NotFound
 from app.models import CivilityTip, FestivalSetting, SchedulerJob
 from app.services import audit, festivals, working_days
+from app.services.pagination import Page, paginate
 from app.services.roles import Viewer, require
 
 
@@ -109,9 +110,17 @@ class InvalidTip(AppError):
     message = "文明提示有误"
 
 
-def list_tips(session: Session, viewer: Viewer) -> list[CivilityTip]:
+@dataclass
+class TipLibrary:
+    page: Page  # of CivilityTip, by theme
+    enabled: int  # in the whole library
+
+
+def list_tips(session: Session, viewer: Viewer, page: int = 1) -> TipLibrary:
+    """One page of the civility tip library and how many tips are enabled; three queries."""
     require(viewer, "schedule.view")
-    return list(session.scalars(select(CivilityTip).order_by(CivilityTip.theme, CivilityTip.id)))
+    enabled = session.scalar(select(func.count(CivilityTip.id)).where(CivilityTip.enabled.is_(True))) or 0
+    return TipLibrary(paginate(session, select(CivilityTip).order_by(CivilityTip.theme, CivilityTip.id), page), enabled)
 
 
 def _clean(theme: str, content: str) -> tuple[str, str]:

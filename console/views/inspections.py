@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, flash, redirect, render_template, request, send_file, url_for
 
 from app.errors import AppError
 from app.extensions import db
@@ -15,7 +15,7 @@ from app.services.inspections.checks import PHOTOS_MAX
 from app.services.inspections.rounds import points
 from app.services.inspections.surveys import DEFAULT_QUESTIONS
 from app.timeutil import local_today
-from console import auth, bp
+from console import auth, bp, security
 from console.charts import option_bars
 from console.forms import EmptyForm
 from console.inspection_forms import (
@@ -47,14 +47,9 @@ FIELD_OF_ERROR = {
 }
 
 
-PHOTO_ENDPOINTS = frozenset({"console.inspection_check_record", "console.rectification_evidence"})
-
-
-@bp.before_app_request  # before the console's CSRF check reads the body
-def _room_for_photos() -> None:
+def _photos_room(config) -> int:
     """A check or a rectification carries up to PHOTOS_MAX phone photos: room for them at full size."""
-    if request.endpoint in PHOTO_ENDPOINTS:
-        request.max_content_length = PHOTOS_MAX * current_app.config["PHOTO_MAX_BYTES"] + 1024 * 1024
+    return PHOTOS_MAX * config["PHOTO_MAX_BYTES"] + 1024 * 1024
 
 
 def _refusal(form, exc: AppError) -> None:
@@ -249,6 +244,7 @@ def inspection_publish(round_id: int):
 
 @bp.post("/inspections/report-template")
 @auth.requires("inspections.manage")
+@security.room_for(lambda config: config["LEDGER_DOCUMENT_MAX_BYTES"] + 1024 * 1024)  # a .docx template
 def inspection_template():
     form = TemplateForm()
     if form.validate_on_submit():
@@ -288,6 +284,7 @@ def inspection_checks(round_id: int):
 
 @bp.post("/inspections/<id:round_id>/checks")
 @auth.requires("inspections.score")
+@security.room_for(_photos_room)
 def inspection_check_record(round_id: int):
     form = CheckForm()
     department_id = form.department_id.data if isinstance(form.department_id.data, int) else None
@@ -439,6 +436,7 @@ def rectification_return(rectification_id: int):
 
 @bp.post("/rectifications/<id:rectification_id>/evidence")
 @auth.requires("rectifications.view")
+@security.room_for(_photos_room)
 def rectification_evidence(rectification_id: int):
     form = EvidenceForm()
     _button(form, lambda: service.submit_rectification(db.session, auth.viewer(), rectification_id, form.note.data or "",

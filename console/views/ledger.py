@@ -14,7 +14,7 @@ from app.services.ledger import builds
 from app.services.ledger.progress import ACHIEVED, HALF_NAMES, IN_PROGRESS, NOT_STARTED
 from app.services.ledger.records import SEGMENTS_MAX
 from app.timeutil import local_today
-from console import auth, bp
+from console import auth, bp, security
 from console.charts import headcount_bars
 from console.forms import EmptyForm
 from console.ledger_forms import (
@@ -135,6 +135,7 @@ def ledger_item_edit(year: int, number: int):
 
 @bp.post("/ledger/<int:year>/items/<int:number>/documents")
 @auth.requires("ledger.manage")
+@security.room_for(lambda config: config["LEDGER_DOCUMENT_MAX_BYTES"] + 1024 * 1024)  # past the limit: a form error
 def ledger_document_upload(year: int, number: int):
     form = DocumentForm()
     if form.validate_on_submit():
@@ -319,6 +320,7 @@ def event_reflections_pick(event_id: int):
 
 @bp.post("/events/<id:event_id>/ledger-photos")
 @auth.requires("ledger.manage")
+@security.room_for(lambda config: config["PHOTO_MAX_BYTES"] + 1024 * 1024)  # a photo from a phone
 def event_ledger_photo(event_id: int):
     form = EventPhotoForm()
     if form.validate_on_submit():

@@ -8,7 +8,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.models.org import ROLES
 from app.services import people as people_service
-from console import auth, bp
+from console import auth, bp, security
 from console.forms import EmptyForm, ImportForm, PeopleFilterForm, RoleForm, StaffForm
 from console.views.events import _page_number
 
@@ -151,6 +151,7 @@ def person_reactivate(staff_id: int):
 
 @bp.route("/people/import", methods=["GET", "POST"])
 @auth.requires("people.manage")
+@security.room_for(lambda config: people_service.IMPORT_MAX_BYTES + 1024 * 1024)  # past the limit: a form error, not 413
 def people_import():
     form = ImportForm()
     preview = None

@@ -11,6 +11,7 @@ from app.services import schedule_console
 from app.timeutil import local_today
 from console import auth, bp
 from console.forms import CalendarForm, FestivalForm, TipForm
+from console.views.events import _page_number
 
 
 def _year() -> int | None:
@@ -106,8 +107,8 @@ def schedule_tips():
                 flash("提示已保存。", "success")
                 return redirect(url_for("console.schedule_tips"))
         status = 400
-    tips = schedule_console.list_tips(db.session, viewer)
-    return render_template("console/tips.html", form=form, tips=tips), status
+    library = schedule_console.list_tips(db.session, viewer, _page_number())
+    return render_template("console/tips.html", form=form, library=library, tips=library.page.items), status
 
 
 @bp.post("/schedule/tips/<id:tip_id>/<action>")

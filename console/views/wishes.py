@@ -8,7 +8,7 @@ from app.errors import AppError
 from app.extensions import db
 from app.models.wish import CLAIM_END_LABELS, STATUS_LABELS, TRANSITIONS
 from app.services import wish_console, wishes
-from console import auth, bp
+from console import auth, bp, security
 from console.forms import WishActionForm, WishForm
 from console.views.events import _page_number
 
@@ -30,6 +30,7 @@ def wishes_list():
 
 @bp.route("/wishes/new", methods=["GET", "POST"])
 @auth.requires("wishes.manage")
+@security.room_for(lambda config: wishes.MAX_PHOTOS * config["PHOTO_MAX_BYTES"] + 1024 * 1024)  # photos from a phone
 def wish_new():
     form = WishForm()
     if form.validate_on_submit():
