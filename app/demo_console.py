@@ -1,5 +1,6 @@
 """A large data set for the console's benchmark (``flask console seed-large``): by default 2,000 staff
-in 20 departments, 500 events over the past year, 50,000 sign-ins (half with a sign-out) and 200 wishes.
+in 20 departments, 500 events over the past year, 50,000 sign-ins (half with a sign-out), 200 wishes and this year's
+plan (台账).
 Bulk inserts; meant for an empty scratch database."""
 
 from __future__ import annotations
@@ -59,4 +60,9 @@ def seed_large(session: Session, staff: int = 2000, departments: int = 20, event
         for w in range(wishes)
     ])
     session.commit()
+    from app.services import audit
+    from app.services.ledger import plan
+
+    if plan.find_plan(session, local_today().year) is None:  # the 首页's 台账 panel reads this year's plan
+        plan.init_plan(session, local_today().year, audit.Actor.system())
     return {"staff": len(staff_ids), "events": len(event_rows), "checkins": len(records), "wishes": wishes}

@@ -521,6 +521,7 @@ def test_clean_up_removes_expired_packs_and_leftovers(cast, app):
 # ---- 首页 ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("config_overrides", [{"CONSOLE_DASHBOARD_CACHE_SECONDS": 0}])  # the real query counts
 def test_dashboard_shows_this_half_years_progress_and_stays_bounded(client, cast):
     other_id = cast["other"].id
     sign_in(client, cast["admin"])
@@ -544,6 +545,18 @@ def test_dashboard_shows_this_half_years_progress_and_stays_bounded(client, cast
     assert measure()[0] == small
     sign_in(client, db.session.get(Staff, other_id))
     assert "认真开展道德讲堂活动" not in client.get("/console/").get_data(as_text=True)
+
+
+def test_the_dashboards_ledger_panel_is_kept_like_its_other_figures(client, cast):
+    """The panel reads every sign-in of the year: computed once per CONSOLE_DASHBOARD_CACHE_SECONDS (30 s)
+    per scope, so a reload within it sends fewer statements and shows the same figures."""
+    init_plan(local_today().year)
+    sign_in(client, cast["admin"])
+    with count_queries() as first:
+        page = client.get("/console/").get_data(as_text=True)
+    with count_queries() as again:
+        assert client.get("/console/").get_data(as_text=True) == page
+    assert 'data-testid="ledger-panel"' in page and len(again) < len(first)
 
 
 def test_a_liaison_without_items_sees_no_dashboard_panel_and_an_empty_plan(client, cast):

@@ -48,7 +48,7 @@ class Dashboard:
     tip: CivilityTip | None = None
 
 
-def _cached(key: tuple, compute):
+def cached(key: tuple, compute):
     """A figure computed at most once per ``CONSOLE_DASHBOARD_CACHE_SECONDS`` in this process (0: never
     cached): the department statistics scan every sign-in of the year, and a few seconds' staleness is
     invisible on a dashboard. Kept per app, so each app (and each test) has its own."""
@@ -122,8 +122,8 @@ def build_dashboard(session: Session, viewer: Viewer, now: datetime) -> Dashboar
     next_month = (month_start + timedelta(days=32)).replace(day=1)
     year_start, next_year = date(today.year, 1, 1), date(today.year + 1, 1, 1)
     month_span, year_span = _period(month_start, next_month), _period(year_start, next_year)
-    month = _scoped(_cached(("participation", *month_span), lambda: stats.participation_by_department(session, *month_span)), names)
-    year = _scoped(_cached(("participation", *year_span), lambda: stats.participation_by_department(session, *year_span)), names)
+    month = _scoped(cached(("participation", *month_span), lambda: stats.participation_by_department(session, *month_span)), names)
+    year = _scoped(cached(("participation", *year_span), lambda: stats.participation_by_department(session, *year_span)), names)
     upcoming = list(
         session.scalars(
             select(Event)
@@ -145,7 +145,7 @@ def build_dashboard(session: Session, viewer: Viewer, now: datetime) -> Dashboar
         upcoming=upcoming,
         month=month,
         year=year,
-        top_people=_cached(("top-people", *year_span, scope), lambda: _top_people(session, *year_span, scope)),
+        top_people=cached(("top-people", *year_span, scope), lambda: _top_people(session, *year_span, scope)),
         top_departments=sorted(((row.department, row.hours) for row in year if row.hours), key=lambda r: -r[1])[:TOP_LIMIT],
         wishes_by_status=[(STATUS_LABELS[status], count) for status, count in by_status.items()],
         outbox_pending=int(counts.get(STATUS_PENDING, 0)),

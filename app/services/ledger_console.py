@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 from app.models import Department, Event, LedgerDocument, LedgerExport, LedgerItem, LedgerPlan, Reflection, Staff
 from app.models.base import utcnow
 from app.models.events import EVENT_DRAFT
-from app.services import audit
+from app.models.org import ROLE_INSPECTOR
+from app.services import audit, dashboard
 from app.services.ledger import builds, documents, evidence, plan, records
 from app.services.ledger.errors import DocumentNotFound, ItemNotFound, PlanNotFound
 from app.services.ledger.evidence import EventEvidence, half_of, load_year
 from app.services.ledger.progress import ACHIEVED, IN_PROGRESS, NOT_STARTED, ItemProgress, item_progress
-from app.models.org import ROLE_INSPECTOR
 from app.services.roles import OtherDepartment, Viewer, require
 from app.timeutil import local_today, to_local
 
@@ -278,29 +278,45 @@ def export_file(session: Session, viewer: Viewer, year: int):
 # ---- 首页 ---------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
+class BehindItem:
+    number: int
+    title: str
+    status: str
+    missing_text: str
+
+
+@dataclass(frozen=True)
 class DashboardPanel:
     year: int
     half: int
     counts: dict[str, int]
-    behind: list[ItemProgress]
+    behind: list[BehindItem]
 
 
 def dashboard_panel(session: Session, viewer: Viewer, now: datetime | None = None) -> DashboardPanel | None:
     """This half-year's item counts by status and the items behind; None without a plan for the year
-    (or, for a liaison, without an item of their department)."""
+    (or, for a liaison, without an item of their department). Plain values, kept like the dashboard's
+    other figures (``dashboard.cached``): the evidence of a year reads every sign-in of it."""
     require(viewer, "ledger.view")
     now = now or utcnow()
     today = local_today(now)
+    departments = _visible_departments(session, viewer)
+    scope = None if departments is None else frozenset(departments)
+    return dashboard.cached(("ledger-panel", today.year, half_of(today), scope),
+                            lambda: _dashboard_panel(session, today, now, scope))
+
+
+def _dashboard_panel(session: Session, today: date, now: datetime, departments: frozenset[str] | None) -> DashboardPanel | None:
     found = plan.find_plan(session, today.year)
     if found is None:
         return None
     half = half_of(today)
     year_evidence = load_year(session, found, now)
-    departments = _visible_departments(session, viewer)
     progress = [item_progress(item, year_evidence, half) for item in found.items if _may_see(item, departments)]
     if not progress:  # a liaison whose department is responsible for no item
         return None
     counts = Counter(p.status for p in progress)
     return DashboardPanel(today.year, half, {status: counts.get(status, 0) for status in STATUSES},
-                          [p for p in progress if p.status != ACHIEVED])
+                          [BehindItem(p.item.number, p.item.title, p.status, p.missing_text)
+                           for p in progress if p.status != ACHIEVED])
