@@ -13,7 +13,7 @@ from app.errors import AppError, Forbidden, Unauthorized
 from app.extensions import db, limiter
 from app.models import MiniProgramAccount, Staff
 from app.security_log import security_event
-from app.services import audit, auth
+from app.services import audit, auth, sql
 from miniprogram_api import bp
 
 NotBound = auth.NotBound  # the refusal lives with the service that decides it
@@ -43,7 +43,12 @@ _IDENTITY = "wenming.identity"
 
 
 def _authenticate() -> MiniProgramAccount:
-    api_session = auth.authenticate(db.session, bearer_token())
+    token = bearer_token()
+    # The look-up reads the token, the account and the person afresh on every request (a revoked token
+    # or a deactivated person is refused at once); in autocommit it needs no BEGIN and no ROLLBACK of
+    # its own, and the view's statements then begin their transaction as usual.
+    with sql.reads_in_autocommit(db.session):
+        api_session = auth.authenticate(db.session, token)
     g.api_session = api_session
     g.account = api_session.account
     request.environ[_IDENTITY] = {"account": api_session.account_id, "staff": api_session.account.staff_id}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, scoped_session
@@ -47,3 +50,19 @@ def autocommit(session: Session) -> bool:
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     return True
 
+
+@contextmanager
+def reads_in_autocommit(session: Session) -> Iterator[None]:
+    """Run the block's reads in autocommit (see ``autocommit``: no BEGIN, no ROLLBACK round trip), then
+    leave it keeping the objects read, also when the block refuses by raising; the next statement begins
+    a transaction as usual. A database error rolls back. Nothing changes when a transaction is open."""
+    autocommitted = autocommit(session)
+    try:
+        yield
+    except SQLAlchemyError:
+        if autocommitted:
+            session.rollback()
+        raise
+    finally:
+        if autocommitted and _plain(session).in_transaction():
+            commit_keeping_state(session)  # no round trip: nothing is open in autocommit
