@@ -51,14 +51,9 @@ def claim_wish(session: Session, wish_id: int, staff: Staff, now: datetime | Non
     # picked; the transaction is rolled back and tried again, which then sees that slot taken.
     for _ in range(limit + 2):
         try:
-            claim = _try_claim(session, wish_id, staff, now, due_at, limit)
+            return _try_claim(session, wish_id, staff, now, due_at, limit)
         except IntegrityError:
             session.rollback()
-            continue
-        # The claim and the person are as just written and read; the wish is read once as committed
-        # (the conditional update bypasses the session), and ``claim.wish`` is that copy.
-        fresh(session, wish_id)
-        return claim
     raise ClaimLimitReached.for_limit(limit)
 
 
@@ -123,7 +118,7 @@ def _try_claim(session: Session, wish_id: int, staff: Staff, now: datetime, due_
     )
     session.add(claim)
     session.flush()
-    finish(session, wish_id, actor, "claim", keep_loaded=True, claim_id=claim.id)
+    finish(session, wish_id, actor, "claim", claim_id=claim.id)
     return claim
 
 

@@ -18,7 +18,7 @@ from app.errors import AppError
 from app.models import Wish, WishClaim, WishTransition
 from app.models.base import utcnow
 from app.models.wish import CLAIMED, CONFIRMED, FULFILLED, STATUS_LABELS, TRANSITIONS
-from app.services import audit, outbox, sql
+from app.services import audit, outbox
 from app.services.wishes.errors import (
     InvalidWishTransition,
     NotClaimer,
@@ -110,13 +110,11 @@ def finish(
     end: str | None = None,
     notice: Notice | None = None,
     now: datetime | None = None,
-    keep_loaded: bool = False,
     **details: Any,
 ) -> None:
     """The tail of every change: end the wish's active claim (``end`` says why; its slot is freed and
     its pending reminder withdrawn), tell the claim's holder (``notice``), audit as ``wish.<action>``
-    and commit (``keep_loaded``: without expiring what the session holds, for a caller that answers
-    from what it has just written and reads the wish afresh)."""
+    and commit."""
     claim = active_claim(session, wish_id) if end or notice else None
     if claim is not None:
         wish = claim.wish  # loaded with the claim; the title and beneficiary did not change
@@ -131,10 +129,7 @@ def finish(
             key, text = notice(wish, claim)
             outbox.enqueue_to_staff(session, key, [claim.staff], outbox.text(text))
     audit.record(session, actor, f"wish.{action}", "wish", wish_id, **details)
-    if keep_loaded:
-        sql.commit_keeping_state(session)
-    else:
-        session.commit()
+    session.commit()
 
 
 def fresh(session: Session, wish_id: int) -> Wish:
