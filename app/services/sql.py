@@ -51,11 +51,29 @@ def autocommit(session: Session) -> bool:
     return True
 
 
+def in_autocommit(session: Session) -> bool:
+    """Whether the session's current connection runs in autocommit (``autocommit``)."""
+    target = _plain(session)
+    if not target.in_transaction():
+        return False
+    return target.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
+def leave_autocommit(session: Session) -> None:
+    """End autocommit (when the session is in it), keeping the objects read: the next statement begins a
+    transaction as usual. No round trip, as no transaction is open. Call it before the first write of
+    a service whose reads may run in autocommit."""
+    if in_autocommit(session):
+        commit_keeping_state(session)
+
+
 @contextmanager
-def reads_in_autocommit(session: Session) -> Iterator[None]:
+def reads_in_autocommit(session: Session, stay: bool = False) -> Iterator[None]:
     """Run the block's reads in autocommit (see ``autocommit``: no BEGIN, no ROLLBACK round trip), then
     leave it keeping the objects read, also when the block refuses by raising; the next statement begins
-    a transaction as usual. A database error rolls back. Nothing changes when a transaction is open."""
+    a transaction as usual. ``stay``: remain in autocommit after the block, for a caller whose next
+    step reads too and calls ``leave_autocommit`` before writing. A database error rolls back. Nothing
+    changes when a transaction is open."""
     autocommitted = autocommit(session)
     try:
         yield
@@ -64,5 +82,5 @@ def reads_in_autocommit(session: Session) -> Iterator[None]:
             session.rollback()
         raise
     finally:
-        if autocommitted and _plain(session).in_transaction():
+        if autocommitted and not stay and _plain(session).in_transaction():
             commit_keeping_state(session)  # no round trip: nothing is open in autocommit

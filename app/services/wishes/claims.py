@@ -41,12 +41,15 @@ def claim_wish(session: Session, wish_id: int, staff: Staff, now: datetime | Non
     """Claim an open wish for ``staff``. Exactly one of any number of concurrent claimers wins.
 
     The checks before the claim only read; most of a crowd is refused by them (the wish is taken), so
-    they run in autocommit when nothing else has begun a transaction: no BEGIN and no ROLLBACK round
-    trip for a refusal. They decide nothing alone: the claim itself is the conditional update below."""
+    they run in autocommit when nothing else has begun a transaction, or in the caller's autocommit
+    (the mini-program view's authentication, ``bound_required_reads_first``): no BEGIN and no ROLLBACK
+    round trip for a refusal. They decide nothing alone: the claim itself is the conditional update
+    below, in one transaction after leaving autocommit."""
     now = now or utcnow()
     limit = current_app.config["WISH_CLAIM_LIMIT"]
-    with sql.reads_in_autocommit(session):
+    with sql.reads_in_autocommit(session, stay=True):
         due_at = _claimable(session, wish_id, staff, now)
+    sql.leave_autocommit(session)  # the claim below is one transaction
     # A unique-constraint collision means a concurrent claim by the same person took the slot we
     # picked; the transaction is rolled back and tried again, which then sees that slot taken.
     for _ in range(limit + 2):
