@@ -151,8 +151,11 @@ def run_wrk(app, tokens: list[str], args, port: int, url: str) -> tuple[dict, di
     throughput and the worst round's p50/p99, the claim outcomes, and the 200 answers per wish."""
     rng = random.Random(4)
     per_round = -(-args.prepared // args.crowd)
-    warm, _ = crowds(app, tokens, args, 0, 2, rng)
-    planned = [crowds(app, tokens, args, 2 + r * per_round, per_round, rng) for r in range(args.rounds)]
+    # Enough for the 1 s warm-up: a wrk thread that runs out repeats its last claim, and those repeats
+    # would spend that person's claim rate limit before the measurement.
+    warm_crowds = -(-args.prepared // 2 // args.crowd)
+    warm, _ = crowds(app, tokens, args, 0, warm_crowds, rng)
+    planned = [crowds(app, tokens, args, warm_crowds + r * per_round, per_round, rng) for r in range(args.rounds)]
     if url.startswith("postgresql"):
         settle(url)
     bare = [("GET", "/healthz", None, {})] * (args.prepared * 10)
@@ -286,8 +289,9 @@ def main() -> int:
         else:
             claim, bare, outcomes, winners = run_python(app, tokens, args, base)
     finally:
-        # SIGINT to the whole group: gunicorn stops, and py-spy (when profiling) writes its file.
-        os.killpg(server.pid, signal.SIGINT)
+        # To the whole group: SIGTERM lets gunicorn finish its requests; SIGINT makes py-spy (when
+        # profiling) write its file.
+        os.killpg(server.pid, signal.SIGINT if args.profile else signal.SIGTERM)
         server.wait(timeout=60)
 
     with app.app_context():
