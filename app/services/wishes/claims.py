@@ -60,20 +60,23 @@ def claim_wish(session: Session, wish_id: int, staff: Staff, now: datetime | Non
     raise ClaimLimitReached.for_limit(limit)
 
 
-# Built once (the crowd refused by them runs nothing else): see ``claim_wish``.
-_CLAIMABLE = select(Wish.status, Wish.claim_deadline, Wish.claimer_id).where(Wish.id == bindparam("wish_id"))
+# Built once (the crowd refused by it runs nothing else): see ``claim_wish``. One read for the wish and
+# the person's latest release (for the cooling-off).
 _LAST_RELEASE = (
     select(WishClaim.ended_at)
     .where(WishClaim.staff_id == bindparam("staff_id"), WishClaim.end_reason == CLAIM_RELEASED)
     .order_by(WishClaim.ended_at.desc())
     .limit(1)
 )
+_CLAIMABLE = select(
+    Wish.status, Wish.claim_deadline, Wish.claimer_id, _LAST_RELEASE.scalar_subquery().label("released_at")
+).where(Wish.id == bindparam("wish_id"))
 
 
 def _claimable(session: Session, wish_id: int, staff: Staff, now: datetime) -> datetime:
     """Refuse a claim that cannot succeed (no such wish, taken, closed, cooling off); else when the
     claim will be due."""
-    row = session.execute(_CLAIMABLE, {"wish_id": wish_id}).one_or_none()
+    row = session.execute(_CLAIMABLE, {"wish_id": wish_id, "staff_id": staff.id}).one_or_none()
     if row is None or row.status not in PUBLIC_STATUSES:
         raise WishNotFound()
     if row.status != OPEN:
@@ -81,16 +84,15 @@ def _claimable(session: Session, wish_id: int, staff: Staff, now: datetime) -> d
         raise refusal_for(row.status, row.claimer_id, "claim", staff.id, must_be_claimer=False)
     if row.claim_deadline < local_today(now):
         raise WishClaimClosed()
-    _check_cooling_off(session, staff, now)
+    _check_cooling_off(row.released_at, now)
     return min(now + timedelta(days=current_app.config["WISH_FULFIL_DAYS"]), _deadline_end(row.claim_deadline))
 
 
-def _check_cooling_off(session: Session, staff: Staff, now: datetime) -> None:
+def _check_cooling_off(released_at: datetime | None, now: datetime) -> None:
     """Refuse a claim within ``WISH_RECLAIM_COOLDOWN_HOURS`` of the person's latest release."""
     hours = current_app.config["WISH_RECLAIM_COOLDOWN_HOURS"]
     if hours <= 0:
         return
-    released_at = session.scalar(_LAST_RELEASE, {"staff_id": staff.id})
     if released_at is None or released_at <= now - timedelta(hours=hours):
         return
     until = released_at + timedelta(hours=hours)
