@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from pathlib import Path
 
 
 def wipe_schema(url: str) -> None:
@@ -52,8 +57,6 @@ def wait_for(url: str, seconds: float = 60) -> None:
 def prepare_database(url: str, name: str) -> str:
     """A fresh database for a benchmark: ``url`` wiped (PostgreSQL), or a new SQLite file
     ``bench/out/<name>.db`` when no URL is given."""
-    from pathlib import Path
-
     from config import normalise_database_url
 
     if not url:
@@ -71,3 +74,33 @@ def prepare_database(url: str, name: str) -> str:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def drive_wrk(port: int, requests: list[tuple[str, str, str | None, dict[str, str]]], concurrency: int,
+              duration: int, warm_up: bool = False, answers: bool = False) -> dict:
+    """Replay ``requests`` with wrk for ``duration`` seconds over ``concurrency`` keep-alive connections.
+
+    A warm-up may run out of requests (each thread then repeats its last one); a measurement may not.
+
+    Each prepared request is sent at most once; wrk's histogram holds exactly the requests sent. With
+    ``answers``, the result also counts refusals by error code (``codes``) and successes by the title
+    they name (``winners``), see bench/lua/replay.lua."""
+    threads = 2
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as file:
+        for method, path, body, headers in requests:
+            file.write(f"{method}\t{path}\t{headers.get('Authorization', '')}\t{body or ''}\n")
+    try:
+        completed = subprocess.run(
+            ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{max(1, round(duration))}s", "--timeout", "10s",
+             "-s", str(Path(__file__).resolve().parent / "lua" / "replay.lua"), f"http://127.0.0.1:{port}", "--", file.name,
+             str(threads), "answers" if answers else ""],
+            capture_output=True, text=True,
+        )
+    finally:
+        os.unlink(file.name)
+    if completed.returncode != 0:
+        sys.exit(f"wrk failed ({completed.returncode}): {completed.stderr.strip() or completed.stdout.strip()}")
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    if result["exhausted_threads"] and not warm_up:
+        sys.exit("wrk ran out of prepared requests: raise --people or lower --duration")
+    return result

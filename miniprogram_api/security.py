@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any
 
 from flask import Response, current_app, g, request
-from limits import parse as parse_limit
+from limits import RateLimitItem
+from limits import parse as _parse_limit
 
 from app.errors import AppError, Forbidden, Unauthorized
 from app.extensions import db, limiter
 from app.models import MiniProgramAccount, Staff
 from app.security_log import security_event
-from app.services import audit, auth
+from app.services import audit, auth, sql
 from miniprogram_api import bp
 
 NotBound = auth.NotBound  # the refusal lives with the service that decides it
@@ -42,18 +43,24 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 _IDENTITY = "wenming.identity"
 
 
-def _authenticate() -> MiniProgramAccount:
-    api_session = auth.authenticate(db.session, bearer_token())
+def _authenticate(reads_next: bool = False) -> MiniProgramAccount:
+    token = bearer_token()
+    # The look-up reads the token, the account and the person afresh on every request (a revoked token
+    # or a deactivated person is refused at once); in autocommit it needs no BEGIN and no ROLLBACK of
+    # its own, and the view's statements then begin their transaction as usual (``reads_next``: the
+    # session stays in autocommit for a view that reads next; see ``bound_required_reads_first``).
+    with sql.reads_in_autocommit(db.session, stay=reads_next):
+        api_session = auth.authenticate(db.session, token)
     g.api_session = api_session
     g.account = api_session.account
     request.environ[_IDENTITY] = {"account": api_session.account_id, "staff": api_session.account.staff_id}
     return api_session.account
 
 
-def bound_staff() -> Staff:
+def bound_staff(reads_next: bool = False) -> Staff:
     """Authenticate the request and return the roster entry its account is bound to (``bound_required``
     as a call, for views that authenticate late); sets ``g.api_session``, ``g.account`` and ``g.staff``."""
-    staff = auth.staff_of(_authenticate())
+    staff = auth.staff_of(_authenticate(reads_next))
     g.staff = staff
     return staff
 
@@ -64,6 +71,20 @@ def bound_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         bound_staff()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def bound_required_reads_first(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Like ``bound_required``, for a view whose service reads before it writes and leaves autocommit
+    itself before its first write (``sql.leave_autocommit``; e.g. ``wishes.claim_wish``): the session
+    stays in autocommit after the authentication, so a request refused by those reads costs no
+    transaction at all (issue 17: most of a crowd of claimers)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g.staff = bound_staff(reads_next=True)
         return view(*args, **kwargs)
 
     return wrapper
@@ -111,6 +132,12 @@ def log_refusals(response: Response) -> Response:
                 staff=identity.get("staff"),
             )
     return response
+
+
+@lru_cache(maxsize=64)
+def parse_limit(text: str) -> RateLimitItem:
+    """``20/hour`` as limits' item, parsed once per text (parsing cost more than the hit, issue 17)."""
+    return _parse_limit(text)
 
 
 def limit_per_key(setting: str, scope: str, key: str, error: type[AppError]) -> None:

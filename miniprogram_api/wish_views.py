@@ -16,6 +16,7 @@ from miniprogram_api.pagination import PageQuery, paginate
 from miniprogram_api.security import (
     admin_required,
     bound_required,
+    bound_required_reads_first,
     caller,
     limit_per_key,
 )
@@ -112,7 +113,7 @@ def my_wishes(query: dict):
 
 
 @bp.post("/wishes/<id:wish_id>/claim")
-@bound_required
+@bound_required_reads_first
 @bp.output(WishDetailOut)
 @bp.doc(
     summary="认领心愿",

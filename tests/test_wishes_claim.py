@@ -204,3 +204,75 @@ def test_claim_is_due_at_the_earlier_of_fulfil_days_and_the_deadline(client):
     far_days = (claims[far.id].due_at - claims[far.id].claimed_at).days
     assert 2 <= near_days <= 3
     assert far_days == 14
+
+
+@pytest.fixture
+def sql_trace(app):
+    """Statements and transactions begun on the app's engine, in order (issue 17: the refused crowd)."""
+    from sqlalchemy import event
+
+    trace: list[tuple[str, str]] = []
+
+    def statement(conn, cursor, text, parameters, context, executemany):  # noqa: ARG001
+        trace.append(("statement", " ".join(text.split())[:60]))
+
+    def begin(conn):  # a BEGIN sent (not autocommit, where each statement commits on its own)
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            trace.append(("begin", ""))
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    event.listen(db.engine, "begin", begin)
+    yield trace
+    event.remove(db.engine, "before_cursor_execute", statement)
+    event.remove(db.engine, "begin", begin)
+
+
+def test_a_refused_claim_reads_twice_and_opens_no_transaction(client, sql_trace):
+    """The crowd that finds the wish taken costs the token look-up and one read of the wish, both in
+    autocommit: no BEGIN and no ROLLBACK round trip (issue 17)."""
+    wish_id = make_wish().id
+    _, first = sign_in()
+    _, second = sign_in()
+    assert claim(client, wish_id, first).status_code == 200
+    db.session.close()  # the request shares the test's app context (and session): start it clean
+    sql_trace.clear()
+    response = claim(client, wish_id, second)
+    assert response.status_code == 409 and error_code(response) == "wish_already_claimed"
+    assert [kind for kind, _ in sql_trace] == ["statement", "statement"], sql_trace
+    assert sql_trace[0][1].startswith("SELECT api_session.id") and sql_trace[1][1].startswith("SELECT wish.status")
+
+
+def test_a_won_claim_writes_in_one_transaction_after_the_autocommitted_reads(client, sql_trace):
+    wish_id = make_wish().id
+    staff, headers = sign_in()
+    staff_id = staff.id
+    db.session.close()  # the request shares the test's app context (and session): start it clean
+    sql_trace.clear()
+    assert claim(client, wish_id, headers).status_code == 200
+    begin = sql_trace.index(("begin", ""))
+    # The token and the wish (with the person's latest release, for the cooling-off) are read before
+    # any transaction; the claim's writes (the wish, its transition, the claim, the audit entry) follow
+    # one BEGIN, in this order.
+    assert [text[:20] for _, text in sql_trace[:begin]] == ["SELECT api_session.i", "SELECT wish.status, "], sql_trace
+    writes = [text.split(" ")[:3] for kind, text in sql_trace[begin:] if text.startswith(("UPDATE", "INSERT"))]
+    assert [" ".join(w) for w in writes] == [
+        "UPDATE wish SET", "INSERT INTO wish_transition", "INSERT INTO wish_claim", "INSERT INTO audit_log"
+    ], sql_trace
+    assert db.session.scalar(select(func.count()).select_from(WishClaim).where(WishClaim.staff_id == staff_id)) == 1
+
+
+def test_a_claim_refused_after_the_reads_leaves_nothing_written(client, app):
+    """The cap is checked inside the claim's transaction (after the autocommitted reads): a refusal
+    there rolls the whole claim back — the wish stays open, with no transition and no claim."""
+    _, headers = sign_in()
+    app.config["WISH_CLAIM_LIMIT"] = 1
+    assert claim(client, make_wish().id, headers).status_code == 200
+    second_id = make_wish().id
+    transitions = select(func.count()).select_from(WishTransition).where(WishTransition.wish_id == second_id)
+    before = db.session.scalar(transitions)
+    db.session.close()  # the request shares the test's app context (and session): start it clean
+    response = claim(client, second_id, headers)
+    assert response.status_code == 409 and error_code(response) == "claim_limit_reached"
+    assert fetch_wish(second_id).status == "open"
+    assert db.session.scalar(transitions) == before
+    assert db.session.scalar(select(func.count()).select_from(WishClaim).where(WishClaim.wish_id == second_id)) == 0

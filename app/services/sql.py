@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, scoped_session
@@ -47,3 +50,37 @@ def autocommit(session: Session) -> bool:
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     return True
 
+
+def in_autocommit(session: Session) -> bool:
+    """Whether the session's current connection runs in autocommit (``autocommit``)."""
+    target = _plain(session)
+    if not target.in_transaction():
+        return False
+    return target.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
+def leave_autocommit(session: Session) -> None:
+    """End autocommit (when the session is in it), keeping the objects read: the next statement begins a
+    transaction as usual. No round trip, as no transaction is open. Call it before the first write of
+    a service whose reads may run in autocommit."""
+    if in_autocommit(session):
+        commit_keeping_state(session)
+
+
+@contextmanager
+def reads_in_autocommit(session: Session, stay: bool = False) -> Iterator[None]:
+    """Run the block's reads in autocommit (see ``autocommit``: no BEGIN, no ROLLBACK round trip), then
+    leave it keeping the objects read, also when the block refuses by raising; the next statement begins
+    a transaction as usual. ``stay``: remain in autocommit after the block, for a caller whose next
+    step reads too and calls ``leave_autocommit`` before writing. A database error rolls back. Nothing
+    changes when a transaction is open."""
+    autocommitted = autocommit(session)
+    try:
+        yield
+    except SQLAlchemyError:
+        if autocommitted:
+            session.rollback()
+        raise
+    finally:
+        if autocommitted and not stay and _plain(session).in_transaction():
+            commit_keeping_state(session)  # no round trip: nothing is open in autocommit

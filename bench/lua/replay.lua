@@ -3,6 +3,9 @@
 -- The file has one request per line: METHOD \t PATH \t AUTHORIZATION \t BODY (the last two may be empty).
 -- A thread that runs out of requests before the duration ends says so ("exhausted"): the caller must
 -- prepare more, since repeating a sign-in would measure a different (cheaper) path.
+-- An optional third argument "answers" also counts what the answers say: the error code of every
+-- refusal with its status (``409 wish_already_claimed``) and, per ``"title": "…"``, the successes (status 200) naming it, so a
+-- caller can find two winners of one wish from the answers alone.
 
 local threads = {}
 local counter = 0
@@ -15,6 +18,7 @@ end
 
 function init(args)
    local path, count = args[1], tonumber(args[2])
+   answers = args[3] == "answers"
    queue = {}
    local index = 0
    for line in io.lines(path) do
@@ -30,6 +34,8 @@ function init(args)
    sent = 0
    exhausted = 0
    statuses = {}
+   codes = {}
+   titles = {}
 end
 
 function request()
@@ -44,19 +50,35 @@ end
 function response(status, headers, body)
    local key = tostring(status)
    statuses[key] = (statuses[key] or 0) + 1
+   if answers and body then
+      if status == 200 then
+         local title = body:match('"title":%s*"([^"]*)"')
+         if title then titles[title] = (titles[title] or 0) + 1 end
+      else
+         local code = key .. " " .. (body:match('"code":%s*"([^"]*)"') or "?")
+         codes[code] = (codes[code] or 0) + 1
+      end
+   end
+end
+
+local function encode(map)
+   local parts = {}
+   for key, value in pairs(map) do table.insert(parts, string.format('"%s": %d', key, value)) end
+   return "{" .. table.concat(parts, ", ") .. "}"
 end
 
 function done(summary, latency, requests)
-   local totals, parts, exhausted_threads = {}, {}, 0
+   local totals, all_codes, all_titles, exhausted_threads = {}, {}, {}, 0
    for _, thread in ipairs(threads) do
       for key, value in pairs(thread:get("statuses")) do totals[key] = (totals[key] or 0) + value end
+      for key, value in pairs(thread:get("codes")) do all_codes[key] = (all_codes[key] or 0) + value end
+      for key, value in pairs(thread:get("titles")) do all_titles[key] = (all_titles[key] or 0) + value end
       exhausted_threads = exhausted_threads + thread:get("exhausted")
    end
-   for key, value in pairs(totals) do table.insert(parts, string.format('"%s": %d', key, value)) end
    io.write(string.format(
       '{"duration_us": %d, "requests": %d, "p50_us": %d, "p99_us": %d, "max_us": %d, "errors": %d, ' ..
-      '"exhausted_threads": %d, "statuses": {%s}}\n',
+      '"exhausted_threads": %d, "statuses": %s, "codes": %s, "winners": %s}\n',
       summary.duration, summary.requests, latency:percentile(50), latency:percentile(99), latency.max,
       summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-      exhausted_threads, table.concat(parts, ", ")))
+      exhausted_threads, encode(totals), encode(all_codes), encode(all_titles)))
 end

@@ -15,14 +15,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.models import Staff, Wish, WishClaim
 from app.models.base import utcnow
 from app.models.wish import CLAIM_RELEASED, CLAIM_REVOKED, OPEN, PUBLIC_STATUSES
-from app.services import audit, outbox
+from app.services import audit, outbox, sql
 from app.services.staff import active_admins
 from app.services.wishes.engine import finish, fresh, refusal_for, transition
 from app.services.wishes.errors import ClaimCoolingOff, ClaimLimitReached, WishClaimClosed, WishNotFound
@@ -38,21 +38,18 @@ def _deadline_end(day: date) -> datetime:
 
 
 def claim_wish(session: Session, wish_id: int, staff: Staff, now: datetime | None = None) -> WishClaim:
-    """Claim an open wish for ``staff``. Exactly one of any number of concurrent claimers wins."""
+    """Claim an open wish for ``staff``. Exactly one of any number of concurrent claimers wins.
+
+    The checks before the claim only read; most of a crowd is refused by them (the wish is taken), so
+    they run in autocommit when nothing else has begun a transaction, or in the caller's autocommit
+    (the mini-program view's authentication, ``bound_required_reads_first``): no BEGIN and no ROLLBACK
+    round trip for a refusal. They decide nothing alone: the claim itself is the conditional update
+    below, in one transaction after leaving autocommit."""
     now = now or utcnow()
     limit = current_app.config["WISH_CLAIM_LIMIT"]
-    row = session.execute(
-        select(Wish.status, Wish.claim_deadline, Wish.claimer_id).where(Wish.id == wish_id)
-    ).one_or_none()
-    if row is None or row.status not in PUBLIC_STATUSES:
-        raise WishNotFound()
-    if row.status != OPEN:
-        # Taken already: the crowd that lost the race is answered without queueing on the wish's lock.
-        raise refusal_for(row.status, row.claimer_id, "claim", staff.id, must_be_claimer=False)
-    if row.claim_deadline < local_today(now):
-        raise WishClaimClosed()
-    _check_cooling_off(session, staff, now)
-    due_at = min(now + timedelta(days=current_app.config["WISH_FULFIL_DAYS"]), _deadline_end(row.claim_deadline))
+    with sql.reads_in_autocommit(session, stay=True):
+        due_at = _claimable(session, wish_id, staff, now)
+    sql.leave_autocommit(session)  # the claim below is one transaction
     # A unique-constraint collision means a concurrent claim by the same person took the slot we
     # picked; the transaction is rolled back and tried again, which then sees that slot taken.
     for _ in range(limit + 2):
@@ -63,17 +60,39 @@ def claim_wish(session: Session, wish_id: int, staff: Staff, now: datetime | Non
     raise ClaimLimitReached.for_limit(limit)
 
 
-def _check_cooling_off(session: Session, staff: Staff, now: datetime) -> None:
+# Built once (the crowd refused by it runs nothing else): see ``claim_wish``. One read for the wish and
+# the person's latest release (for the cooling-off).
+_LAST_RELEASE = (
+    select(WishClaim.ended_at)
+    .where(WishClaim.staff_id == bindparam("staff_id"), WishClaim.end_reason == CLAIM_RELEASED)
+    .order_by(WishClaim.ended_at.desc())
+    .limit(1)
+)
+_CLAIMABLE = select(
+    Wish.status, Wish.claim_deadline, Wish.claimer_id, _LAST_RELEASE.scalar_subquery().label("released_at")
+).where(Wish.id == bindparam("wish_id"))
+
+
+def _claimable(session: Session, wish_id: int, staff: Staff, now: datetime) -> datetime:
+    """Refuse a claim that cannot succeed (no such wish, taken, closed, cooling off); else when the
+    claim will be due."""
+    row = session.execute(_CLAIMABLE, {"wish_id": wish_id, "staff_id": staff.id}).one_or_none()
+    if row is None or row.status not in PUBLIC_STATUSES:
+        raise WishNotFound()
+    if row.status != OPEN:
+        # Taken already: the crowd that lost the race is answered without queueing on the wish's lock.
+        raise refusal_for(row.status, row.claimer_id, "claim", staff.id, must_be_claimer=False)
+    if row.claim_deadline < local_today(now):
+        raise WishClaimClosed()
+    _check_cooling_off(row.released_at, now)
+    return min(now + timedelta(days=current_app.config["WISH_FULFIL_DAYS"]), _deadline_end(row.claim_deadline))
+
+
+def _check_cooling_off(released_at: datetime | None, now: datetime) -> None:
     """Refuse a claim within ``WISH_RECLAIM_COOLDOWN_HOURS`` of the person's latest release."""
     hours = current_app.config["WISH_RECLAIM_COOLDOWN_HOURS"]
     if hours <= 0:
         return
-    released_at = session.scalar(
-        select(WishClaim.ended_at)
-        .where(WishClaim.staff_id == staff.id, WishClaim.end_reason == CLAIM_RELEASED)
-        .order_by(WishClaim.ended_at.desc())
-        .limit(1)
-    )
     if released_at is None or released_at <= now - timedelta(hours=hours):
         return
     until = released_at + timedelta(hours=hours)
