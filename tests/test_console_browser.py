@@ -32,7 +32,6 @@ PASSWORD = "correct horse battery"
 
 pytestmark = pytest.mark.slow
 
-
 @pytest.fixture
 def console_server(app, build_app, config_overrides):
     served = build_app(**config_overrides)
@@ -281,6 +280,51 @@ def test_a_code_scanned_in_a_wecom_like_browser_signs_the_person_in(console_serv
     assert violations == []
 
 
+def test_publishing_a_notice_asks_first_and_a_dismissed_question_sends_nothing(console_server, browser):
+    """console.js asks before a destructive form is sent, whether data-confirm is on the form (as the
+    templates put it) or on the button that submits it; dismissing the question sends nothing."""
+    from app.models import Announcement
+
+    _app, base = console_server
+    admin = person("admin", name="李静", employee_no="E0021")
+    console_auth.set_password(db.session, admin, PASSWORD, audit.Actor.system())
+    violations: list[str] = []
+    context, page = new_page(browser, violations)
+    sign_in_with_password(page, base, "E0021")
+    page.goto(f"{base}/console/notices")
+    page.fill("textarea[name=content]", "周五下午大扫除")
+    page.select_option("select[name=audience]", "miniprogram")
+    questions: list[str] = []
+
+    def answer(accept: bool):
+        def handle(dialog):
+            questions.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+        return handle
+
+    page.once("dialog", answer(False))
+    page.click("button[type=submit]:has-text('发布')")
+    assert questions == ["公告发布后会按所选范围发出，无法撤回。确定发布吗？"]
+    # the same question, asked by the button instead of the form
+    page.evaluate("""() => {
+        const form = document.querySelector("form[action='/console/notices']");
+        form.querySelector("button[type=submit]").setAttribute("data-confirm", form.getAttribute("data-confirm"));
+        form.removeAttribute("data-confirm");
+    }""")
+    page.once("dialog", answer(False))
+    page.click("button[type=submit]:has-text('发布')")
+    assert len(questions) == 2 and page.url == f"{base}/console/notices"
+    db.session.expire_all()
+    assert db.session.scalars(select(Announcement)).first() is None
+    page.once("dialog", answer(True))
+    page.click("button[type=submit]:has-text('发布')")
+    expect(page.locator(".alert-success")).to_contain_text("公告已发布")
+    db.session.expire_all()
+    assert db.session.scalars(select(Announcement)).one().content == "周五下午大扫除"
+    assert violations == []
+    context.close()
+
+
 def test_inspector_scores_beside_the_evidence_and_checks_a_department_on_a_phone(console_server, browser, tmp_path):
     from app.models.org import ROLE_INSPECTOR
     from tests.inspection_helpers import make_round
@@ -336,6 +380,10 @@ def test_inspector_scores_beside_the_evidence_and_checks_a_department_on_a_phone
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
     page.locator("[data-testid='point-禁烟']").scroll_into_view_if_needed()
     shot(page, "console-inspection-check-phone")
+    assert violations == []
+    context.close()
+
+
 def test_admin_reads_the_ledger_uploads_a_document_and_downloads_the_pack(console_server, browser, tmp_path):
     """台账: the plan, an item's page, a document uploaded, the pack built in the background (htmx
     progress) and downloaded."""
@@ -355,17 +403,6 @@ def test_admin_reads_the_ledger_uploads_a_document_and_downloads_the_pack(consol
     sign_in_people(event, people[:3])
     document = tmp_path / "道德讲堂活动方案.pdf"
     document.write_bytes(pdf_bytes("方案"))
-def test_admin_creates_a_selection_reviews_an_entry_and_sees_results(console_server, browser):
-    from app.models import Selection, Staff
-    from app.services import pledges, selections
-    from tests.selection_helpers import move_to
-
-    _app, base = console_server
-    admin = person("admin", name="韦华", employee_no="E0021")
-    console_auth.set_password(db.session, admin, PASSWORD, audit.Actor.system())
-    liaison = person("liaison", name="覃丽", employee_no="E0022", department="财务科")
-    nominee = person(None, name="黄海", employee_no="E0023", department="财务科")
-    person(None, name="蒙佳", employee_no="E0024", department="办公室")
     violations: list[str] = []
     context, page = new_page(browser, violations)
     sign_in_with_password(page, base, "E0021")
@@ -407,6 +444,24 @@ def test_admin_creates_a_selection_reviews_an_entry_and_sees_results(console_ser
     assert "目录.xlsx" in names and "创建工作报告.pdf" in names
     assert any(name.endswith("道德讲堂活动方案.pdf") for name in names)
     builds.wait_for_builds()
+    assert violations == []
+    context.close()
+
+
+def test_admin_creates_a_selection_reviews_an_entry_and_sees_results(console_server, browser):
+    from app.models import Selection, Staff
+    from app.services import pledges, selections
+    from tests.selection_helpers import move_to
+
+    _app, base = console_server
+    admin = person("admin", name="韦华", employee_no="E0021")
+    console_auth.set_password(db.session, admin, PASSWORD, audit.Actor.system())
+    liaison = person("liaison", name="覃丽", employee_no="E0022", department="财务科")
+    nominee = person(None, name="黄海", employee_no="E0023", department="财务科")
+    person(None, name="蒙佳", employee_no="E0024", department="办公室")
+    violations: list[str] = []
+    context, page = new_page(browser, violations)
+    sign_in_with_password(page, base, "E0021")
 
     # A selection whose 报名/推荐 is open now, with a judge.
     now = to_local(utcnow())
@@ -461,46 +516,5 @@ def test_admin_creates_a_selection_reviews_an_entry_and_sees_results(console_ser
     expect(page.locator("[data-testid=rates] svg")).to_be_visible()
     expect(page.locator("[data-testid=unsigned]")).to_contain_text("韦华")
     shot(page, "console-pledges")
-def test_publishing_a_notice_asks_first_and_a_dismissed_question_sends_nothing(console_server, browser):
-    """console.js asks before a destructive form is sent, whether data-confirm is on the form (as the
-    templates put it) or on the button that submits it; dismissing the question sends nothing."""
-    from app.models import Announcement
-
-    _app, base = console_server
-    admin = person("admin", name="李静", employee_no="E0021")
-    console_auth.set_password(db.session, admin, PASSWORD, audit.Actor.system())
-    violations: list[str] = []
-    context, page = new_page(browser, violations)
-    sign_in_with_password(page, base, "E0021")
-    page.goto(f"{base}/console/notices")
-    page.fill("textarea[name=content]", "周五下午大扫除")
-    page.select_option("select[name=audience]", "miniprogram")
-    questions: list[str] = []
-
-    def answer(accept: bool):
-        def handle(dialog):
-            questions.append(dialog.message)
-            dialog.accept() if accept else dialog.dismiss()
-        return handle
-
-    page.once("dialog", answer(False))
-    page.click("button[type=submit]:has-text('发布')")
-    assert questions == ["公告发布后会按所选范围发出，无法撤回。确定发布吗？"]
-    # the same question, asked by the button instead of the form
-    page.evaluate("""() => {
-        const form = document.querySelector("form[action='/console/notices']");
-        form.querySelector("button[type=submit]").setAttribute("data-confirm", form.getAttribute("data-confirm"));
-        form.removeAttribute("data-confirm");
-    }""")
-    page.once("dialog", answer(False))
-    page.click("button[type=submit]:has-text('发布')")
-    assert len(questions) == 2 and page.url == f"{base}/console/notices"
-    db.session.expire_all()
-    assert db.session.scalars(select(Announcement)).first() is None
-    page.once("dialog", answer(True))
-    page.click("button[type=submit]:has-text('发布')")
-    expect(page.locator(".alert-success")).to_contain_text("公告已发布")
-    db.session.expire_all()
-    assert db.session.scalars(select(Announcement)).one().content == "周五下午大扫除"
     assert violations == []
     context.close()
