@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import wtforms
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
     IntegerField,
     MultipleFileField,
     PasswordField,
@@ -27,6 +27,16 @@ from app.models.org import ROLES
 class ConsoleForm(FlaskForm):
     class Meta:
         locales = ["zh"]
+
+
+class DecimalField(wtforms.DecimalField):
+    """A decimal number; NaN and the infinities (which ``decimal`` parses) are "not a number" too."""
+
+    def process_formdata(self, valuelist) -> None:
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
 
 
 def _printable(form, field) -> None:  # noqa: ARG001

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, MultipleFileField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, MultipleFileField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.services.inspections.checks import NOTE_MAX as CHECK_NOTE_MAX
 from app.services.inspections.rectifications import NOTE_MAX as EVIDENCE_NOTE_MAX
 from app.services.inspections.rectifications import REASON_MAX, REQUIREMENT_MAX
 from app.services.inspections.rounds import FINDINGS_MAX, TITLE_MAX
-from console.forms import ConsoleForm, _printable
+from console.forms import ConsoleForm, DecimalField, _printable
 
 SCORE_RANGE = NumberRange(0, 1000, message="分数应在 0 到 1000 之间")
 

@@ -6,7 +6,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -18,10 +17,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.converters import MAX_ID
 from app.ledger_plan import TRADITIONAL_FESTIVALS
 from app.models.ledger import EVIDENCE_KINDS
 from app.services.ledger.records import SEGMENTS_MAX
-from console.forms import ConsoleForm, _printable
+from console.forms import ConsoleForm, DecimalField, _printable
 
 PERIODS = {"half": "每半年", "year": "每年"}
 # WTForms' Chinese catalogue leaves the multiple-choice messages in English.
@@ -83,9 +83,15 @@ class DocumentForm(ConsoleForm):
     file = FileField("文件（PDF、DOCX、XLSX、JPEG、PNG）", validators=[FileRequired("请选择文件")])
 
 
+def _ids(form, field) -> None:  # noqa: ARG001
+    """Record ids the database can hold (a larger number would overflow SQLite's integer)."""
+    if any(not 1 <= value <= MAX_ID for value in field.data or []):
+        raise ValidationError("选项无效，请刷新页面后重试")
+
+
 class EventItemsForm(ConsoleForm):
     items = SelectMultipleField("工作项", coerce=int, validate_choice=False, description="可多选：电脑上按住 Ctrl（Mac 为 ⌘）点选",
-                                validators=[DataRequired("请至少选择一个工作项")], **MULTIPLE)
+                                validators=[DataRequired("请至少选择一个工作项"), _ids], **MULTIPLE)
     festival = SelectField("节日（传统节日活动）", choices={"": "按标题或日期判断", **{n: n for n in TRADITIONAL_FESTIVALS}},
                            validators=[Optional()])
 
@@ -115,7 +121,7 @@ class RecordForm(ConsoleForm):
 
 class ReflectionPickForm(ConsoleForm):
     reflections = SelectMultipleField("选入台账的感悟", coerce=int, validate_choice=False,
-                                      validators=[DataRequired("请选择 1 到 3 篇感悟")], **MULTIPLE)
+                                      validators=[DataRequired("请选择 1 到 3 篇感悟"), _ids], **MULTIPLE)
 
 
 class EventPhotoForm(ConsoleForm):

@@ -116,10 +116,10 @@ SECTION_PAGES: dict[str, tuple[int, int]] = {
     "/console/ledger/<int:year>/items/<int:number>/documents/<id:document_id>": (200, 403),
     "/console/ledger/<int:year>/export": (403, 403),
     "/console/ledger/<int:year>/export.zip": (403, 403),
-    "/console/events/<id:event_id>/ledger-photos/<id:document_id>": (200, 403),
+    "/console/events/<id:event_id>/ledger-photos/<id:document_id>": (403, 403),  # as the event page
     "/console/selections/<id:selection_id>/scores": (403, 200),
     "/console/selections/<id:selection_id>/scores/photos/<id:photo_id>": (403, 200),
-    "/console/judging": (403, 200),
+    "/console/judging": (200, 200),  # an inspector may be appointed a judge too
     "/console/inspections": (200, 403),
     "/console/inspections/new": (200, 403),
     "/console/inspections/<id:round_id>": (200, 403),

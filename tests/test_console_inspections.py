@@ -180,6 +180,10 @@ def test_the_score_sheet_shows_the_items_evidence_beside_the_score_and_saves_a_d
     card = page.split('data-testid="item-6"')[1].split('data-testid="item-7"')[0]
     assert "台账证据" in card and "道德讲堂：孝老爱亲" in card and "签到 0" in card
     token = csrf_token(client, f"/console/inspections/{found.id}")
+    for odd in ("NaN", "sNaN", "Infinity"):  # numbers decimal parses but no score is
+        refused = client.post(f"/console/inspections/{found.id}/items/6",
+                              data={"csrf_token": token, "max_score": odd, "score": odd})
+        assert refused.status_code == 400 and "不是有效的小数" in refused.get_data(as_text=True)
     saved = client.post(f"/console/inspections/{found.id}/items/6",
                         data={"csrf_token": token, "max_score": "6", "score": "5.5", "findings": "上半年记录缺照片"})
     assert saved.status_code == 302

@@ -307,13 +307,14 @@ def test_admin_changes_an_events_work_items_and_festival(client, cast):
     ("none", "", "请至少选择一个工作项"),
     ("unknown", "", "工作项不存在"),
     ("12", "国庆", "不是有效的选择"),
+    ("huge", "", "选项无效"),
 ])
 def test_event_items_form_refuses_bad_input(client, cast, items, festival, message):
     init_plan(YEAR + 1)
     event = held_event("传统节日", date(YEAR, 6, 10), title="端午包粽子")
     sign_in(client, cast["admin"])
     token = csrf_token(client, f"/console/events/{event.id}")
-    value = {"other-year": [plan.get_item(db.session, YEAR + 1, 6).id], "none": [], "unknown": [999999],
+    value = {"other-year": [plan.get_item(db.session, YEAR + 1, 6).id], "none": [], "unknown": [999999], "huge": ["99999999999999999999"],
              "12": [plan.get_item(db.session, YEAR, 12).id]}[items]
     response = client.post(f"/console/events/{event.id}/ledger-items", data={"csrf_token": token, "items": value, "festival": festival})
     assert response.status_code == 400 and message in response.get_data(as_text=True), response.get_data(as_text=True)[-2500:]
@@ -580,3 +581,29 @@ def test_every_ledger_form_refuses_a_post_without_csrf(client, cast, path):
     assert response.status_code == 400 and "页面已过期" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(AuditLog.id))) == before
     assert db.session.scalar(select(func.count(LedgerExport.id))) == 0
+
+
+def test_a_build_taken_over_as_stale_writes_nothing_more_and_leaves_no_pack(cast, app, monkeypatch):
+    """The old build's thread finishing after a takeover must neither mark the row ready with its own
+    file nor leave that file behind: the newer build owns the row."""
+    from types import SimpleNamespace
+
+    first = builds.start_build(db.session, YEAR, "甲", audit.Actor.system(), now=utcnow() - timedelta(minutes=30))
+    written = []
+
+    def slow_export(session, year, target, progress=None):
+        # while this build runs, its heartbeat is judged stale and 乙 takes the year's build over
+        builds.start_build(db.session, YEAR, "乙", audit.Actor.system())
+        progress(1, 2, "复制材料")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"old pack")
+        written.append(target)
+        return SimpleNamespace(size=8, files=1, skipped=[])
+
+    monkeypatch.setattr(builds, "export_ledger", slow_export)
+    builds.run_build(db.session, first.id)
+    db.session.expire_all()
+    row = builds.find_build(db.session, YEAR)
+    assert row.status == EXPORT_BUILDING and row.started_by == "乙" and row.file_name is None
+    assert row.message == "排队中"  # the old build's progress was not written over the new one's
+    assert written and not written[0].exists()

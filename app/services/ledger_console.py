@@ -246,9 +246,13 @@ def add_event_photo(session: Session, viewer: Viewer, event_id: int, title: str,
 
 
 def event_photo(session: Session, viewer: Viewer, event_id: int, document_id: int) -> LedgerDocument:
+    """A photo of an event's 台账 panel, for whoever may read that event's page (a draft: its managers)."""
     require(viewer, "ledger.view")
+    require(viewer, "events.view")
+    event = session.get(Event, event_id)
     found = session.get(LedgerDocument, document_id)
-    if found is None or found.event_id != event_id:
+    if event is None or found is None or found.event_id != event_id or (
+            event.status == EVENT_DRAFT and not viewer.can("events.manage")):
         raise DocumentNotFound()
     return found
 

@@ -56,8 +56,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "selections.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON}),
     "selections.nominate": frozenset({ROLE_ADMIN, ROLE_LIAISON}),
     "selections.manage": frozenset({ROLE_ADMIN}),
-    "selections.score": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON, ROLE_JUDGE}),  # the service checks the appointment
-    "selections.judge": frozenset({ROLE_JUDGE}),  # the nav's 评分 for judges without another role
+    "selections.score": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON, ROLE_INSPECTOR, ROLE_JUDGE}),  # the service checks the appointment
+    # the nav's 评分: judges without another role, and the 检查组 (who may be appointed but see no 评选 pages)
+    "selections.judge": frozenset({ROLE_INSPECTOR, ROLE_JUDGE}),
     "pledges.view": frozenset({ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON}),
     "pledges.export": frozenset({ROLE_ADMIN, ROLE_LEADER}),
     "pledges.manage": frozenset({ROLE_ADMIN}),

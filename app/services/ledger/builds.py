@@ -93,10 +93,13 @@ def start_build(session: Session, year: int, started_by: str, actor: audit.Actor
     return build
 
 
-def _set(build_id: int, **values: object) -> None:
-    """Write the build's state on its own connection, beside the export's session."""
+def _set(build_id: int, claim: datetime, **values: object) -> bool:
+    """Write the build's state on its own connection, beside the export's session, while the build is
+    still the one claimed at ``claim``: a build taken over as stale writes nothing more (False)."""
     with db.engine.begin() as connection:
-        connection.execute(update(LedgerExport).where(LedgerExport.id == build_id).values(**values))
+        return bool(connection.execute(
+            update(LedgerExport).where(LedgerExport.id == build_id, LedgerExport.started_at == claim).values(**values)
+        ).rowcount)
 
 
 def run_build(session: Session, build_id: int) -> None:
@@ -104,13 +107,13 @@ def run_build(session: Session, build_id: int) -> None:
     build = session.get(LedgerExport, build_id)
     if build is None or build.status != EXPORT_BUILDING:
         return
-    year, previous = build.year, build.file_name
+    year, previous, claim = build.year, build.file_name, build.started_at
     clean_up(session)
     name = f"{year}-{secrets.token_hex(8)}.zip"
     target = folder() / name
 
     def progress(step: int, total: int, what: str) -> None:
-        _set(build_id, step=step, total=total, message=what[:200], heartbeat_at=utcnow())
+        _set(build_id, claim, step=step, total=total, message=what[:200], heartbeat_at=utcnow())
 
     try:
         result = export_ledger(session, year, target, progress=progress)
@@ -119,11 +122,13 @@ def run_build(session: Session, build_id: int) -> None:
         message = exc.message if isinstance(exc, AppError) else "生成失败：服务器处理出错，已记录日志，请稍后重试"
         if not isinstance(exc, AppError):
             logger.exception("ledger export of %s failed", year)
-        _set(build_id, status=EXPORT_FAILED, message=message[:200], finished_at=utcnow(), heartbeat_at=utcnow())
+        _set(build_id, claim, status=EXPORT_FAILED, message=message[:200], finished_at=utcnow(), heartbeat_at=utcnow())
         return
-    _set(build_id, status=EXPORT_READY, file_name=name, size=result.size, step=1, total=1,
-         message=f"共 {result.files} 个文件" + (f"，{len(result.skipped)} 个文件缺失未收入" if result.skipped else ""),
-         finished_at=utcnow(), heartbeat_at=utcnow())
+    if not _set(build_id, claim, status=EXPORT_READY, file_name=name, size=result.size, step=1, total=1,
+                message=f"共 {result.files} 个文件" + (f"，{len(result.skipped)} 个文件缺失未收入" if result.skipped else ""),
+                finished_at=utcnow(), heartbeat_at=utcnow()):
+        target.unlink(missing_ok=True)  # taken over as stale meanwhile: the newer build's pack is the one
+        return
     if previous and previous != name:
         (folder() / previous).unlink(missing_ok=True)
 
