@@ -69,6 +69,7 @@ def main() -> int:
         "APP_ENV": "production", "CHECKIN_URL_BASE": "https://bench.invalid/qr/checkin", "SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "SESSION_COOKIE_SECURE": "false",
         "UPLOAD_FOLDER": str(ROOT / "bench" / "out" / "uploads"),
+        "RATELIMIT_ALLOW_PER_PROCESS": "1",  # one server, no Redis needed (production refuses memory:// otherwise)
     }
     os.environ.update(env)
     app = create_app(ProductionConfig())
