@@ -28,6 +28,11 @@ class ConsoleForm(FlaskForm):
     class Meta:
         locales = ["zh"]
 
+    def error_text(self) -> str:
+        """Every field's errors in one line, for a button's form whose refusal is flashed."""
+        return "；".join(error for errors in self.errors.values()
+                        for error in (errors if isinstance(errors, list) else [str(errors)]))
+
 
 class DecimalField(wtforms.DecimalField):
     """A decimal number; NaN and the infinities (which ``decimal`` parses) are "not a number" too."""

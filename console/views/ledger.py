@@ -33,10 +33,6 @@ TARGET_TYPES = {"events": "活动", "festivals": "传统节日", "documents": "�
                 "broadcasts": "公告和文明提示"}
 
 
-def _errors(form) -> str:
-    return "；".join(error for errors in form.errors.values() for error in (errors if isinstance(errors, list) else [str(errors)]))
-
-
 # ---- the plan ---------------------------------------------------------------------------------------
 
 
@@ -61,7 +57,7 @@ def ledger():
 def ledger_init(year: int):
     form = PlanInitForm()
     if not form.validate_on_submit():
-        flash(_errors(form), "danger")
+        flash(form.error_text(), "danger")
     else:
         try:
             ledger_console.init_plan(db.session, auth.viewer(), year, copy_previous=form.source.data == "copy")

@@ -99,7 +99,7 @@ def person_grant(staff_id: int):
         else:
             flash(f"已授予{ROLES[form.role.data]}角色。", "success")
     else:
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(form.error_text(), "danger")
     return redirect(url_for("console.person", staff_id=staff_id))
 
 

@@ -83,7 +83,7 @@ def schedule_calendar():
         else:
             flash(f"已{'清除' if working is None else '设置'} {count} 天。", "success")
         return redirect(url_for("console.schedule", year=first.year))
-    flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+    flash(form.error_text(), "danger")
     return redirect(url_for("console.schedule"))
 
 

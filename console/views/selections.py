@@ -33,10 +33,6 @@ def _draft(form: SelectionForm) -> selections.SelectionDraft:
     return selections.SelectionDraft(**values, vote_weight=form.vote_weight.data)
 
 
-def _form_errors(form) -> str:
-    return "；".join(error for errors in form.errors.values() for error in errors)
-
-
 def attempt(action: Callable[[], T], success: Callable[[T], str]) -> None:
     """A button's one service call: its refusal rolled back and flashed in Chinese, else ``success``."""
     try:
@@ -137,7 +133,7 @@ def selection_cancel(selection_id: int):
 def selection_judges(selection_id: int):
     form = JudgesForm()
     if not form.validate_on_submit():
-        flash(_form_errors(form), "danger")
+        flash(form.error_text(), "danger")
     else:
         attempt(lambda: selection_console.set_judges(db.session, auth.viewer(), selection_id, form.judges.data or ""),
                 lambda judges: f"评委已更新（{len(judges)} 人）。")
@@ -151,7 +147,7 @@ def selection_nominate(selection_id: int):
     form = NominationForm()
     form.department.choices = {"": "请选择", **{str(d.id): d.name for d in people_service.departments(db.session, viewer)}}
     if not form.validate_on_submit():
-        flash(_form_errors(form), "danger")
+        flash(form.error_text(), "danger")
         return redirect(url_for("console.selection_detail", selection_id=selection_id))
     try:
         person = staff_service.get_staff(db.session, form.employee_no.data.strip()) if form.subject.data != "department" else None
@@ -270,7 +266,7 @@ def selection_score_photo(selection_id: int, photo_id: int):
 def selection_score(selection_id: int, entry_id: int):
     form = ScoreForm()
     if not form.validate_on_submit():
-        flash(_form_errors(form), "danger")
+        flash(form.error_text(), "danger")
     else:
         try:
             selection_console.score(db.session, auth.viewer(), selection_id, entry_id, form.score.data)

@@ -69,7 +69,7 @@ def wish_action(wish_id: int, action: str):
     if action not in ACTION_LABELS:
         flash("没有这个操作。", "danger")
     elif not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(form.error_text(), "danger")
     else:
         try:
             wish_console.act(db.session, auth.viewer(), wish_id, action, form.reason.data or "", form.approve_note.data)
