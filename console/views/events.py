@@ -22,6 +22,12 @@ def _page_number() -> int:
     return int(value) if value.isdigit() and len(value) < 7 else 1
 
 
+def _id_arg(name: str) -> int | None:
+    """A record id from the query string (a filter); anything else is no filter."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
 @bp.get("/events")
 @auth.requires("events.view")
 def events():
@@ -220,7 +226,7 @@ def checkin_hours(checkin_id: int):
     event_id = request.form.get("event_id", "")
     target = url_for("console.event_attendance", event_id=int(event_id)) if event_id.isdigit() and len(event_id) < 11 else url_for("console.events")
     if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+        flash(form.error_text(), "danger")
         return redirect(target)
     try:
         event_console.adjust_hours(db.session, auth.viewer(), checkin_id, float(form.hours.data), form.reason.data.strip())

@@ -31,7 +31,7 @@ from console.inspection_forms import (
     ScoreForm,
     TemplateForm,
 )
-from console.views.events import _page_number
+from console.views.events import _id_arg, _page_number
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # A service's refusal shown under the field it is about (the rest above the form).
@@ -68,7 +68,7 @@ def _button(form, action, done: str) -> None:
     """A button's POST: the form checked, one service called, the result flashed; a role or an object
     refused is its error page."""
     if not form.validate_on_submit():
-        flash(_errors(form) or "页面已过期，请刷新后重试。", "danger")
+        flash(form.error_text() or "页面已过期，请刷新后重试。", "danger")
         return
     try:
         action()
@@ -83,10 +83,6 @@ def _button(form, action, done: str) -> None:
 
 def _photos(field) -> list:
     return [upload.stream for upload in (field.data or []) if getattr(upload, "filename", "")]
-
-
-def _errors(form) -> str:
-    return "；".join(e for errors in form.errors.values() for e in errors)
 
 
 # ---- rounds -----------------------------------------------------------------------------------------
@@ -262,11 +258,6 @@ def inspection_template():
 # ---- department checks ------------------------------------------------------------------------------
 
 
-def _department_arg() -> int | None:
-    value = request.args.get("department", "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 def _checks_page(round_id: int, department_id: int | None, failed: dict | None = None, status: int = 200):
     view = service.checks_page(db.session, auth.viewer(), round_id, department_id)
     checklist = ChecklistForm(data={"points": "\n".join(p.name for p in view.round.checkpoints)})
@@ -279,7 +270,7 @@ def _checks_page(round_id: int, department_id: int | None, failed: dict | None =
 @bp.get("/inspections/<id:round_id>/checks")
 @auth.requires("inspections.view")
 def inspection_checks(round_id: int):
-    return _checks_page(round_id, _department_arg())
+    return _checks_page(round_id, _id_arg("department"))
 
 
 @bp.post("/inspections/<id:round_id>/checks")
@@ -313,8 +304,8 @@ def inspection_checklist(round_id: int):
             _refusal(form, exc)
         else:
             flash(f"检查清单已保存，共 {len(points)} 项。", "success")
-            return redirect(url_for("console.inspection_checks", round_id=round_id, department=_department_arg()))
-    return _checks_page(round_id, _department_arg(), {"kind": "checklist", "form": form}, 400)
+            return redirect(url_for("console.inspection_checks", round_id=round_id, department=_id_arg("department")))
+    return _checks_page(round_id, _id_arg("department"), {"kind": "checklist", "form": form}, 400)
 
 
 @bp.get("/inspections/photos/<id:photo_id>")
@@ -394,9 +385,8 @@ def survey_pdf(survey_id: int):
 def rectifications():
     viewer = auth.viewer()
     status = request.args.get("status", "")[:20]
-    department_id = _department_arg()
-    round_value = request.args.get("round", "")
-    round_id = int(round_value) if round_value.isdigit() and len(round_value) < 10 else None
+    department_id = _id_arg("department")
+    round_id = _id_arg("round")
     try:
         page = service.list_rectifications(db.session, viewer, department_id=department_id, status=status,
                                            round_id=round_id, page=_page_number())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, url_for
 
 from app.errors import AppError
 from app.extensions import db
@@ -10,7 +10,7 @@ from app.services import pledge_console
 from app.services.event_drafts import as_aware
 from console import auth, bp, charts
 from console.forms import PledgeForm, ReasonForm
-from console.views.events import _page_number
+from console.views.events import _id_arg, _page_number
 from console.views.selections import XLSX, attempt
 
 
@@ -44,9 +44,7 @@ def pledge_new():
 @bp.get("/pledges/<id:pledge_id>")
 @auth.requires("pledges.view")
 def pledge_detail(pledge_id: int):
-    value = request.args.get("department", "")
-    department_id = int(value) if value.isdigit() and len(value) < 10 else None
-    view = pledge_console.pledge_page(db.session, auth.viewer(), pledge_id, department_id, _page_number())
+    view = pledge_console.pledge_page(db.session, auth.viewer(), pledge_id, _id_arg("department"), _page_number())
     return render_template("console/pledges/detail.html", view=view, pledge=view.pledge, page=view.unsigned,
                            chart=charts.signature_bars(view.rates), reason_form=ReasonForm())
 
