@@ -43,24 +43,29 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 _IDENTITY = "wenming.identity"
 
 
-def _authenticate(reads_next: bool = False) -> MiniProgramAccount:
+def _authenticate() -> MiniProgramAccount:
     token = bearer_token()
     # The look-up reads the token, the account and the person afresh on every request (a revoked token
     # or a deactivated person is refused at once); in autocommit it needs no BEGIN and no ROLLBACK of
-    # its own, and the view's statements then begin their transaction as usual (``reads_next``: the
-    # session stays in autocommit for a view that reads next; see ``bound_required_reads_first``).
-    with sql.reads_in_autocommit(db.session, stay=reads_next):
+    # its own, and the view's statements then begin their transaction as usual.
+    with sql.reads_in_autocommit(db.session):
         api_session = auth.authenticate(db.session, token)
     g.api_session = api_session
     g.account = api_session.account
-    request.environ[_IDENTITY] = {"account": api_session.account_id, "staff": api_session.account.staff_id}
+    note_identity(api_session.account_id, api_session.account.staff_id)
     return api_session.account
 
 
-def bound_staff(reads_next: bool = False) -> Staff:
+def note_identity(account_id: int, staff_id: int | None) -> None:
+    """Who this request authenticated as, for the security log of a refusal (``log_refusals``); for a
+    view that authenticates inside its service (``wishes.look_before_claim``)."""
+    request.environ[_IDENTITY] = {"account": account_id, "staff": staff_id}
+
+
+def bound_staff() -> Staff:
     """Authenticate the request and return the roster entry its account is bound to (``bound_required``
     as a call, for views that authenticate late); sets ``g.api_session``, ``g.account`` and ``g.staff``."""
-    staff = auth.staff_of(_authenticate(reads_next))
+    staff = auth.staff_of(_authenticate())
     g.staff = staff
     return staff
 
@@ -71,20 +76,6 @@ def bound_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         bound_staff()
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def bound_required_reads_first(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Like ``bound_required``, for a view whose service reads before it writes and leaves autocommit
-    itself before its first write (``sql.leave_autocommit``; e.g. ``wishes.claim_wish``): the session
-    stays in autocommit after the authentication, so a request refused by those reads costs no
-    transaction at all (issue 17: most of a crowd of claimers)."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        g.staff = bound_staff(reads_next=True)
         return view(*args, **kwargs)
 
     return wrapper
@@ -145,7 +136,7 @@ def limit_per_key(setting: str, scope: str, key: str, error: type[AppError]) -> 
     in Flask-Limiter's storage (shared by every worker through Redis); over it, a security event and
     ``error``."""
     if not limiter.limiter.hit(parse_limit(current_app.config[setting]), scope, key):
-        security_event("rate_limited", scope=scope, account=getattr(g.get("account"), "id", None))
+        security_event("rate_limited", scope=scope, account=request.environ.get(_IDENTITY, {}).get("account"))
         raise error()
 
 

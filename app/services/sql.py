@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -40,15 +41,15 @@ def commit_keeping_state(session: Session) -> None:
         target.expire_on_commit = previous
 
 
-def autocommit(session: Session) -> bool:
+def autocommit(session: Session) -> Connection | None:
     """Run the session's next transaction in autocommit: each statement commits on its own.
 
     For requests whose only write is a single statement, this saves the BEGIN and COMMIT round trips.
-    It takes effect only before the session has begun a transaction; returns whether it did."""
+    It takes effect only before the session has begun a transaction; returns the connection it set up
+    (for Core statements that need no ORM objects), or None when a transaction was open."""
     if _plain(session).in_transaction():
-        return False
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return True
+        return None
+    return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def in_autocommit(session: Session) -> bool:
@@ -68,13 +69,11 @@ def leave_autocommit(session: Session) -> None:
 
 
 @contextmanager
-def reads_in_autocommit(session: Session, stay: bool = False) -> Iterator[None]:
+def reads_in_autocommit(session: Session) -> Iterator[None]:
     """Run the block's reads in autocommit (see ``autocommit``: no BEGIN, no ROLLBACK round trip), then
     leave it keeping the objects read, also when the block refuses by raising; the next statement begins
-    a transaction as usual. ``stay``: remain in autocommit after the block, for a caller whose next
-    step reads too and calls ``leave_autocommit`` before writing. A database error rolls back. Nothing
-    changes when a transaction is open."""
-    autocommitted = autocommit(session)
+    a transaction as usual. A database error rolls back. Nothing changes when a transaction is open."""
+    autocommitted = autocommit(session) is not None
     try:
         yield
     except SQLAlchemyError:
@@ -82,5 +81,5 @@ def reads_in_autocommit(session: Session, stay: bool = False) -> Iterator[None]:
             session.rollback()
         raise
     finally:
-        if autocommitted and not stay and _plain(session).in_transaction():
+        if autocommitted and _plain(session).in_transaction():
             commit_keeping_state(session)  # no round trip: nothing is open in autocommit

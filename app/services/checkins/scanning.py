@@ -80,7 +80,7 @@ def sign_in(session: Session, token: str, scan: Scan) -> CheckinResult:
 
 def _sign_in(session: Session, token: str, scan: Scan) -> CheckinResult:
     now = scan.at or utcnow()
-    autocommitted = sql.autocommit(session)
+    autocommitted = sql.autocommit(session) is not None
     try:
         code = checkin_codes.parse_code(scan.qr, now.timestamp())
         event, cached = _snapshot(session, code.event_id)

@@ -16,7 +16,15 @@ One module per job; callers import from here:
 from __future__ import annotations
 
 from app.services import audit
-from app.services.wishes.claims import CHURN_WINDOW, claim_wish, release_claim, revoke_claim
+from app.services.wishes.claims import (
+    CHURN_WINDOW,
+    ClaimLook,
+    claim_as_looked,
+    claim_wish,
+    look_before_claim,
+    release_claim,
+    revoke_claim,
+)
 from app.services.wishes.drafts import WishDraft, create_wish, publish_wish, withdraw_wish
 from app.services.wishes.errors import (
     MAX_PHOTOS,
@@ -63,6 +71,7 @@ __all__ = [
     "MAX_PHOTOS",
     "RETURN_GRACE",
     "ClaimCoolingOff",
+    "ClaimLook",
     "ClaimLimitReached",
     "ClaimRateLimited",
     "InvalidWish",
@@ -81,12 +90,14 @@ __all__ = [
     "WishNotFound",
     "audit",
     "check_proof_allowed",
+    "claim_as_looked",
     "claim_wish",
     "confirm_wish",
     "count_wishes_by_status",
     "create_wish",
     "fulfilled_wishes_by_department",
     "get_wish",
+    "look_before_claim",
     "my_claims_query",
     "photo_folder",
     "photo_for_viewer",

@@ -12,17 +12,19 @@ could be abused to collect them: after a release the same person may not claim a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from app.models import Staff, Wish, WishClaim
-from app.models.base import utcnow
+from app.models import MiniProgramAccount, Staff, Wish, WishClaim
+from app.models.base import UTCDateTime, utcnow
 from app.models.wish import CLAIM_RELEASED, CLAIM_REVOKED, OPEN, PUBLIC_STATUSES
-from app.services import audit, outbox, sql
+from app.services import audit, auth, outbox, sql
 from app.services.staff import active_admins
 from app.services.wishes.engine import finish, fresh, refusal_for, transition
 from app.services.wishes.errors import ClaimCoolingOff, ClaimLimitReached, WishClaimClosed, WishNotFound
@@ -40,48 +42,108 @@ def _deadline_end(day: date) -> datetime:
 def claim_wish(session: Session, wish_id: int, staff: Staff, now: datetime | None = None) -> WishClaim:
     """Claim an open wish for ``staff``. Exactly one of any number of concurrent claimers wins.
 
-    The checks before the claim only read; most of a crowd is refused by them (the wish is taken), so
-    they run in autocommit when nothing else has begun a transaction, or in the caller's autocommit
-    (the mini-program view's authentication, ``bound_required_reads_first``): no BEGIN and no ROLLBACK
-    round trip for a refusal. They decide nothing alone: the claim itself is the conditional update
-    below, in one transaction after leaving autocommit."""
+    The checks before the claim only read (in autocommit when nothing else has begun a transaction: no
+    BEGIN and no ROLLBACK round trip for a refusal). They decide nothing alone: the claim itself is the
+    conditional update in ``_claim``, in one transaction. The mini-program claims by token instead
+    (``look_before_claim``, then ``claim_as_looked``)."""
     now = now or utcnow()
+    with sql.reads_in_autocommit(session):
+        row = session.execute(_CLAIMABLE, {"wish_id": wish_id, "staff_id": staff.id}).one_or_none()
+    return _claim(session, wish_id, staff.id, now, _due_at(row, staff.id, now))
+
+
+@dataclass(frozen=True)
+class ClaimLook:
+    """What one read before a claim found: who asks, and the wish as it stands (``row``)."""
+
+    wish_id: int
+    staff_id: int
+    account_id: int
+    now: datetime
+    row: Row
+
+
+def look_before_claim(session: Session, token: str, wish_id: int, now: datetime | None = None) -> ClaimLook | None:
+    """The person behind ``token`` and the wish they want to claim, in one statement.
+
+    The statement authenticates as ``auth.bound_staff`` does (through ``auth.bound_staff_query``, its
+    SQL twin: a valid token of an account bound to an active roster entry), read afresh on every
+    request, so a revoked token or a deactivated person is refused at once. None when the token is not
+    such a person's: the caller then authenticates the full way, which answers why (401 or 403)
+    exactly as on every endpoint.
+
+    Most of a crowd of claimers finds the wish taken: for them this read is the whole request's
+    database work, in autocommit when the session has no transaction (no BEGIN, no ROLLBACK), through
+    the connection (no ORM objects are built). ``claim_as_looked`` answers the refusal or claims."""
+    now = now or utcnow()
+    connection = sql.autocommit(session) or session.connection()
+    row = connection.execute(_LOOK, {"token_hash": auth.hash_token(token), "now": now, "wish_id": wish_id}).one_or_none()
+    if row is None:
+        sql.leave_autocommit(session)
+        return None
+    return ClaimLook(wish_id, row.staff_id, row.account_id, now, row)
+
+
+def claim_as_looked(session: Session, look: ClaimLook) -> WishClaim:
+    """Refuse the claim ``look`` found impossible (no such wish, taken, closed, cooling off), or claim it
+    as ``claim_wish`` does."""
+    due_at = _due_at(look.row, look.staff_id, look.now)
+    return _claim(session, look.wish_id, look.staff_id, look.now, due_at)
+
+
+def _claim(session: Session, wish_id: int, staff_id: int, now: datetime, due_at: datetime) -> WishClaim:
+    """The claim itself, in one transaction after leaving any autocommit of the reads before it."""
+    sql.leave_autocommit(session)
     limit = current_app.config["WISH_CLAIM_LIMIT"]
-    with sql.reads_in_autocommit(session, stay=True):
-        due_at = _claimable(session, wish_id, staff, now)
-    sql.leave_autocommit(session)  # the claim below is one transaction
     # A unique-constraint collision means a concurrent claim by the same person took the slot we
     # picked; the transaction is rolled back and tried again, which then sees that slot taken.
     for _ in range(limit + 2):
         try:
-            return _try_claim(session, wish_id, staff, now, due_at, limit)
+            return _try_claim(session, wish_id, staff_id, now, due_at, limit)
         except IntegrityError:
             session.rollback()
     raise ClaimLimitReached.for_limit(limit)
 
 
-# Built once (the crowd refused by it runs nothing else): see ``claim_wish``. One read for the wish and
-# the person's latest release (for the cooling-off).
-_LAST_RELEASE = (
-    select(WishClaim.ended_at)
-    .where(WishClaim.staff_id == bindparam("staff_id"), WishClaim.end_reason == CLAIM_RELEASED)
-    .order_by(WishClaim.ended_at.desc())
-    .limit(1)
+# Built once (the crowd refused by them runs nothing else). The wish and the person's latest release
+# (for the cooling-off) in one read; ``_LOOK`` also authenticates the token (``look_before_claim``).
+def _latest_release(staff_id):
+    return (
+        select(WishClaim.ended_at)
+        .where(WishClaim.staff_id == staff_id, WishClaim.end_reason == CLAIM_RELEASED)
+        .order_by(WishClaim.ended_at.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("released_at")
+    )
+
+
+_CLAIMABLE = select(Wish.status, Wish.claim_deadline, Wish.claimer_id, _latest_release(bindparam("staff_id"))).where(
+    Wish.id == bindparam("wish_id")
 )
-_CLAIMABLE = select(
-    Wish.status, Wish.claim_deadline, Wish.claimer_id, _LAST_RELEASE.scalar_subquery().label("released_at")
-).where(Wish.id == bindparam("wish_id"))
+_PERSON = (
+    auth.bound_staff_query(bindparam("token_hash"), bindparam("now", type_=UTCDateTime()))
+    .add_columns(MiniProgramAccount.id.label("account_id"))
+    .subquery("person")
+)
+_LOOK = (
+    select(
+        _PERSON.c.staff_id, _PERSON.c.account_id, Wish.status, Wish.claim_deadline, Wish.claimer_id,
+        _latest_release(_PERSON.c.staff_id),
+    )
+    .select_from(_PERSON)
+    .outerjoin(Wish, Wish.id == bindparam("wish_id"))
+)
 
 
-def _claimable(session: Session, wish_id: int, staff: Staff, now: datetime) -> datetime:
+def _due_at(row: Row | None, staff_id: int, now: datetime) -> datetime:
     """Refuse a claim that cannot succeed (no such wish, taken, closed, cooling off); else when the
-    claim will be due."""
-    row = session.execute(_CLAIMABLE, {"wish_id": wish_id, "staff_id": staff.id}).one_or_none()
-    if row is None or row.status not in PUBLIC_STATUSES:
+    claim will be due. ``row``: the wish's status, deadline and claimer, and the person's latest release."""
+    if row is None or row.status is None or row.status not in PUBLIC_STATUSES:
         raise WishNotFound()
     if row.status != OPEN:
         # Taken already: the crowd that lost the race is answered without queueing on the wish's lock.
-        raise refusal_for(row.status, row.claimer_id, "claim", staff.id, must_be_claimer=False)
+        raise refusal_for(row.status, row.claimer_id, "claim", staff_id, must_be_claimer=False)
     if row.claim_deadline < local_today(now):
         raise WishClaimClosed()
     _check_cooling_off(row.released_at, now)
@@ -102,29 +164,47 @@ def _check_cooling_off(released_at: datetime | None, now: datetime) -> None:
     )
 
 
-def _try_claim(session: Session, wish_id: int, staff: Staff, now: datetime, due_at: datetime, limit: int) -> WishClaim:
-    actor = audit.Actor.staff(staff.id)
+def _try_claim(session: Session, wish_id: int, staff_id: int, now: datetime, due_at: datetime, limit: int) -> WishClaim:
+    actor = audit.Actor.staff(staff_id)
     # The wish row first: on PostgreSQL concurrent claimers queue on its row lock, on SQLite on the
     # database write lock, so what follows reads committed state.
-    transition(session, wish_id, "claim", actor, requester_id=staff.id, values={"claimer_id": staff.id})
-    used = set(session.scalars(select(WishClaim.slot).where(WishClaim.active_staff_id == staff.id)))
+    transition(session, wish_id, "claim", actor, requester_id=staff_id, values={"claimer_id": staff_id})
+    used = set(session.scalars(select(WishClaim.slot).where(WishClaim.active_staff_id == staff_id)))
     free = [slot for slot in range(1, limit + 1) if slot not in used]
     if len(used) >= limit:  # also covers slots above a limit lowered since they were taken
         session.rollback()
         raise ClaimLimitReached.for_limit(limit)
     claim = WishClaim(
         wish_id=wish_id,
-        staff_id=staff.id,
+        staff_id=staff_id,
         claimed_at=now,
         due_at=due_at,
         active_wish_id=wish_id,
-        active_staff_id=staff.id,
+        active_staff_id=staff_id,
         slot=free[0],
     )
     session.add(claim)
     session.flush()
-    finish(session, wish_id, actor, "claim", claim_id=claim.id)
+    finish(session, wish_id, actor, "claim", claim_id=claim.id, keep_state=True)
+    # The answer shows the wish as claimed, with its photos and the claimer (whose roles decide what
+    # they see): one read after the commit, set on the claim as loaded (no history, nothing to flush).
+    # It and the caller's reads for the answer run in autocommit: no BEGIN, no ROLLBACK round trip.
+    sql.autocommit(session)
+    wish = session.execute(_FOR_ANSWER, {"wish_id": wish_id}).unique().scalar_one()
+    set_committed_value(claim, "wish", wish)
+    set_committed_value(claim, "staff", wish.claimer)
     return claim
+
+
+_FOR_ANSWER = (
+    select(Wish)
+    .where(Wish.id == bindparam("wish_id"))
+    .options(
+        joinedload(Wish.claimer).options(joinedload(Staff.department), joinedload(Staff.roles)),
+        joinedload(Wish.photos),
+    )
+    .execution_options(populate_existing=True)  # as the database has it now, also if read before
+)
 
 
 def release_claim(

@@ -18,7 +18,7 @@ from app.errors import AppError
 from app.models import Wish, WishClaim, WishTransition
 from app.models.base import utcnow
 from app.models.wish import CLAIMED, CONFIRMED, FULFILLED, STATUS_LABELS, TRANSITIONS
-from app.services import audit, outbox
+from app.services import audit, outbox, sql
 from app.services.wishes.errors import (
     InvalidWishTransition,
     NotClaimer,
@@ -110,11 +110,12 @@ def finish(
     end: str | None = None,
     notice: Notice | None = None,
     now: datetime | None = None,
+    keep_state: bool = False,
     **details: Any,
 ) -> None:
     """The tail of every change: end the wish's active claim (``end`` says why; its slot is freed and
     its pending reminder withdrawn), tell the claim's holder (``notice``), audit as ``wish.<action>``
-    and commit."""
+    and commit (``keep_state``: without expiring what the caller answers from)."""
     claim = active_claim(session, wish_id) if end or notice else None
     if claim is not None:
         wish = claim.wish  # loaded with the claim; the title and beneficiary did not change
@@ -129,7 +130,10 @@ def finish(
             key, text = notice(wish, claim)
             outbox.enqueue_to_staff(session, key, [claim.staff], outbox.text(text))
     audit.record(session, actor, f"wish.{action}", "wish", wish_id, **details)
-    session.commit()
+    if keep_state:
+        sql.commit_keeping_state(session)
+    else:
+        session.commit()
 
 
 def fresh(session: Session, wish_id: int) -> Wish:

@@ -39,8 +39,12 @@ def get_wish(session: Session, wish_id: int, viewer: Staff | None) -> Wish:
     return wish
 
 
-def wish_details(session: Session, wish: Wish, viewer: Staff | None) -> dict[str, Any] | None:
+def wish_details(
+    session: Session, wish: Wish, viewer: Staff | None, active: WishClaim | None = None
+) -> dict[str, Any] | None:
     """What only the claimer and admins see: full beneficiary details, the claim and the proofs.
+
+    ``active``: the wish's active claim when the caller holds it (a claim just made); read otherwise.
 
     Admins see every proof; a claimer only their own, not an earlier claimer's (as ``photo_for_viewer``).
     The beneficiary's details are there for the claimer only while the claim runs: once confirmed, the
@@ -56,7 +60,7 @@ def wish_details(session: Session, wish: Wish, viewer: Staff | None) -> dict[str
         "beneficiary_name": wish.beneficiary_name if beneficiary else None,
         "household": wish.household if beneficiary else None,
         "contact": wish.contact if beneficiary else None,
-        "claim": active_claim(session, wish.id),
+        "claim": active if active is not None else active_claim(session, wish.id),
         "proofs": session.scalars(statement).all(),
     }
 
