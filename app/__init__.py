@@ -50,8 +50,9 @@ def register_extensions(app: APIFlask) -> None:
     wechat.init_app(app)
     errors.init_app(app)
     parsing.init_app(app)
-    from app import security_headers
+    from app import security_headers, web_sessions
     security_headers.init_app(app)
+    web_sessions.init_app(app)
 
 
 def register_converters(app: APIFlask) -> None:

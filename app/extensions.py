@@ -60,9 +60,31 @@ class MemoryStorage(limits.storage.MemoryStorage):
             self._MemoryStorage__expire_events()
 
 
+class RouteLimiter(Limiter):
+    """Flask-Limiter without its check before every request while no limit applies to requests at large.
+
+    Each of this app's limits is a route's own decorator (checked by the decorator as the view runs) or
+    a service's explicit hit (``limit_per_key``); none is a default, application or blueprint limit,
+    nor a decorated helper's endpoint hint, which are all the before-request check counts. It found
+    nothing on every request and cost 7 % of a request's CPU under load (issue 17's profile). Should
+    such a limit be added, the check runs again as before."""
+
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        if in_middleware and not self._request_wide_limits():
+            return
+        super()._check_request_limit(callable_name, in_middleware)
+
+    def _request_wide_limits(self) -> bool:
+        manager = self.limit_manager
+        return bool(
+            manager._default_limits or manager._application_limits or manager._blueprint_limits
+            or manager._endpoint_hints
+        )
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=True)
+limiter = RouteLimiter(key_func=client_address, default_limits=[], headers_enabled=True)
 
 
 @event.listens_for(Engine, "connect")

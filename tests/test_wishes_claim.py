@@ -132,6 +132,8 @@ def test_release_frees_the_slot_and_reopens_the_wish(client):
     assert response.get_json()["wish"]["status"] == "open"
     assert response.get_json()["private"] is None  # no longer theirs
     assert claim(client, third_wish.id, headers).status_code == 200
+    # The freed slot is taken again (the claim's read finds the person's slots: issue 17).
+    assert db.session.scalar(select(WishClaim.slot).where(WishClaim.wish_id == third_wish.id)) == 1
     assert claim(client, first_wish.id, other).status_code == 200
     released = db.session.scalar(select(WishClaim).where(WishClaim.end_reason == "released"))
     assert released.slot is None and released.active_wish_id is None
@@ -244,9 +246,9 @@ def test_a_refused_claim_is_one_statement_and_opens_no_transaction(client, sql_t
 
 
 def test_a_won_claim_writes_in_one_transaction_between_autocommitted_reads(client, sql_trace):
-    """A winner's request: the one read, then the claim's writes (the wish, its transition, the claim,
-    the audit entry) after one BEGIN, then the answer's two reads (the wish with its photos and the
-    claimer, and the claimer's proofs) in autocommit again: no second BEGIN (issue 17)."""
+    """A winner's request: the one read (which also found a free slot), then the claim's writes (the
+    wish, its transition, the claim, the audit entry) after one BEGIN, then the answer's one read (the
+    wish with its photos, proofs and claimer) in autocommit again: no second BEGIN (issue 17)."""
     wish_id = make_wish().id
     staff, headers = sign_in()
     staff_id = staff.id
@@ -254,17 +256,15 @@ def test_a_won_claim_writes_in_one_transaction_between_autocommitted_reads(clien
     sql_trace.clear()
     response = claim(client, wish_id, headers)
     assert response.status_code == 200 and response.get_json()["private"]["claim"]["end_reason"] is None
-    assert [text[:27] if kind == "statement" else kind for kind, text in sql_trace] == [
+    shape = [text[:27] if kind == "statement" else kind for kind, text in sql_trace]
+    assert shape[:3] == [
         "SELECT person.staff_id, per",
         "begin",
         "UPDATE wish SET status=%(st" if db.engine.dialect.name == "postgresql" else "UPDATE wish SET status=?, c",
-        "INSERT INTO wish_transition",
-        "SELECT wish_claim.slot FROM",
-        "INSERT INTO wish_claim (wis",
-        "INSERT INTO audit_log (at, ",
-        "SELECT wish.id, wish.title,",
-        "SELECT wish_proof.id, wish_",
     ], sql_trace
+    # The transition and the claim are flushed together (in the unit of work's order), then the audit.
+    assert sorted(shape[3:5]) == ["INSERT INTO wish_claim (wis", "INSERT INTO wish_transition"], sql_trace
+    assert shape[5:] == ["INSERT INTO audit_log (at, ", "SELECT wish.id, wish.title,"], sql_trace
     assert db.session.scalar(select(func.count()).select_from(WishClaim).where(WishClaim.staff_id == staff_id)) == 1
 
 
@@ -316,8 +316,8 @@ def test_refused_claims_count_towards_the_claim_rate_limit(client):
 
 
 def test_a_claim_refused_after_the_reads_leaves_nothing_written(client, app):
-    """The cap is checked inside the claim's transaction (after the autocommitted reads): a refusal
-    there rolls the whole claim back — the wish stays open, with no transition and no claim."""
+    """Someone at the cap is refused by the read before the claim: nothing is written — the wish stays
+    open, with no transition and no claim (and the claim's own transaction refuses as well, below)."""
     _, headers = sign_in()
     app.config["WISH_CLAIM_LIMIT"] = 1
     assert claim(client, make_wish().id, headers).status_code == 200

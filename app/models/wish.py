@@ -106,6 +106,8 @@ class Wish(TimestampMixin, Base):
         viewonly=True,
         lazy="selectin",
     )
+    # Every proof submitted for the wish, newest first (who may see which: ``wishes.wish_details``).
+    proofs: Mapped[list[WishProof]] = relationship(order_by="WishProof.id.desc()", viewonly=True)
 
     @property
     def status_label(self) -> str:

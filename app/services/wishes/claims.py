@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, bindparam, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -49,7 +49,7 @@ def claim_wish(session: Session, wish_id: int, staff: Staff, now: datetime | Non
     now = now or utcnow()
     with sql.reads_in_autocommit(session):
         row = session.execute(_CLAIMABLE, {"wish_id": wish_id, "staff_id": staff.id}).one_or_none()
-    return _claim(session, wish_id, staff.id, now, _due_at(row, staff.id, now))
+    return _claim(session, wish_id, staff.id, now, row)
 
 
 @dataclass(frozen=True)
@@ -85,28 +85,57 @@ def look_before_claim(session: Session, token: str, wish_id: int, now: datetime 
 
 
 def claim_as_looked(session: Session, look: ClaimLook) -> WishClaim:
-    """Refuse the claim ``look`` found impossible (no such wish, taken, closed, cooling off), or claim it
-    as ``claim_wish`` does."""
-    due_at = _due_at(look.row, look.staff_id, look.now)
-    return _claim(session, look.wish_id, look.staff_id, look.now, due_at)
+    """Refuse the claim ``look`` found impossible (no such wish, taken, closed, cooling off, the person
+    at the cap), or claim it as ``claim_wish`` does."""
+    return _claim(session, look.wish_id, look.staff_id, look.now, look.row)
 
 
-def _claim(session: Session, wish_id: int, staff_id: int, now: datetime, due_at: datetime) -> WishClaim:
-    """The claim itself, in one transaction after leaving any autocommit of the reads before it."""
-    sql.leave_autocommit(session)
+def _claim(session: Session, wish_id: int, staff_id: int, now: datetime, row: Row | None) -> WishClaim:
+    """Refuse what the read ``row`` rules out; else the claim itself, in one transaction after leaving
+    any autocommit of the read."""
+    due_at = _due_at(row, staff_id, now)
     limit = current_app.config["WISH_CLAIM_LIMIT"]
+    used = _slots(row.used_slots)
+    _free_slot(used, limit)  # someone at the cap is refused before any write
+    sql.leave_autocommit(session)
     # A unique-constraint collision means a concurrent claim by the same person took the slot we
-    # picked; the transaction is rolled back and tried again, which then sees that slot taken.
+    # picked; the transaction is rolled back and tried again, reading the slots afresh inside it.
     for _ in range(limit + 2):
         try:
-            return _try_claim(session, wish_id, staff_id, now, due_at, limit)
+            return _try_claim(session, wish_id, staff_id, now, due_at, limit, used)
         except IntegrityError:
             session.rollback()
+            used = None
     raise ClaimLimitReached.for_limit(limit)
 
 
-# Built once (the crowd refused by them runs nothing else). The wish and the person's latest release
-# (for the cooling-off) in one read; ``_LOOK`` also authenticates the token (``look_before_claim``).
+def _slots(mask: int | None) -> set[int]:
+    """The slot numbers in ``used_slots`` (bit n set: slot n is taken)."""
+    mask = mask or 0
+    return {slot for slot in range(mask.bit_length()) if mask >> slot & 1}
+
+
+def _free_slot(used: set[int], limit: int) -> int:
+    """The lowest free slot within the cap; ``ClaimLimitReached`` when there is none (also when slots
+    above a limit lowered since they were taken fill it)."""
+    if len(used) >= limit:
+        raise ClaimLimitReached.for_limit(limit)
+    return min(slot for slot in range(1, limit + 1) if slot not in used)
+
+
+# Built once (the crowd refused by them runs nothing else). The wish, the person's latest release (for
+# the cooling-off) and the slots of their active claims (for the cap) in one read; ``_LOOK`` also
+# authenticates the token (``look_before_claim``).
+def _used_slots(staff_id):
+    """The person's taken slots as one integer, bit n for slot n (``_slots`` reads it back)."""
+    return (
+        select(func.coalesce(func.sum(literal_column("1").op("<<")(WishClaim.slot)), 0))
+        .where(WishClaim.active_staff_id == staff_id)
+        .scalar_subquery()
+        .label("used_slots")
+    )
+
+
 def _latest_release(staff_id):
     return (
         select(WishClaim.ended_at)
@@ -118,9 +147,10 @@ def _latest_release(staff_id):
     )
 
 
-_CLAIMABLE = select(Wish.status, Wish.claim_deadline, Wish.claimer_id, _latest_release(bindparam("staff_id"))).where(
-    Wish.id == bindparam("wish_id")
-)
+_CLAIMABLE = select(
+    Wish.status, Wish.claim_deadline, Wish.claimer_id, _latest_release(bindparam("staff_id")),
+    _used_slots(bindparam("staff_id")),
+).where(Wish.id == bindparam("wish_id"))
 _PERSON = (
     auth.bound_staff_query(bindparam("token_hash"), bindparam("now", type_=UTCDateTime()))
     .add_columns(MiniProgramAccount.id.label("account_id"))
@@ -129,7 +159,7 @@ _PERSON = (
 _LOOK = (
     select(
         _PERSON.c.staff_id, _PERSON.c.account_id, Wish.status, Wish.claim_deadline, Wish.claimer_id,
-        _latest_release(_PERSON.c.staff_id),
+        _latest_release(_PERSON.c.staff_id), _used_slots(_PERSON.c.staff_id),
     )
     .select_from(_PERSON)
     .outerjoin(Wish, Wish.id == bindparam("wish_id"))
@@ -164,16 +194,21 @@ def _check_cooling_off(released_at: datetime | None, now: datetime) -> None:
     )
 
 
-def _try_claim(session: Session, wish_id: int, staff_id: int, now: datetime, due_at: datetime, limit: int) -> WishClaim:
+def _try_claim(
+    session: Session, wish_id: int, staff_id: int, now: datetime, due_at: datetime, limit: int, used: set[int] | None
+) -> WishClaim:
+    """One attempt; ``used``: the person's taken slots as read before, or None to read them here."""
     actor = audit.Actor.staff(staff_id)
     # The wish row first: on PostgreSQL concurrent claimers queue on its row lock, on SQLite on the
     # database write lock, so what follows reads committed state.
     transition(session, wish_id, "claim", actor, requester_id=staff_id, values={"claimer_id": staff_id})
-    used = set(session.scalars(select(WishClaim.slot).where(WishClaim.active_staff_id == staff_id)))
-    free = [slot for slot in range(1, limit + 1) if slot not in used]
-    if len(used) >= limit:  # also covers slots above a limit lowered since they were taken
+    if used is None:
+        used = set(session.scalars(select(WishClaim.slot).where(WishClaim.active_staff_id == staff_id)))
+    try:
+        slot = _free_slot(used, limit)
+    except ClaimLimitReached:
         session.rollback()
-        raise ClaimLimitReached.for_limit(limit)
+        raise
     claim = WishClaim(
         wish_id=wish_id,
         staff_id=staff_id,
@@ -181,13 +216,14 @@ def _try_claim(session: Session, wish_id: int, staff_id: int, now: datetime, due
         due_at=due_at,
         active_wish_id=wish_id,
         active_staff_id=staff_id,
-        slot=free[0],
+        slot=slot,
     )
     session.add(claim)
     session.flush()
     finish(session, wish_id, actor, "claim", claim_id=claim.id, keep_state=True)
-    # The answer shows the wish as claimed, with its photos and the claimer (whose roles decide what
-    # they see): one read after the commit, set on the claim as loaded (no history, nothing to flush).
+    # The answer shows the wish as claimed, with its photos, its proofs (the person's own from an earlier
+    # claim) and the claimer (whose roles decide what they see): one read after the commit, set on the
+    # claim as loaded (no history, nothing to flush).
     # It and the caller's reads for the answer run in autocommit: no BEGIN, no ROLLBACK round trip.
     sql.autocommit(session)
     wish = session.execute(_FOR_ANSWER, {"wish_id": wish_id}).unique().scalar_one()
@@ -202,6 +238,7 @@ _FOR_ANSWER = (
     .options(
         joinedload(Wish.claimer).options(joinedload(Staff.department), joinedload(Staff.roles)),
         joinedload(Wish.photos),
+        joinedload(Wish.proofs),
     )
     .execution_options(populate_existing=True)  # as the database has it now, also if read before
 )

@@ -32,8 +32,10 @@ Notice = Callable[[Wish, WishClaim], tuple[str, str]]
 
 
 def refusal(session: Session, wish_id: int, action: str, requester_id: int | None, must_be_claimer: bool) -> AppError:
-    """Why a conditional update matched no row, as the error the caller should see."""
-    row = session.execute(select(Wish.status, Wish.claimer_id).where(Wish.id == wish_id)).one_or_none()
+    """Why a conditional update matched no row, as the error the caller should see (read in autocommit
+    after the caller's rollback: no BEGIN, no ROLLBACK round trip)."""
+    with sql.reads_in_autocommit(session):
+        row = session.execute(select(Wish.status, Wish.claimer_id).where(Wish.id == wish_id)).one_or_none()
     if row is None:
         return WishNotFound()
     return refusal_for(row.status, row.claimer_id, action, requester_id, must_be_claimer)

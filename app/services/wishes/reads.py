@@ -44,24 +44,22 @@ def wish_details(
 ) -> dict[str, Any] | None:
     """What only the claimer and admins see: full beneficiary details, the claim and the proofs.
 
-    ``active``: the wish's active claim when the caller holds it (a claim just made); read otherwise.
-
     Admins see every proof; a claimer only their own, not an earlier claimer's (as ``photo_for_viewer``).
     The beneficiary's details are there for the claimer only while the claim runs: once confirmed, the
-    former claimer keeps their proofs but not the name, address and contact.
+    former claimer keeps their proofs but not the name, address and contact. ``active``: the wish's
+    active claim when the caller holds it (a claim just made); read otherwise. The proofs are
+    ``wish.proofs``, read here unless the caller loaded them with the wish.
     """
     if viewer is None or not wish.can_see_private(viewer):
         return None
-    statement = select(WishProof).where(WishProof.wish_id == wish.id).order_by(WishProof.id.desc())
-    if not viewer.is_admin:
-        statement = statement.where(WishProof.staff_id == viewer.id)
+    admin = viewer.is_admin
     beneficiary = wish.can_see_beneficiary(viewer)
     return {
         "beneficiary_name": wish.beneficiary_name if beneficiary else None,
         "household": wish.household if beneficiary else None,
         "contact": wish.contact if beneficiary else None,
         "claim": active if active is not None else active_claim(session, wish.id),
-        "proofs": session.scalars(statement).all(),
+        "proofs": [proof for proof in wish.proofs if admin or proof.staff_id == viewer.id],
     }
 
 
