@@ -7,11 +7,12 @@ the change ends it, tells its holder, writes the audit entry and commits.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import AppError
@@ -72,31 +73,38 @@ def transition(
     matching 404/403/409.
     """
     step = TRANSITIONS[action]
-    conditions = [Wish.id == wish_id]
-    if claimer_id is not None:
-        conditions.append(Wish.claimer_id == claimer_id)
+    values = values or {}
+    session.flush()  # as an ORM update would: what the caller added goes first
     for source in sorted(step.sources):
-        result = session.execute(
-            update(Wish)
-            .where(*conditions, Wish.status == source)
-            .values(status=step.target, updated_at=utcnow(), **(values or {}))
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:
-            session.add(
-                WishTransition(
-                    wish_id=wish_id,
-                    action=action,
-                    from_status=source,
-                    to_status=step.target,
-                    actor_type=actor.type,
-                    actor_id=actor.id,
-                    reason=reason,
-                )
-            )
+        statement = _conditional_update(source, step.target, claimer_id is not None, tuple(sorted(values)))
+        parameters = {"wish_id": wish_id, "claimer": claimer_id, "now": utcnow(), **{f"set_{k}": v for k, v in values.items()}}
+        if session.execute(statement, parameters).rowcount == 1:
+            session.execute(_RECORD_TRANSITION, {
+                "wish_id": wish_id, "action": action, "from_status": source, "to_status": step.target,
+                "actor_type": actor.type, "actor_id": actor.id, "reason": reason,
+            })
             return source
     session.rollback()
     raise refusal(session, wish_id, action, claimer_id or requester_id, must_be_claimer=claimer_id is not None)
+
+
+@functools.cache
+def _conditional_update(source: str, target: str, by_claimer: bool, value_keys: tuple[str, ...]) -> Update:
+    """``UPDATE wish SET status = <target>, … WHERE id = :wish_id AND status = <source>`` (and the
+    claimer), built once per shape: building it per call cost more CPU than its round trip."""
+    table = Wish.__table__
+    statement = update(table).where(table.c.id == bindparam("wish_id"), table.c.status == source)
+    if by_claimer:
+        statement = statement.where(table.c.claimer_id == bindparam("claimer"))
+    return statement.values(
+        status=target,
+        updated_at=bindparam("now", type_=table.c.updated_at.type),
+        **{key: bindparam(f"set_{key}", type_=table.c[key].type) for key in value_keys},
+    )
+
+
+# The transition's row, written at once (nothing reads it back in the request).
+_RECORD_TRANSITION = insert(WishTransition.__table__)
 
 
 def active_claim(session: Session, wish_id: int) -> WishClaim | None:
