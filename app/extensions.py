@@ -64,8 +64,9 @@ class RouteLimiter(Limiter):
     """Flask-Limiter without its check before every request while no limit applies to requests at large.
 
     Each of this app's limits is a route's own decorator (checked by the decorator as the view runs) or
-    a service's explicit hit (``limit_per_key``); none is a default, application or blueprint limit,
-    nor a decorated helper's endpoint hint, which are all the before-request check counts. It found
+    a service's explicit hit (``limit_per_key``); none is a default, application, blueprint or meta limit,
+    nor a decorated helper's endpoint hint, and there is no in-memory fallback: all the before-request
+    check counts (read from Flask-Limiter 4.1's attributes, pinned in requirements.txt). It found
     nothing on every request and cost 7 % of a request's CPU under load (issue 17's profile). Should
     such a limit be added, the check runs again as before."""
 
@@ -78,7 +79,7 @@ class RouteLimiter(Limiter):
         manager = self.limit_manager
         return bool(
             manager._default_limits or manager._application_limits or manager._blueprint_limits
-            or manager._endpoint_hints
+            or manager._endpoint_hints or self._meta_limits or self._in_memory_fallback
         )
 
 

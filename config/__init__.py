@@ -30,6 +30,11 @@ OFFICIAL_WECHAT_API_BASE = "https://api.weixin.qq.com"
 OFFICIAL_WECOM_API_BASE = "https://qyapi.weixin.qq.com"
 
 
+# Active claims one person may hold at once: the claim's read carries their slots as bits of a 64-bit
+# integer (app/services/wishes/claims.py).
+MAX_CLAIM_LIMIT = 60
+
+
 class ConfigError(RuntimeError):
     """Raised when settings are missing or unsafe for the chosen environment."""
 
@@ -252,6 +257,8 @@ class Config:
                 raise ConfigError(f"{name} must be at least 1 (days), got {getattr(self, name)!r}")
         if self.BIND_BY_NAME not in ("open", "approval", "off"):
             raise ConfigError(f"BIND_BY_NAME must be open, approval or off, got {self.BIND_BY_NAME!r}")
+        if not 1 <= self.WISH_CLAIM_LIMIT <= MAX_CLAIM_LIMIT:
+            raise ConfigError(f"WISH_CLAIM_LIMIT must be between 1 and {MAX_CLAIM_LIMIT}, got {self.WISH_CLAIM_LIMIT!r}")
         if self.APP_ENV not in DEVELOPMENT_ENVIRONMENTS and self.SECRET_KEY in REPOSITORY_SECRET_KEYS:
             raise ConfigError(
                 "Refusing to start: SECRET_KEY is a value from the repository; it is allowed only with "

@@ -48,6 +48,14 @@ def test_a_non_integer_setting_is_a_clear_error(monkeypatch):
         TestingConfig()
 
 
+@pytest.mark.parametrize("limit", ["0", "61"])
+def test_the_claim_limit_is_bounded(monkeypatch, limit):
+    """A person's active claims travel as bits of a 64-bit integer in the claim's read (issue 17)."""
+    monkeypatch.setenv("WISH_CLAIM_LIMIT", limit)
+    with pytest.raises(ConfigError, match="WISH_CLAIM_LIMIT must be between 1 and 60"):
+        TestingConfig().validate()
+
+
 def test_unknown_environment_is_refused(monkeypatch):
     monkeypatch.setenv("APP_ENV", "staging")
     with pytest.raises(ConfigError, match="APP_ENV"):

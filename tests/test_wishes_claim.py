@@ -262,7 +262,7 @@ def test_a_won_claim_writes_in_one_transaction_between_autocommitted_reads(clien
         "begin",
         "UPDATE wish SET status=%(st" if db.engine.dialect.name == "postgresql" else "UPDATE wish SET status=?, c",
     ], sql_trace
-    # The transition and the claim are flushed together (in the unit of work's order), then the audit.
+    # The transition's row (written with the UPDATE) and the claim, then the audit entry.
     assert sorted(shape[3:5]) == ["INSERT INTO wish_claim (wis", "INSERT INTO wish_transition"], sql_trace
     assert shape[5:] == ["INSERT INTO audit_log (at, ", "SELECT wish.id, wish.title,"], sql_trace
     assert db.session.scalar(select(func.count()).select_from(WishClaim).where(WishClaim.staff_id == staff_id)) == 1
@@ -317,7 +317,7 @@ def test_refused_claims_count_towards_the_claim_rate_limit(client):
 
 def test_a_claim_refused_after_the_reads_leaves_nothing_written(client, app):
     """Someone at the cap is refused by the read before the claim: nothing is written — the wish stays
-    open, with no transition and no claim (and the claim's own transaction refuses as well, below)."""
+    open, with no transition and no claim."""
     _, headers = sign_in()
     app.config["WISH_CLAIM_LIMIT"] = 1
     assert claim(client, make_wish().id, headers).status_code == 200
@@ -330,3 +330,25 @@ def test_a_claim_refused_after_the_reads_leaves_nothing_written(client, app):
     assert fetch_wish(second_id).status == "open"
     assert db.session.scalar(transitions) == before
     assert db.session.scalar(select(func.count()).select_from(WishClaim).where(WishClaim.wish_id == second_id)) == 0
+
+
+def test_a_stale_read_of_the_slots_is_retried_inside_the_transaction(app):
+    """The read before the claim may miss a slot the person took meanwhile: the claim's insert then
+    collides on (active_staff_id, slot), is rolled back and retried with the slots read afresh inside
+    the transaction; and the session is left in no autocommit, so a caller's next write is transactional."""
+    from types import SimpleNamespace
+
+    from app.models.base import utcnow
+    from app.services import sql
+    from app.services.wishes import claims
+
+    staff, _ = sign_in()
+    held, wanted = make_wish(title="已认领"), make_wish(title="想认领")
+    claims.claim_wish(db.session, held.id, staff)  # slot 1
+    assert not sql.in_autocommit(db.session)
+    stale = SimpleNamespace(status="open", claim_deadline=wanted.claim_deadline, claimer_id=None,
+                            released_at=None, used_slots=0)  # as if slot 1 were free
+    claim_row = claims._claim(db.session, wanted.id, staff.id, utcnow(), stale)
+    assert claim_row.slot == 2 and claim_row.wish.status == "claimed"
+    assert not sql.in_autocommit(db.session)
+    assert sorted(db.session.scalars(select(WishClaim.slot).where(WishClaim.active_staff_id == staff.id))) == [1, 2]

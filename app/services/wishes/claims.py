@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Row, bindparam, func, literal_column, select
+from sqlalchemy import BigInteger, Row, bindparam, cast, func, literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -74,7 +74,9 @@ def look_before_claim(session: Session, token: str, wish_id: int, now: datetime 
 
     Most of a crowd of claimers finds the wish taken: for them this read is the whole request's
     database work, in autocommit when the session has no transaction (no BEGIN, no ROLLBACK), through
-    the connection (no ORM objects are built). ``claim_as_looked`` answers the refusal or claims."""
+    the connection (no ORM objects are built). ``claim_as_looked`` answers the refusal or claims; the
+    session stays in autocommit until it leaves it before the claim's writes (a refusal ends the
+    request)."""
     now = now or utcnow()
     connection = sql.autocommit(session) or session.connection()
     row = connection.execute(_LOOK, {"token_hash": auth.hash_token(token), "now": now, "wish_id": wish_id}).one_or_none()
@@ -127,9 +129,10 @@ def _free_slot(used: set[int], limit: int) -> int:
 # the cooling-off) and the slots of their active claims (for the cap) in one read; ``_LOOK`` also
 # authenticates the token (``look_before_claim``).
 def _used_slots(staff_id):
-    """The person's taken slots as one integer, bit n for slot n (``_slots`` reads it back)."""
+    """The person's taken slots as one 64-bit integer, bit n for slot n (``_slots`` reads it back;
+    ``WISH_CLAIM_LIMIT`` is at most ``config.MAX_CLAIM_LIMIT``)."""
     return (
-        select(func.coalesce(func.sum(literal_column("1").op("<<")(WishClaim.slot)), 0))
+        select(func.coalesce(func.sum(cast(literal_column("1"), BigInteger).op("<<")(WishClaim.slot)), 0))
         .where(WishClaim.active_staff_id == staff_id)
         .scalar_subquery()
         .label("used_slots")
@@ -222,13 +225,14 @@ def _try_claim(
     session.flush()
     finish(session, wish_id, actor, "claim", claim_id=claim.id, keep_state=True)
     # The answer shows the wish as claimed, with its photos, its proofs (the person's own from an earlier
-    # claim) and the claimer (whose roles decide what they see): one read after the commit, set on the
-    # claim as loaded (no history, nothing to flush).
-    # It and the caller's reads for the answer run in autocommit: no BEGIN, no ROLLBACK round trip.
+    # claim) and the claimer (whose roles decide what they see): one read after the commit, in
+    # autocommit (no BEGIN, no ROLLBACK round trip), set on the claim as loaded (no history, nothing to
+    # flush). The viewer is the person who claimed, also should the wish have changed hands since.
     sql.autocommit(session)
     wish = session.execute(_FOR_ANSWER, {"wish_id": wish_id}).unique().scalar_one()
+    sql.leave_autocommit(session)  # no round trip; a caller's next write is a transaction again
     set_committed_value(claim, "wish", wish)
-    set_committed_value(claim, "staff", wish.claimer)
+    set_committed_value(claim, "staff", wish.claimer if wish.claimer_id == staff_id else session.get(Staff, staff_id))
     return claim
 
 
