@@ -113,7 +113,7 @@ def _claim(session: Session, wish_id: int, staff_id: int, now: datetime, row: Ro
 
 def _slots(mask: int | None) -> set[int]:
     """The slot numbers in ``used_slots`` (bit n set: slot n is taken)."""
-    mask = mask or 0
+    mask = int(mask or 0)  # PostgreSQL's sum of bigints is a numeric
     return {slot for slot in range(mask.bit_length()) if mask >> slot & 1}
 
 
@@ -132,7 +132,7 @@ def _used_slots(staff_id):
     """The person's taken slots as one 64-bit integer, bit n for slot n (``_slots`` reads it back;
     ``WISH_CLAIM_LIMIT`` is at most ``config.MAX_CLAIM_LIMIT``)."""
     return (
-        select(func.coalesce(func.sum(cast(literal_column("1"), BigInteger).op("<<")(WishClaim.slot)), 0))
+        select(cast(func.coalesce(func.sum(cast(literal_column("1"), BigInteger).op("<<")(WishClaim.slot)), 0), BigInteger))
         .where(WishClaim.active_staff_id == staff_id)
         .scalar_subquery()
         .label("used_slots")
