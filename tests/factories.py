@@ -74,3 +74,22 @@ def make_bound_account(staff: Staff, openid: str | None = None) -> dict[str, str
     db.session.add(ApiSession(token_hash=hash_token(token), account=account, expires_at=utcnow() + timedelta(days=1)))
     db.session.commit()
     return {"Authorization": f"Bearer {token}"}
+
+
+def spoil_token(staff: Staff, headers: dict[str, str], how: str) -> dict[str, str]:
+    """Headers whose token the service must refuse: ``staff``'s session ``revoked`` or ``expired``
+    (committed), or an ``unknown`` token."""
+    from datetime import timedelta
+
+    from app.models import ApiSession
+    from app.models.base import utcnow
+
+    if how == "unknown":
+        return {"Authorization": "Bearer " + "x" * 43}
+    api_session = db.session.scalar(select(ApiSession).where(ApiSession.account.has(staff_id=staff.id)))
+    if how == "revoked":
+        api_session.revoked_at = utcnow()
+    else:
+        api_session.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    return headers

@@ -11,7 +11,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, text
 
 from app.extensions import db
-from app.models import ApiSession, Checkin
+from app.models import Checkin
 from app.models.base import utcnow
 from app.services import events
 from app.services.audit import Actor
@@ -134,15 +134,7 @@ def test_a_moved_event_is_answered_as_it_is_now_in_both_directions(client):
 def test_a_token_the_statement_does_not_accept_gets_401(client, spoil):
     ((person, headers),) = people(1)
     event = factories.make_event()
-    if spoil == "unknown":
-        headers = {"Authorization": "Bearer " + "x" * 43}
-    else:
-        api_session = db.session.scalar(select(ApiSession).where(ApiSession.account.has(staff_id=person.id)))
-        if spoil == "revoked":
-            api_session.revoked_at = utcnow()
-        else:
-            api_session.expires_at = utcnow() - timedelta(seconds=1)
-        db.session.commit()
+    headers = factories.spoil_token(person, headers, spoil)
     response, sent = scan_alone(client, headers, printed_qr(event.id))
     assert response.status_code == 401 and error_code(response) == "invalid_token"
     assert tried_the_statement(sent) and records(event.id) == 0

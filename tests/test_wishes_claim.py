@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import ApiSession, WishClaim, WishTransition
-from app.models.base import utcnow
+from app.models import WishClaim, WishTransition
 from app.timeutil import local_today
+from tests import factories
 from tests.wish_helpers import error_code, fetch_wish, make_wish, race, sign_in
 
 
@@ -275,15 +275,7 @@ def test_a_token_the_claims_read_does_not_accept_gets_401_as_everywhere(client, 
     wish_id = make_wish().id
     person, headers = sign_in()
     assert client.get("/api/mp/wishes", headers=headers).status_code == 200  # valid until now
-    if spoil == "unknown":
-        headers = {"Authorization": "Bearer " + "x" * 43}
-    else:
-        api_session = db.session.scalar(select(ApiSession).where(ApiSession.account.has(staff_id=person.id)))
-        if spoil == "revoked":
-            api_session.revoked_at = utcnow()
-        else:
-            api_session.expires_at = utcnow() - timedelta(seconds=1)
-        db.session.commit()
+    headers = factories.spoil_token(person, headers, spoil)
     db.session.close()
     sql_trace.clear()
     response = claim(client, wish_id, headers)
