@@ -8,7 +8,7 @@ from flask import g, send_file
 
 from app.errors import Forbidden
 from app.extensions import db
-from app.models import Staff, Wish
+from app.models import Staff, Wish, WishClaim
 from app.models.wish import PUBLIC_STATUSES
 from app.services import wishes
 from miniprogram_api import bp
@@ -45,8 +45,8 @@ IMAGE_ANSWER = {
 }
 
 
-def _detail(wish: Wish, viewer: Staff) -> dict:
-    return {"wish": wish, "private": wishes.wish_details(db.session, wish, viewer)}
+def _detail(wish: Wish, viewer: Staff, active: WishClaim | None = None) -> dict:
+    return {"wish": wish, "private": wishes.wish_details(db.session, wish, viewer, active)}
 
 
 def _claimer_before_body(view):
@@ -129,15 +129,13 @@ def claim_wish(wish_id: int):
     # token it does not accept goes the full way, answered as on every endpoint.
     look = wishes.look_before_claim(db.session, bearer_token(), wish_id)
     if look is None:
-        staff = bound_staff()
-        limit_per_key("WISH_CLAIM_RATE_LIMIT", "wish-claim", str(staff.id), wishes.ClaimRateLimited)
-        claim = wishes.claim_wish(db.session, wish_id, staff)
+        staff_id = bound_staff().id
     else:
         note_identity(look.account_id, look.staff_id)
-        limit_per_key("WISH_CLAIM_RATE_LIMIT", "wish-claim", str(look.staff_id), wishes.ClaimRateLimited)
-        claim = wishes.claim_as_looked(db.session, look)
-    wish = claim.wish
-    return {"wish": wish, "private": wishes.wish_details(db.session, wish, claim.staff, active=claim)}
+        staff_id = look.staff_id
+    limit_per_key("WISH_CLAIM_RATE_LIMIT", "wish-claim", str(staff_id), wishes.ClaimRateLimited)
+    claim = wishes.claim_wish(db.session, wish_id, g.staff) if look is None else wishes.claim_as_looked(db.session, look)
+    return _detail(claim.wish, claim.staff, active=claim)
 
 
 @bp.post("/wishes/<id:wish_id>/release")
