@@ -172,7 +172,7 @@ _LOOK = (
 def _due_at(row: Row | None, staff_id: int, now: datetime) -> datetime:
     """Refuse a claim that cannot succeed (no such wish, taken, closed, cooling off); else when the
     claim will be due. ``row``: the wish's status, deadline and claimer, and the person's latest release."""
-    if row is None or row.status is None or row.status not in PUBLIC_STATUSES:
+    if row is None or row.status not in PUBLIC_STATUSES:  # also no such wish: the outer join's NULL
         raise WishNotFound()
     if row.status != OPEN:
         # Taken already: the crowd that lost the race is answered without queueing on the wish's lock.

@@ -74,11 +74,11 @@ def transition(
     """
     step = TRANSITIONS[action]
     values = values or {}
+    shape = (claimer_id is not None, tuple(sorted(values)))
+    parameters = {"wish_id": wish_id, "claimer": claimer_id, "now": utcnow(), **{f"set_{k}": v for k, v in values.items()}}
     session.flush()  # as an ORM update would: what the caller added goes first
     for source in sorted(step.sources):
-        statement = _conditional_update(source, step.target, claimer_id is not None, tuple(sorted(values)))
-        parameters = {"wish_id": wish_id, "claimer": claimer_id, "now": utcnow(), **{f"set_{k}": v for k, v in values.items()}}
-        if session.execute(statement, parameters).rowcount == 1:
+        if session.execute(_conditional_update(source, step.target, *shape), parameters).rowcount == 1:
             session.execute(_RECORD_TRANSITION, {
                 "wish_id": wish_id, "action": action, "from_status": source, "to_status": step.target,
                 "actor_type": actor.type, "actor_id": actor.id, "reason": reason,
