@@ -310,7 +310,8 @@ def main() -> int:
 
         settle(database_url)
         print(f"gunicorn: {args.workers} workers x {args.threads} threads ({args.worker_class}); load: {args.concurrency} "
-              f"concurrent keep-alive clients in a separate process ({args.driver}), {args.rounds} alternating rounds")
+              f"concurrent keep-alive clients in a separate process ({args.driver}), {args.rounds} alternating rounds; "
+              f"load average {os.getloadavg()[0]:.2f}")
         if args.driver == "wrk":
             warmed_up: list[str] = []
             signin_figures, bare_figures = run_wrk_rounds(args, args.port, checkins, bare * 20, warmed_up)

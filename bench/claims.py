@@ -14,7 +14,7 @@ transition or claim row per wish), and people holding more active claims than th
     .venv/bin/python bench/claims.py                         # SQLite file under bench/out/
     .venv/bin/python bench/claims.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_test
 
-A PostgreSQL database's name must contain "bench" or "test": its public schema is dropped first.
+A PostgreSQL database's name must contain "test": its public schema is dropped first.
 """
 
 from __future__ import annotations
