@@ -129,13 +129,20 @@ def claim_wish(wish_id: int):
     # token it does not accept goes the full way, answered as on every endpoint.
     look = wishes.look_before_claim(db.session, bearer_token(), wish_id)
     if look is None:
-        staff_id = bound_staff().id
+        staff = bound_staff()
+        _limit_claims(staff.id)
+        claim = wishes.claim_wish(db.session, wish_id, staff)
     else:
         note_identity(look.account_id, look.staff_id)
-        staff_id = look.staff_id
-    limit_per_key("WISH_CLAIM_RATE_LIMIT", "wish-claim", str(staff_id), wishes.ClaimRateLimited)
-    claim = wishes.claim_wish(db.session, wish_id, g.staff) if look is None else wishes.claim_as_looked(db.session, look)
+        _limit_claims(look.staff_id)
+        claim = wishes.claim_as_looked(db.session, look)
     return _detail(claim.wish, claim.staff, active=claim)
+
+
+def _limit_claims(staff_id: int) -> None:
+    """One hit on the person's claim limit, counted before the claim whichever way they authenticated
+    (refusals count too: a crowd's losers could otherwise probe without limit)."""
+    limit_per_key("WISH_CLAIM_RATE_LIMIT", "wish-claim", str(staff_id), wishes.ClaimRateLimited)
 
 
 @bp.post("/wishes/<id:wish_id>/release")
