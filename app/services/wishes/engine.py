@@ -74,18 +74,20 @@ def transition(
     """
     step = TRANSITIONS[action]
     values = values or {}
-    shape = (claimer_id is not None, tuple(sorted(values)))
-    parameters = {"wish_id": wish_id, "claimer": claimer_id, "now": utcnow(), **{f"set_{k}": v for k, v in values.items()}}
+    by_claimer = claimer_id is not None
+    value_keys = tuple(sorted(values))
+    parameters = {"wish_id": wish_id, "claimer": claimer_id, "now": utcnow()}
+    parameters.update({f"set_{key}": value for key, value in values.items()})
     session.flush()  # as an ORM update would: what the caller added goes first
     for source in sorted(step.sources):
-        if session.execute(_conditional_update(source, step.target, *shape), parameters).rowcount == 1:
+        if session.execute(_conditional_update(source, step.target, by_claimer, value_keys), parameters).rowcount == 1:
             session.execute(_RECORD_TRANSITION, {
                 "wish_id": wish_id, "action": action, "from_status": source, "to_status": step.target,
                 "actor_type": actor.type, "actor_id": actor.id, "reason": reason,
             })
             return source
     session.rollback()
-    raise refusal(session, wish_id, action, claimer_id or requester_id, must_be_claimer=claimer_id is not None)
+    raise refusal(session, wish_id, action, claimer_id or requester_id, must_be_claimer=by_claimer)
 
 
 @functools.cache
