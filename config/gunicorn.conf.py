@@ -11,7 +11,8 @@ import re
 
 from gunicorn.glogging import Logger
 
-# Sync workers, one more than the cores: the work is CPU-bound Python (see README, "Production: PostgreSQL and several workers").
+# Sync workers, one more than the cores: the work is CPU-bound Python (see README, "Production:
+# PostgreSQL and several workers").
 workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) + 1)
 
 # One header line may be up to 32 KB here, so that the app can refuse anything over 8 KB with its JSON
